@@ -63,11 +63,11 @@ export const MBOX_EXIT_INFO1: usize = 0x8018;
 export const MBOX_EXIT_INFO2: usize = 0x8020;
 export const MBOX_EXIT_INFO3: usize = 0x8028;
 
-/** Software TLB: TLB_ENTRIES entries of 32 bytes per MMU index. */
+/** Software TLB: TLB_ENTRIES entries of 64 bytes per MMU index (see tlb.ts). */
 export const TLB_BASE: usize = 0x10000;
 export const TLB_BITS: u32 = 10;
 export const TLB_ENTRIES: u32 = 1 << TLB_BITS;
-export const TLB_ENTRY_SIZE: usize = 32;
+export const TLB_ENTRY_SIZE: usize = 64;
 export const TLB_IDX_BYTES: usize = <usize>TLB_ENTRIES * TLB_ENTRY_SIZE;
 export const MMU_INDEXES: u32 = 2;
 

@@ -1,0 +1,30 @@
+// Calls from the core out to the host (the hypervisor layer). All arguments are i32: an i64
+// crosses the wasm/JS boundary as a BigInt, six times slower (design.md). 64-bit values
+// travel through the mailbox (layout.ts MBOX_DATA).
+
+/** Status returned by host callouts. */
+export const HOST_OK: i32 = 0;
+/** MMIO: synchronous external abort; system register: UNDEFINED. */
+export const HOST_FAULT: i32 = 1;
+/** Stop the core before this instruction retires and report an exit; it restarts when run again. */
+export const HOST_EXIT: i32 = 2;
+
+/** Reads `size` bytes (1, 2, 4, 8) of MMIO at physical address pa; value to MBOX_DATA. */
+// @ts-ignore: decorator
+@external("host", "mmioRead")
+export declare function hostMmioRead(paLo: i32, paHi: i32, size: i32): i32;
+
+/** Writes `size` bytes of MMIO at physical address pa. */
+// @ts-ignore: decorator
+@external("host", "mmioWrite")
+export declare function hostMmioWrite(paLo: i32, paHi: i32, size: i32, lo: i32, hi: i32): i32;
+
+/** Reads a host-implemented system register (generic timer, GIC CPU interface); value to MBOX_DATA. */
+// @ts-ignore: decorator
+@external("host", "sysregRead")
+export declare function hostSysregRead(key: i32): i32;
+
+/** Writes a host-implemented system register. */
+// @ts-ignore: decorator
+@external("host", "sysregWrite")
+export declare function hostSysregWrite(key: i32, lo: i32, hi: i32): i32;

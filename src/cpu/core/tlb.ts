@@ -1,0 +1,140 @@
+// The software TLB: one direct-mapped table per MMU index (0 = EL0, 1 = EL1).
+//
+// Entry (64 bytes):
+//   +0  tagR   VA page if reads are allowed on the fast path
+//   +8  tagW   VA page if writes are allowed on the fast path
+//   +16 tagX   VA page if instruction fetch is allowed
+//   +24 addend wasm address = VA + addend (RAM and ROM)
+//   +32 paPage physical page
+//   +40 attrs  ATTR_* bits
+//   +44 hostPage  wasm address >> 12 (0 for MMIO)
+// A tag equal to the VA's page (low 12 bits clear) allows the fast path; TLB_SLOW in a tag
+// sends the access to the slow path with a valid translation; TLB_INVALID means "walk".
+import { GUEST_BASE, PAGE_CODE_BASE, PAGE_GEN_BASE, TLB_BASE, TLB_ENTRIES, TLB_ENTRY_SIZE, TLB_IDX_BYTES } from "./layout";
+
+export const TLB_SLOW: u64 = 1;
+export const TLB_INVALID: u64 = 4;
+
+export const ATTR_DEVICE: u32 = 1;
+export const ATTR_MMIO: u32 = 2;
+export const ATTR_ROM: u32 = 4;
+export const ATTR_LARGE: u32 = 8;
+export const ATTR_TTBR0: u32 = 16;
+/** SCTLR_EL1.A: every misaligned data access faults. */
+export const ATTR_ALIGN: u32 = 32;
+
+/** MMU index of the current translation regime (0 for EL0 accesses, 1 for EL1). */
+export let mmuIdx: u32 = 1;
+/** Base of the current MMU index's table. */
+export let tlbCur: usize = TLB_BASE + TLB_IDX_BYTES;
+/** Some entry came from a block mapping: invalidation by VA must flush everything. */
+let hasLarge: bool = false;
+/** Entries filled from TTBR0 translations (so a TTBR0 switch flushes only those). */
+const ttbr0Fills = new StaticArray<u32>(<i32>(TLB_ENTRIES * 2));
+let nTtbr0Fills: i32 = 0;
+
+export function setMmuIndex(idx: u32): void {
+  mmuIdx = idx;
+  tlbCur = TLB_BASE + <usize>idx * TLB_IDX_BYTES;
+}
+
+/** Entry address for va in MMU index idx. */
+// @ts-ignore: decorator
+@inline export function tlbEntry(idx: u32, va: u64): usize {
+  return TLB_BASE + <usize>idx * TLB_IDX_BYTES + ((<usize>(va >>> 12) & (TLB_ENTRIES - 1)) << 6);
+}
+
+/** True when tag holds a translation (fast or slow) for va's page. */
+// @ts-ignore: decorator
+@inline export function tagHolds(tag: u64, va: u64): bool {
+  return (tag & ~(<u64>0xfff)) == (va & ~(<u64>0xfff)) && (tag & TLB_INVALID) == 0;
+}
+
+function invalidate(e: usize): void {
+  store<u64>(e, TLB_INVALID);
+  store<u64>(e, TLB_INVALID, 8);
+  store<u64>(e, TLB_INVALID, 16);
+}
+
+/** Drops every translation. */
+export function tlbFlushAll(): void {
+  const end = TLB_BASE + 2 * TLB_IDX_BYTES;
+  for (let e = TLB_BASE; e < end; e += TLB_ENTRY_SIZE) invalidate(e);
+  hasLarge = false;
+  nTtbr0Fills = 0;
+}
+
+/** Drops the translations of one VA (TLBI by VA); everything when a block mapping was cached. */
+export function tlbFlushVA(va: u64): void {
+  if (hasLarge) {
+    tlbFlushAll();
+    return;
+  }
+  // Tagged (TBI) aliases of the same page index into the same slot, so one slot per index covers them.
+  invalidate(tlbEntry(0, va));
+  invalidate(tlbEntry(1, va));
+}
+
+/** Drops translations that came from TTBR0 (address-space switch). */
+export function tlbFlushTTBR0(): void {
+  if (hasLarge) {
+    tlbFlushAll();
+    return;
+  }
+  for (let i = 0; i < nTtbr0Fills; i++) {
+    const e = <usize>ttbr0Fills[i];
+    if (load<u32>(e, 40) & ATTR_TTBR0) invalidate(e);
+  }
+  nTtbr0Fills = 0;
+}
+
+/** Records a new entry (called by the MMU after writing it). */
+export function tlbNoteFill(e: usize, attrs: u32): void {
+  if (attrs & ATTR_LARGE) hasLarge = true;
+  if (attrs & ATTR_TTBR0) {
+    if (nTtbr0Fills >= <i32>(TLB_ENTRIES * 2)) {
+      tlbFlushAll();
+      return;
+    }
+    ttbr0Fills[nTtbr0Fills++] = <u32>e;
+  }
+}
+
+/** A page now holds decoded code: writes through any entry mapping it must take the slow path. */
+export function tlbProtectCodePage(hostPage: u32): void {
+  const end = TLB_BASE + 2 * TLB_IDX_BYTES;
+  for (let e = TLB_BASE; e < end; e += TLB_ENTRY_SIZE) {
+    if (load<u32>(e, 44) == hostPage) store<u64>(e, load<u64>(e, 8) | TLB_SLOW, 8);
+  }
+}
+
+/** Guest-memory page index of a wasm address (pages counted from GUEST_BASE). */
+// @ts-ignore: decorator
+@inline export function hostPageOf(host: usize): u32 {
+  return <u32>((host - GUEST_BASE) >>> 12);
+}
+
+/** True when the guest-memory page holds decoded code. */
+// @ts-ignore: decorator
+@inline export function isCodePage(hostPage: u32): bool {
+  return load<u8>(PAGE_CODE_BASE + <usize>hostPage) != 0;
+}
+
+/** Code generation of a guest-memory page; bumped whenever decoded code on it goes stale. */
+// @ts-ignore: decorator
+@inline export function pageGen(hostPage: u32): u32 {
+  return load<u32>(PAGE_GEN_BASE + ((<usize>hostPage) << 2));
+}
+
+/** A write hit a code page: its decoded blocks are stale. */
+export function codePageWritten(hostPage: u32): void {
+  store<u32>(PAGE_GEN_BASE + ((<usize>hostPage) << 2), pageGen(hostPage) + 1);
+  store<u8>(PAGE_CODE_BASE + <usize>hostPage, 0);
+}
+
+/** Marks a page as holding decoded code. */
+export function markCodePage(hostPage: u32): void {
+  if (isCodePage(hostPage)) return;
+  store<u8>(PAGE_CODE_BASE + <usize>hostPage, 1);
+  tlbProtectCodePage(hostPage);
+}

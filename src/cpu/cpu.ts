@@ -1,0 +1,391 @@
+// The host side of the CPU core: loads the wasm module, owns its memory (guest RAM lives in it)
+// and exposes registers, system registers, physical memory and run() to the hypervisor layer.
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Why Cpu.run() returned. */
+export enum ExitReason {
+  Budget = 0,
+  Wfi = 1,
+  Wfe = 2,
+  Hvc = 3,
+  Smc = 4,
+  Mmio = 5,
+  Sysreg = 6,
+  Semihost = 7,
+  Stop = 9,
+}
+
+/** Status a host callout answers with when it returns no value. */
+export enum HostStatus {
+  Ok = 0,
+  /** MMIO: synchronous external abort in the guest; system register: UNDEFINED. */
+  Fault = 1,
+  /** Stop the core before the instruction retires; run() returns Mmio/Sysreg and restarts it later. */
+  Exit = 2,
+}
+
+/** What the core asks of the host: MMIO outside RAM/ROM, timer and GIC system registers. */
+export interface CpuCallbacks {
+  mmioRead?(pa: bigint, size: number): bigint | HostStatus;
+  mmioWrite?(pa: bigint, size: number, value: bigint): HostStatus;
+  sysregRead?(key: number): bigint | HostStatus;
+  sysregWrite?(key: number, value: bigint): HostStatus;
+}
+
+export interface CpuConfig {
+  /** Guest physical base of RAM (QEMU virt: 0x4000_0000). */
+  ramBase?: bigint;
+  /** RAM size in bytes (multiple of 64 KiB). */
+  ramSize: number;
+  /** Optional ROM/flash at romBase (QEMU virt: 0, 128 MiB of flash). */
+  romBase?: bigint;
+  romSize?: number;
+}
+
+/** The architectural state of one vCPU as plain data (see saveState). */
+export interface CpuState {
+  version: 1;
+  /** Registers, flags, PC, PSTATE, FP control, counters: the core's state block. */
+  core: Uint8Array;
+  /** V0..V31. */
+  vregs: Uint8Array;
+  /** System-register file. */
+  sysregs: Uint8Array;
+}
+
+interface CoreExports {
+  memory: WebAssembly.Memory;
+  reset(): void;
+  run(budget: number): number;
+  addRegion(baseLo: number, baseHi: number, sizeLo: number, sizeHi: number, host: number, flags: number): number;
+  clearRegions(): void;
+  setPstate(v: number): void;
+  getSysreg(key: number): number;
+  setSysreg(key: number, lo: number, hi: number): number;
+  setIrqLines(lines: number): void;
+  requestStop(): void;
+  flushTlb(): void;
+  flushBlocks(): void;
+  notifyHostWrite(paLo: number, paHi: number, len: number): void;
+  physToHost(paLo: number, paHi: number): number;
+  translate(vaLo: number, vaHi: number): number;
+  resync(): void;
+  setSemihosting(on: number): void;
+  [k: string]: unknown;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+let compiled: WebAssembly.Module | null = null;
+
+/** Path of the core's wasm file (built by `npm run build`). */
+export function wasmPath(): string {
+  return join(here, "../../build/cpu.wasm");
+}
+
+function module(): WebAssembly.Module {
+  if (!compiled) {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(wasmPath());
+    } catch {
+      throw new Error(`the CPU core is not built (${wasmPath()} missing): run "npm run build"`);
+    }
+    compiled = new WebAssembly.Module(bytes);
+  }
+  return compiled;
+}
+
+const M64 = (1n << 64n) - 1n;
+const REGION_RAM = 1;
+const REGION_ROM = 2;
+const PAGE = 65536;
+
+/** One AArch64 CPU core with its guest physical memory. */
+export class Cpu {
+  readonly memory: WebAssembly.Memory;
+  /** Guest RAM as bytes (a view into the wasm memory). */
+  readonly ram: Uint8Array;
+  /** Guest ROM as bytes, when configured. */
+  readonly rom: Uint8Array | null;
+  readonly ramBase: bigint;
+  readonly romBase: bigint;
+  private readonly ex: CoreExports;
+  private readonly dv: DataView;
+  private readonly L: Record<string, number>;
+  private callbacks: CpuCallbacks;
+
+  constructor(config: CpuConfig, callbacks: CpuCallbacks = {}) {
+    this.callbacks = callbacks;
+    this.ramBase = config.ramBase ?? 0x4000_0000n;
+    this.romBase = config.romBase ?? 0n;
+    const romSize = config.romSize ?? 0;
+    if (config.ramSize <= 0 || config.ramSize % PAGE || romSize % PAGE) {
+      throw new Error("RAM and ROM sizes must be positive multiples of 64 KiB");
+    }
+    const probe = new WebAssembly.Instance(module(), this.imports(new WebAssembly.Memory({ initial: 1100 })));
+    const guestBase = (probe.exports.GUEST_BASE as WebAssembly.Global).value as number;
+    const pages = (guestBase + romSize + config.ramSize) / PAGE;
+    if (pages > 65536) throw new Error(`guest memory too large: ${config.ramSize + romSize} bytes (at most ${65536 * PAGE - guestBase})`);
+    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    const inst = new WebAssembly.Instance(module(), this.imports(this.memory));
+    this.ex = inst.exports as unknown as CoreExports;
+    this.L = {};
+    for (const [k, v] of Object.entries(inst.exports)) {
+      if (v instanceof WebAssembly.Global) this.L[k] = v.value as number;
+    }
+    this.dv = new DataView(this.memory.buffer);
+    const romHost = guestBase;
+    const ramHost = guestBase + romSize;
+    this.rom = romSize ? new Uint8Array(this.memory.buffer, romHost, romSize) : null;
+    this.ram = new Uint8Array(this.memory.buffer, ramHost, config.ramSize);
+    this.ex.reset();
+    if (romSize) this.addRegion(this.romBase, romSize, romHost, REGION_ROM);
+    this.addRegion(this.ramBase, config.ramSize, ramHost, REGION_RAM);
+  }
+
+  private addRegion(base: bigint, size: number, host: number, flags: number): void {
+    const ok = this.ex.addRegion(Number(base & 0xffffffffn), Number(base >> 32n), size >>> 0, Math.floor(size / 2 ** 32), host, flags);
+    if (!ok) throw new Error(`memory region at 0x${base.toString(16)} overlaps another`);
+  }
+
+  private imports(memory: WebAssembly.Memory): WebAssembly.Imports {
+    const mbox = () => (this.L ? this.L.MBOX_DATA : 0x8000);
+    const put = (v: bigint) => this.dv.setBigUint64(mbox(), BigInt.asUintN(64, v), true);
+    return {
+      env: {
+        memory,
+        abort: (_m: number, _f: number, line: number, col: number) => {
+          throw new Error(`CPU core abort at ${line}:${col}`);
+        },
+      },
+      host: {
+        mmioRead: (lo: number, hi: number, size: number): number => {
+          const r = this.callbacks.mmioRead?.((BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0), size) ?? HostStatus.Fault;
+          if (typeof r === "bigint") {
+            put(r);
+            return HostStatus.Ok;
+          }
+          return r;
+        },
+        mmioWrite: (lo: number, hi: number, size: number, vlo: number, vhi: number): number =>
+          this.callbacks.mmioWrite?.((BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0), size, (BigInt(vhi >>> 0) << 32n) | BigInt(vlo >>> 0)) ??
+          HostStatus.Fault,
+        sysregRead: (key: number): number => {
+          const r = this.callbacks.sysregRead?.(key) ?? HostStatus.Fault;
+          if (typeof r === "bigint") {
+            put(r);
+            return HostStatus.Ok;
+          }
+          return r;
+        },
+        sysregWrite: (key: number, lo: number, hi: number): number =>
+          this.callbacks.sysregWrite?.(key, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0)) ?? HostStatus.Fault,
+      },
+    };
+  }
+
+  /** Replaces the host callouts. */
+  setCallbacks(callbacks: CpuCallbacks): void {
+    this.callbacks = callbacks;
+  }
+
+  private u64(addr: number): bigint {
+    return this.dv.getBigUint64(addr, true);
+  }
+  private setU64(addr: number, v: bigint): void {
+    this.dv.setBigUint64(addr, BigInt.asUintN(64, v), true);
+  }
+
+  /** Warm reset: registers zero, EL1h with DAIF masked, MMU off. */
+  reset(): void {
+    this.ex.reset();
+  }
+
+  /** Executes up to `budget` instructions (retired or faulting). */
+  run(budget: number): ExitReason {
+    return this.ex.run(budget >>> 0) as ExitReason;
+  }
+
+  /** Xn for n in 0..30 (31 reads the zero register). */
+  x(n: number): bigint {
+    return n === 31 ? 0n : this.u64(this.L.X_BASE + 8 * n);
+  }
+  setX(n: number, v: bigint): void {
+    if (n < 0 || n > 30) throw new RangeError(`no register x${n}`);
+    this.setU64(this.L.X_BASE + 8 * n, v);
+  }
+  /** The SP selected by the current PSTATE (EL and SPSel). */
+  get sp(): bigint {
+    return this.u64(this.L.X_BASE + 8 * 31);
+  }
+  set sp(v: bigint) {
+    this.setU64(this.L.X_BASE + 8 * 31, v);
+  }
+  get pc(): bigint {
+    return this.u64(this.L.PC_ADDR);
+  }
+  set pc(v: bigint) {
+    this.setU64(this.L.PC_ADDR, v);
+  }
+  /** NZCV in bits 31..28. */
+  get nzcv(): number {
+    return this.dv.getUint32(this.L.NZCV_ADDR, true);
+  }
+  set nzcv(v: number) {
+    this.dv.setUint32(this.L.NZCV_ADDR, (v & 0xf0000000) >>> 0, true);
+  }
+  /** PSTATE in SPSR format (NZCV, DAIF, IL, EL, SPSel). */
+  get pstate(): number {
+    return (this.nzcv | this.dv.getUint32(this.L.PSTATE_ADDR, true)) >>> 0;
+  }
+  /** Writes PSTATE in SPSR format, switching SP banks as the architecture does. */
+  set pstate(v: number) {
+    this.nzcv = v;
+    this.ex.setPstate(v >>> 0);
+  }
+  get fpcr(): number {
+    return this.dv.getUint32(this.L.FPCR_ADDR, true);
+  }
+  set fpcr(v: number) {
+    this.setSysreg(0xda20, BigInt(v >>> 0));
+  }
+  get fpsr(): number {
+    return this.dv.getUint32(this.L.FPSR_ADDR, true);
+  }
+  set fpsr(v: number) {
+    this.setSysreg(0xda21, BigInt(v >>> 0));
+  }
+  /** Vn as a 128-bit unsigned integer (lane 0 in the low bits). */
+  v(n: number): bigint {
+    const a = this.L.V_BASE + 16 * n;
+    return (this.u64(a + 8) << 64n) | this.u64(a);
+  }
+  setV(n: number, val: bigint): void {
+    const a = this.L.V_BASE + 16 * n;
+    this.setU64(a, val & M64);
+    this.setU64(a + 8, (val >> 64n) & M64);
+  }
+  /** Reads a system register by key (op0:op1:CRn:CRm:op2 as in MRS bits [20:5]). */
+  sysreg(key: number): bigint {
+    if (!this.ex.getSysreg(key)) throw new Error(`no system register with key 0x${key.toString(16)}`);
+    return this.u64(this.L.MBOX_DATA);
+  }
+  setSysreg(key: number, v: bigint): void {
+    const u = BigInt.asUintN(64, v);
+    if (!this.ex.setSysreg(key, Number(u & 0xffffffffn), Number(u >> 32n))) {
+      throw new Error(`system register 0x${key.toString(16)} is not writable`);
+    }
+  }
+  /** Exit details word i (0..3) of the last exit. */
+  exitInfo(i: number): bigint {
+    return this.u64(this.L.MBOX_EXIT_INFO0 + 8 * i);
+  }
+  /** Exactly counted retired instructions since reset. */
+  get instret(): bigint {
+    return this.u64(this.L.INSTRET_ADDR);
+  }
+  /** UNDEFINED exceptions taken, with the last undefined word and its PC. */
+  get undefCount(): number {
+    return Number(this.u64(this.L.UNDEF_COUNT));
+  }
+  get lastUndef(): { word: number; pc: bigint } {
+    return { word: Number(this.u64(this.L.UNDEF_LAST_WORD)), pc: this.u64(this.L.UNDEF_LAST_PC) };
+  }
+  /** Interrupt lines into the core: bit0 IRQ, bit1 FIQ, bit2 SError. */
+  setIrqLines(lines: number): void {
+    this.ex.setIrqLines(lines);
+  }
+  /** Makes a running run() return ExitReason.Stop at the next block boundary (from a callout). */
+  requestStop(): void {
+    this.ex.requestStop();
+  }
+  setSemihosting(on: boolean): void {
+    this.ex.setSemihosting(on ? 1 : 0);
+  }
+
+  /** Wasm offset of a guest physical range in RAM/ROM, or -1. */
+  private hostOf(pa: bigint, len: number): number {
+    const h = this.ex.physToHost(Number(pa & 0xffffffffn), Number(pa >> 32n)) >>> 0;
+    if (h === 0) return -1;
+    if (len > 1) {
+      const end = pa + BigInt(len - 1);
+      const he = this.ex.physToHost(Number(end & 0xffffffffn), Number(end >> 32n)) >>> 0;
+      if (he !== h + len - 1) return -1;
+    }
+    return h;
+  }
+
+  /** Copies bytes into guest physical memory (RAM or ROM), dropping stale decoded code. */
+  writePhys(pa: bigint, bytes: Uint8Array): void {
+    const h = this.hostOf(pa, bytes.length);
+    if (h < 0) throw new RangeError(`guest physical range 0x${pa.toString(16)}+${bytes.length} is not memory`);
+    new Uint8Array(this.memory.buffer, h, bytes.length).set(bytes);
+    this.ex.notifyHostWrite(Number(pa & 0xffffffffn), Number(pa >> 32n), bytes.length);
+  }
+
+  /** Copies bytes out of guest physical memory. */
+  readPhys(pa: bigint, len: number): Uint8Array {
+    const h = this.hostOf(pa, len);
+    if (h < 0) throw new RangeError(`guest physical range 0x${pa.toString(16)}+${len} is not memory`);
+    return new Uint8Array(this.memory.buffer, h, len).slice();
+  }
+
+  /** Translates a virtual address for a data read in the current regime; null on a fault. */
+  translate(va: bigint): bigint | null {
+    const u = BigInt.asUintN(64, va);
+    const fsc = this.ex.translate(Number(u & 0xffffffffn), Number(u >> 32n));
+    return fsc === 0 ? this.u64(this.L.MBOX_DATA) : null;
+  }
+
+  /** Reads guest virtual memory (byte by byte translation across pages); null if unmapped. */
+  readVirt(va: bigint, len: number): Uint8Array | null {
+    const out = new Uint8Array(len);
+    let done = 0;
+    while (done < len) {
+      const a = va + BigInt(done);
+      const pa = this.translate(a);
+      if (pa === null) return null;
+      const chunk = Math.min(len - done, 4096 - Number(a & 0xfffn));
+      try {
+        out.set(this.readPhys(pa, chunk), done);
+      } catch {
+        return null;
+      }
+      done += chunk;
+    }
+    return out;
+  }
+
+  /** Drops TLB and decoded blocks (after the host changed something they depend on). */
+  flushCaches(): void {
+    this.ex.flushTlb();
+    this.ex.flushBlocks();
+  }
+
+  /** The whole architectural state as plain data. */
+  saveState(): CpuState {
+    const b = this.memory.buffer;
+    return {
+      version: 1,
+      core: new Uint8Array(b, this.L.X_BASE, this.L.STATE_END - this.L.X_BASE).slice(),
+      vregs: new Uint8Array(b, this.L.V_BASE, 512).slice(),
+      sysregs: new Uint8Array(b, this.L.SYSREG_BASE, 8 * this.L.SYSREG_COUNT).slice(),
+    };
+  }
+
+  /** Restores a state from saveState (same core build). */
+  restoreState(s: CpuState): void {
+    if (s.version !== 1) throw new Error(`unsupported CPU state version ${s.version}`);
+    const b = this.memory.buffer;
+    const coreLen = this.L.STATE_END - this.L.X_BASE;
+    if (s.core.length !== coreLen || s.vregs.length !== 512 || s.sysregs.length !== 8 * this.L.SYSREG_COUNT) {
+      throw new Error("CPU state does not match this core's layout");
+    }
+    new Uint8Array(b, this.L.X_BASE, coreLen).set(s.core);
+    new Uint8Array(b, this.L.V_BASE, 512).set(s.vregs);
+    new Uint8Array(b, this.L.SYSREG_BASE, s.sysregs.length).set(s.sysregs);
+    this.ex.resync();
+  }
+}
