@@ -255,7 +255,7 @@ export function generateAs(entries: Entry[]): string {
   return s;
 }
 
-export function generateTs(entries: Entry[], helpers: string[]): string {
+export function generateTs(entries: Entry[], helpers: string[], fmtFiles: string[]): string {
   for (const e of entries) {
     for (const f of e.fields) {
       if (helpers.includes(f.name) || f.name === "insn" || f.name === "pc") {
@@ -266,7 +266,10 @@ export function generateTs(entries: Entry[], helpers: string[]): string {
   const indexed = entries.map((e, i) => ({ e, op: i + 1 }));
   let s = HEADER("tools/gen-decoder.ts");
   s += `/* eslint-disable */\n// biome-ignore-all lint: generated code\n`;
-  s += `import * as F from "../fmt.js";\n\n`;
+  fmtFiles.forEach((f, i) => {
+    s += `import * as F${i} from "../${f.replace(/\.ts$/, ".js")}";\n`;
+  });
+  s += `const F = { ${fmtFiles.map((_, i) => `...F${i}`).join(", ")} };\n\n`;
   s += `/** Op names by op number (0 = unallocated). */\nexport const OP_NAMES: readonly string[] = ${JSON.stringify(["UNALLOCATED", ...entries.map((e) => e.name)])};\n\n`;
   s += `/** Op numbers to the table entry that defines them ("file:line"). */\nexport const OP_SOURCES: readonly string[] = ${JSON.stringify(["", ...entries.map((e) => `${e.file}:${e.line}`)])};\n\n`;
   s += `/** Decodes an A64 instruction word to its op (0 when unallocated). */\nexport function decodeOp(w: number): number {\n  w = w >>> 0;\n${emitTree(indexed, "  ", "ts")}}\n\n`;
@@ -286,14 +289,26 @@ export function generateTs(entries: Entry[], helpers: string[]): string {
 
 async function main() {
   const entries = loadTables();
-  const fmt = await import(join(root, "src/cpu/disasm/fmt.ts"));
-  const helpers = Object.keys(fmt).filter((k) => typeof fmt[k] === "function");
+  // Disassembler helpers: every export of src/cpu/disasm/fmt*.ts (one file per group may add its own).
+  const disasmDir = join(root, "src/cpu/disasm");
+  const fmtFiles = readdirSync(disasmDir)
+    .filter((f) => /^fmt.*\.ts$/.test(f))
+    .sort();
+  const helpers: string[] = [];
+  for (const f of fmtFiles) {
+    const mod = await import(join(disasmDir, f));
+    for (const k of Object.keys(mod)) {
+      if (typeof mod[k] !== "function") continue;
+      if (helpers.includes(k)) throw new TableError(`disassembler helper ${k} is exported twice (${f})`);
+      helpers.push(k);
+    }
+  }
   const asOut = join(root, "src/cpu/core/generated/decode.gen.ts");
   const tsOut = join(root, "src/cpu/disasm/generated/disasm.gen.ts");
   mkdirSync(dirname(asOut), { recursive: true });
   mkdirSync(dirname(tsOut), { recursive: true });
   writeFileSync(asOut, generateAs(entries));
-  writeFileSync(tsOut, generateTs(entries, helpers));
+  writeFileSync(tsOut, generateTs(entries, helpers, fmtFiles));
   console.log(`gen-decoder: ${entries.length} encodings`);
 }
 

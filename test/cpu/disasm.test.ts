@@ -1,8 +1,8 @@
 // The disassembler against binutils' objdump: random words of every encoding-table entry.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { disassemble } from "../../src/cpu/disasm/index.ts";
 import { decodeOp } from "../../src/cpu/disasm/generated/disasm.gen.ts";
+import { disassemble } from "../../src/cpu/disasm/index.ts";
 import { loadTables } from "../../tools/gen-decoder.ts";
 import { normalizeAsm, objdumpWords } from "../support/objdump.ts";
 import { Rng } from "../support/rng.ts";

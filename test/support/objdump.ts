@@ -19,7 +19,9 @@ export function objdumpWords(words: number[], base = 0x4000_0000n): (string | nu
   const dir = mkdtempSync(join(tmpdir(), "dormouse-objdump-"));
   try {
     const buf = Buffer.alloc(words.length * 4);
-    words.forEach((w, i) => buf.writeUInt32LE(w >>> 0, i * 4));
+    words.forEach((w, i) => {
+      buf.writeUInt32LE(w >>> 0, i * 4);
+    });
     const file = join(dir, "w.bin");
     writeFileSync(file, buf);
     const out = execFileSync(
