@@ -158,8 +158,9 @@ export function runBatch(inPtr: usize, n: i32, outPtr: usize): void {
   for (let i = 0; i < n; i++) {
     const p = inPtr + (<usize>i << 5);
     store<u64>(FPCR_ADDR, <u64>load<u32>(p, 4));
-    store<u64>(FPSR_ADDR, 0);
-    const r = run(load<u32>(p), load<u64>(p, 8), load<u64>(p, 16), load<u64>(p, 24));
+    const op = load<u32>(p);
+    store<u64>(FPSR_ADDR, <u64>(op >> 16));
+    const r = run(op & 0xffff, load<u64>(p, 8), load<u64>(p, 16), load<u64>(p, 24));
     const q = outPtr + (<usize>i << 4);
     store<u64>(q, r);
     store<u64>(q, load<u64>(FPSR_ADDR) & 0xffffffff, 8);

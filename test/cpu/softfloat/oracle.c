@@ -1,6 +1,6 @@
 // Oracle for the soft-float differential tests: runs real AArch64 FP instructions (under
 // qemu-aarch64) for a batch of cases read from stdin and writes result bits + FPSR to stdout.
-// Input record (32 bytes): u32 op, u32 fpcr, u64 a, u64 b, u64 c.  Output (16 bytes): u64
+// Input record (32 bytes): u32 op (bits 15..0; bits 23..16 preset FPSR), u32 fpcr, u64 a, u64 b, u64 c.  Output (16 bytes): u64
 // result, u32 fpsr, u32 0.  Op ids must match test/cpu/softfloat/ops.ts.
 #include <stdint.h>
 #include <stdio.h>
@@ -334,9 +334,9 @@ int main(void) {
   In *in = (In *)buf;
   Out *out = calloc(n ? n : 1, sizeof(Out));
   for (size_t i = 0; i < n; i++) {
-    uint64_t fpcr = in[i].fpcr, fpsr;
-    asm volatile("msr fpcr, %0\n\tmsr fpsr, xzr" : : "r"(fpcr) : "memory");
-    uint64_t r = run(in[i].op, in[i].a, in[i].b, in[i].c);
+    uint64_t fpcr = in[i].fpcr, fpsr = in[i].op >> 16;
+    asm volatile("msr fpcr, %0\n\tmsr fpsr, %1" : : "r"(fpcr), "r"(fpsr) : "memory");
+    uint64_t r = run(in[i].op & 0xffff, in[i].a, in[i].b, in[i].c);
     asm volatile("mrs %0, fpsr" : "=r"(fpsr) : : "memory");
     out[i].r = r;
     out[i].fpsr = (uint32_t)fpsr;
