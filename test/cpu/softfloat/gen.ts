@@ -228,3 +228,146 @@ export function genFpcr(r: Rng): number {
   if (r.chance(0.4)) v |= 1 << 26;
   return v >>> 0;
 }
+
+/** Hand-picked special values of each operand kind (both signs added by cornerValues). */
+const CORNERS: Record<string, bigint[]> = {
+  f16: [
+    0x0000n,
+    0x0001n,
+    0x03ffn,
+    0x0400n,
+    0x3c00n,
+    0x3c01n,
+    0x3bffn,
+    0x7bffn,
+    0x7c00n,
+    0x7e00n,
+    0x7e01n,
+    0x7c01n,
+    0x7dffn,
+    0x7fffn,
+    0x4000n,
+    0x3800n,
+  ],
+  f32: [
+    0x00000000n,
+    0x00000001n,
+    0x007fffffn,
+    0x00400000n,
+    0x00800000n,
+    0x00800001n,
+    0x3f800000n,
+    0x3f800001n,
+    0x3f7fffffn,
+    0x3fc00000n,
+    0x40000000n,
+    0x40200000n,
+    0x40400000n,
+    0x3f000000n,
+    0x7f7fffffn,
+    0x7f000000n,
+    0x7f800000n,
+    0x7fc00000n,
+    0x7fc12345n,
+    0x7f800001n,
+    0x7fbfffffn,
+    0x4f000000n,
+    0x4effffffn,
+    0x4f800000n,
+    0x5f000000n,
+    0x5effffffn,
+    0x5f800000n,
+    0x33800000n,
+    0x0c000000n,
+    0x1f800000n,
+    0x60000000n,
+    0x3effffffn,
+  ],
+  f64: [
+    0x0000000000000000n,
+    0x0000000000000001n,
+    0x000fffffffffffffn,
+    0x0008000000000000n,
+    0x0010000000000000n,
+    0x0010000000000001n,
+    0x3ff0000000000000n,
+    0x3ff0000000000001n,
+    0x3fefffffffffffffn,
+    0x3ff8000000000000n,
+    0x4000000000000000n,
+    0x4004000000000000n,
+    0x4008000000000000n,
+    0x3fe0000000000000n,
+    0x7fefffffffffffffn,
+    0x7fe0000000000000n,
+    0x7ff0000000000000n,
+    0x7ff8000000000000n,
+    0x7ff8000012345678n,
+    0x7ff0000000000001n,
+    0x7ff7ffffffffffffn,
+    0x41e0000000000000n,
+    0x41dfffffffffffffn,
+    0x41f0000000000000n,
+    0x43e0000000000000n,
+    0x43dfffffffffffffn,
+    0x43f0000000000000n,
+    0x3ca0000000000000n,
+    0x0180000000000000n,
+    0x3810000000000000n,
+    0x47efffffe0000000n,
+    0x36a0000000000000n,
+  ],
+  i32: [0n, 1n, 2n, 0x7fffffffn, 0x80000000n, 0x80000001n, 0xffffffffn, 0x01000001n, 0x00ffffffn, 0x7fffffc0n],
+  i64: [
+    0n,
+    1n,
+    0x7fffffffffffffffn,
+    0x8000000000000000n,
+    0xffffffffffffffffn,
+    0x0020000000000001n,
+    0x001fffffffffffffn,
+    0x0000000001000001n,
+    0x7ffffffffffffc00n,
+    0xfffffffffffff800n,
+  ],
+};
+
+/** Corner values of a kind: each listed value and its negation (integers: two's complement). */
+export function cornerValues(kind: Kind): bigint[] {
+  const base = CORNERS[kind] ?? [0n];
+  const w = kind === "f64" || kind === "i64" ? 64n : kind === "f16" ? 16n : 32n;
+  const m = (1n << w) - 1n;
+  const out: bigint[] = [];
+  for (const v of base) {
+    out.push(v);
+    out.push(kind[0] === "i" ? -v & m : v ^ (1n << (w - 1n)));
+  }
+  return out;
+}
+
+/** Deterministic corner cases for an op: all pairs (or triples sampled) of corner values. */
+export function cornerCases(r: Rng, op: OpSpec): { a: bigint; b: bigint; c: bigint; fpcr: number }[] {
+  const va = cornerValues(op.a);
+  const vb = op.b === "-" ? [0n] : cornerValues(op.b);
+  const out: { a: bigint; b: bigint; c: bigint; fpcr: number }[] = [];
+  let n = 0;
+  // Cycle through all 32 RMode/FZ/DN/AHP combinations.
+  const fpcrOf = (i: number) => (((i & 3) << 22) | ((i & 4) << 22) | ((i & 8) << 22) | ((i & 16) << 22)) >>> 0;
+  if (op.c !== "-") {
+    const vc = cornerValues(op.c);
+    for (let i = 0; i < 2000; i++) {
+      out.push({ a: va[r.int(va.length)], b: vb[r.int(vb.length)], c: vc[r.int(vc.length)], fpcr: fpcrOf(n++) });
+    }
+    return out;
+  }
+  const reps = op.b === "-" ? 32 : 1;
+  for (const a of va) {
+    for (const b of vb) {
+      for (let k = 0; k < reps; k++) {
+        const c = op.fbits ? BigInt(r.int(op.fbits + 1)) : 0n;
+        out.push({ a, b, c, fpcr: fpcrOf(n++) });
+      }
+    }
+  }
+  return out;
+}
