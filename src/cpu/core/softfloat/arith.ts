@@ -150,7 +150,34 @@ export function divG(a: u64, b: u64, fmt: i32, fpcr: u32): u64 {
   k = <i32>clz(mb) - 11;
   mb <<= <u64>k;
   eb -= k;
-  // Restoring long division: 56 quotient bits (>= 55 significant), remainder as sticky.
+  // Q = floor(ma * 2^55 / mb) from the native quotient of the (exact) 53-bit significands,
+  // corrected with the exact 128-bit remainder; Q >= 2^54 leaves guard + sticky room.
+  const nl = ma << 55;
+  const nh = ma >> 9;
+  let q = <u64>((<f64>ma / <f64>mb) * 36028797018963968.0);
+  const pl = mul128(q, mb);
+  const ph = mulHi;
+  let r: u64;
+  if (ph < nh || (ph == nh && pl <= nl)) {
+    // Estimate low: N - P = (nh:nl) - (ph:pl), small.
+    const dh = nh - ph - (nl < pl ? 1 : 0);
+    if (dh != 0) return divLong(s, ma, ea, mb, eb, fmt, fpcr, rm);
+    const d = nl - pl;
+    q += d / mb;
+    r = d % mb;
+  } else {
+    const dh = ph - nh - (pl < nl ? 1 : 0);
+    if (dh != 0) return divLong(s, ma, ea, mb, eb, fmt, fpcr, rm);
+    const d = pl - nl;
+    const k = (d + mb - 1) / mb;
+    q -= k;
+    r = k * mb - d;
+  }
+  return roundPack(s, ea - eb - 55, q | (r != 0 ? 1 : 0), fmt, fpcr, rm);
+}
+
+/** Restoring long division of 53-bit significands (fallback for divG): 56 quotient bits + sticky. */
+function divLong(s: u32, ma: u64, ea: i32, mb: u64, eb: i32, fmt: i32, fpcr: u32, rm: u32): u64 {
   let q: u64 = 0;
   let r = ma;
   for (let i = 0; i < 56; i++) {
