@@ -50,6 +50,13 @@ describe("softfloat vs AArch64 (qemu)", () => {
 
   after(() => harness.dispose());
 
+  test("case count", (t) => {
+    let total = 0;
+    for (const list of cases.values()) total += list.length;
+    t.diagnostic(`${OPS.length} ops, ${total} cases`);
+    assert.ok(total >= 100_000, `only ${total} cases`);
+  });
+
   for (const op of OPS) {
     test(`${op.name} (op ${op.id})`, () => {
       const list = cases.get(op.id) ?? [];

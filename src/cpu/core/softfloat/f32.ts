@@ -103,7 +103,24 @@ export function f32Sqrt(a: u32): u32 {
 
 /** FPMulAdd: addend + op1*op2, fused (one rounding). */
 export function f32MulAdd(addend: u32, op1: u32, op2: u32): u32 {
-  return <u32>mulAddG(addend, op1, op2, FMT32, fpcrRead());
+  const fpcr = fpcrRead();
+  if (nearest(fpcr) && isNormal(addend) && isNormal(op1) && isNormal(op2)) {
+    // The f64 product is exact; the f64 sum s = RN64(x) rounds to RN32(x) unless s is
+    // exactly an f32 midpoint (no midpoint can lie strictly between x and s).
+    const fc = <f64>reinterpret<f32>(addend);
+    const p = <f64>reinterpret<f32>(op1) * <f64>reinterpret<f32>(op2);
+    const sum = p + fc;
+    if ((reinterpret<u64>(sum) & 0x1fffffff) != 0x10000000) {
+      const s32 = <f32>sum;
+      const r = reinterpret<u32>(s32);
+      if (safeResult(r)) {
+        if (fpsrHasIXC()) return r;
+        const bb = sum - p;
+        if (p - (sum - bb) + (fc - bb) == 0 && <f64>s32 == sum) return r;
+      }
+    }
+  }
+  return <u32>mulAddG(addend, op1, op2, FMT32, fpcr);
 }
 
 /** FMADD Sd, Sn, Sm, Sa: a + n*m. */
