@@ -97,9 +97,56 @@ export function f64Sqrt(a: u64): u64 {
   return sqrtG(a, FMT64, fpcr);
 }
 
+/** Exponent field within 2^+-450 of 1.0: far from overflow and underflow for the FMA fast path. */
+// @ts-ignore: decorator
+@inline
+function moderate(x: u64): bool {
+  return ((<u32>(x >> 52) & 0x7ff) - (1023 - 450)) < 900;
+}
+
+/** Veltkamp/Dekker splitting constant 2^27 + 1. */
+const SPLIT: f64 = 134217729.0;
+
+/**
+ * RN(a*b + c) for moderate normal operands (Boldo & Melquiond, "Emulation of FMA and
+ * correctly rounded sums: proved algorithms using rounding to odd"): exact product by
+ * Dekker's TwoProduct, TwoSum with the addend, round-to-odd sum of the error terms, and a
+ * final round-to-nearest addition. Flags are not computed (caller requires FPSR.IXC set).
+ */
+function fmaNearest(a: f64, b: f64, c: f64): f64 {
+  // uh + ul = a*b exactly.
+  const uh = a * b;
+  let g = SPLIT * a;
+  const ah = g - (g - a);
+  const al = a - ah;
+  g = SPLIT * b;
+  const bh = g - (g - b);
+  const bl = b - bh;
+  const ul = ah * bh - uh + ah * bl + al * bh + al * bl;
+  // th + tl = c + uh exactly.
+  const th = c + uh;
+  let bb = th - c;
+  const tl = c - (th - bb) + (uh - bb);
+  // v = RO(tl + ul): if inexact and even, step to the odd neighbour towards the exact sum.
+  const v = tl + ul;
+  bb = v - tl;
+  const ve = tl - (v - bb) + (ul - bb);
+  let vb = reinterpret<u64>(v);
+  if (ve != 0 && (vb & 1) == 0) {
+    vb = (ve > 0) == (v > 0) ? vb + 1 : vb - 1;
+  }
+  return th + reinterpret<f64>(vb);
+}
+
 /** FPMulAdd: addend + op1*op2, fused (one rounding). */
 export function f64MulAdd(addend: u64, op1: u64, op2: u64): u64 {
-  return mulAddG(addend, op1, op2, FMT64, fpcrRead());
+  const fpcr = fpcrRead();
+  if (nearest(fpcr) && moderate(addend) && moderate(op1) && moderate(op2) && fpsrHasIXC()) {
+    const r = reinterpret<u64>(fmaNearest(reinterpret<f64>(op1), reinterpret<f64>(op2), reinterpret<f64>(addend)));
+    // Results below 2^-800 may have lost low-order error terms to underflow: take the exact path.
+    if (((<u32>(r >> 52) & 0x7ff) - 223) < 1823) return r;
+  }
+  return mulAddG(addend, op1, op2, FMT64, fpcr);
 }
 
 /** FMADD Sd, Sn, Sm, Sa: a + n*m. */
