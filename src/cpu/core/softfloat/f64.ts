@@ -1,13 +1,15 @@
 // Double-precision (f64 as raw u64 bits) Arm floating-point operations.
 // Fast paths use wasm's native round-to-nearest arithmetic only when the result is provably
-// identical to Arm's (normal operands and result, RMode = RN, and either FPSR.IXC already set
-// or the operation checked to be exact); everything else goes through the exact generic code.
+// identical to Arm's (normal operands, a result that can neither be tiny nor overflow, and
+// RMode = RN); the only possible flag is then IXC, found with an exact error computation
+// (TwoSum / Dekker TwoProduct, skipped when FPSR.IXC is already set). Everything else goes
+// through the exact generic code.
 
 import { addG, divG, mulAddG, mulG, sqrtG } from "./arith";
 import { CMP_EQ, CMP_GE, CMP_GT, compareCondG, compareG, maxMinG, maxMinNumG } from "./compare";
 import { roundIntG } from "./convert";
 import { recipEstimateG, recipStepG, recpxG, rsqrtEstimateG, rsqrtStepG } from "./estimate";
-import { FMT64, fpcrRead, fpsrHasIXC } from "./fpcr";
+import { FMT64, FPSR_IXC, fpcrRead, fpFlagsRaise, fpsrHasIXC } from "./fpcr";
 
 const SIGN: u64 = 0x8000000000000000;
 /** Marker for "no fast result" (a NaN pattern the fast paths never produce). */
@@ -44,11 +46,12 @@ function fastAdd(a: u64, b: u64, fpcr: u32): u64 {
     const s = fa + fb;
     const r = reinterpret<u64>(s);
     if (safeResult(r) || r << 1 == 0) {
-      if (fpsrHasIXC()) return r;
-      // TwoSum: the rounding error of s is exactly err.
-      const bb = s - fa;
-      const err = fa - (s - bb) + (fb - bb);
-      if (err == 0) return r;
+      if (!fpsrHasIXC()) {
+        // TwoSum: the rounding error of s is exactly err.
+        const bb = s - fa;
+        if (fa - (s - bb) + (fb - bb) != 0) fpFlagsRaise(FPSR_IXC);
+      }
+      return r;
     }
   }
   return NO_FAST;
@@ -70,33 +73,6 @@ export function f64Sub(a: u64, b: u64): u64 {
   return addG(a, b, 1, FMT64, fpcr);
 }
 
-/** FMUL. */
-export function f64Mul(a: u64, b: u64): u64 {
-  const fpcr = fpcrRead();
-  if (nearest(fpcr) && isNormal(a) && isNormal(b) && fpsrHasIXC()) {
-    const r = reinterpret<u64>(reinterpret<f64>(a) * reinterpret<f64>(b));
-    if (safeResult(r)) return r;
-  }
-  return mulG(a, b, false, FMT64, fpcr);
-}
-
-/** FDIV. */
-export function f64Div(a: u64, b: u64): u64 {
-  const fpcr = fpcrRead();
-  if (nearest(fpcr) && isNormal(a) && isNormal(b) && fpsrHasIXC()) {
-    const r = reinterpret<u64>(reinterpret<f64>(a) / reinterpret<f64>(b));
-    if (safeResult(r)) return r;
-  }
-  return divG(a, b, FMT64, fpcr);
-}
-
-/** FSQRT. */
-export function f64Sqrt(a: u64): u64 {
-  const fpcr = fpcrRead();
-  if (nearest(fpcr) && isNormal(a) && a < SIGN && fpsrHasIXC()) return reinterpret<u64>(sqrt<f64>(reinterpret<f64>(a)));
-  return sqrtG(a, FMT64, fpcr);
-}
-
 /** Exponent field within 2^+-450 of 1.0: far from overflow and underflow for the FMA fast path. */
 // @ts-ignore: decorator
 @inline
@@ -106,6 +82,72 @@ function moderate(x: u64): bool {
 
 /** Veltkamp/Dekker splitting constant 2^27 + 1. */
 const SPLIT: f64 = 134217729.0;
+
+/** Whether x*y == hi + lo exactly (Dekker TwoProduct; x, y moderate so nothing under/overflows). */
+function productIs(x: f64, y: f64, hi: f64, lo: f64): bool {
+  const p = x * y;
+  let g = SPLIT * x;
+  const xh = g - (g - x);
+  const xl = x - xh;
+  g = SPLIT * y;
+  const yh = g - (g - y);
+  const yl = y - yh;
+  const e = xh * yh - p + xh * yl + xl * yh + xl * yl;
+  return p == hi && e == lo;
+}
+
+/** FMUL. */
+export function f64Mul(a: u64, b: u64): u64 {
+  const fpcr = fpcrRead();
+  if (nearest(fpcr) && isNormal(a) && isNormal(b)) {
+    const fa = reinterpret<f64>(a);
+    const fb = reinterpret<f64>(b);
+    const p = fa * fb;
+    const r = reinterpret<u64>(p);
+    if (safeResult(r)) {
+      if (fpsrHasIXC()) return r;
+      if (moderate(a) && moderate(b)) {
+        if (!productIs(fa, fb, p, 0)) fpFlagsRaise(FPSR_IXC);
+        return r;
+      }
+    }
+  }
+  return mulG(a, b, false, FMT64, fpcr);
+}
+
+/** FDIV. */
+export function f64Div(a: u64, b: u64): u64 {
+  const fpcr = fpcrRead();
+  if (nearest(fpcr) && isNormal(a) && isNormal(b)) {
+    const fa = reinterpret<f64>(a);
+    const fb = reinterpret<f64>(b);
+    const q = fa / fb;
+    const r = reinterpret<u64>(q);
+    if (safeResult(r)) {
+      if (fpsrHasIXC()) return r;
+      if (moderate(a) && moderate(b)) {
+        if (!productIs(q, fb, fa, 0)) fpFlagsRaise(FPSR_IXC);
+        return r;
+      }
+    }
+  }
+  return divG(a, b, FMT64, fpcr);
+}
+
+/** FSQRT. */
+export function f64Sqrt(a: u64): u64 {
+  const fpcr = fpcrRead();
+  if (nearest(fpcr) && isNormal(a) && a < SIGN) {
+    const fa = reinterpret<f64>(a);
+    const s = sqrt<f64>(fa);
+    if (fpsrHasIXC()) return reinterpret<u64>(s);
+    if (moderate(a)) {
+      if (!productIs(s, s, fa, 0)) fpFlagsRaise(FPSR_IXC);
+      return reinterpret<u64>(s);
+    }
+  }
+  return sqrtG(a, FMT64, fpcr);
+}
 
 /**
  * RN(a*b + c) for moderate normal operands (Boldo & Melquiond, "Emulation of FMA and
