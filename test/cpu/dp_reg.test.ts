@@ -3,8 +3,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Cpu } from "../../src/cpu/cpu.ts";
+import { disassemble } from "../../src/cpu/disasm/index.ts";
 import { type Row, runRows } from "../support/insn-rows.ts";
+import { normalizeAsm, objdumpWords } from "../support/objdump.ts";
 import { runSnippet } from "../support/snippet.ts";
+import { encode } from "../support/toolchain.ts";
 
 const M64 = 0xffff_ffff_ffff_ffffn;
 const MIN64 = 0x8000_0000_0000_0000n;
@@ -475,4 +478,112 @@ test("reserved encodings are UNDEFINED", () => {
       0x1b220c20, // smaddl with sf = 0
     ].map((word) => ({ word, undef: true })),
   );
+});
+
+test("disassembly of every data-processing alias matches objdump", () => {
+  // Random words rarely hit alias conditions (Rn = Rm, register 31, cond < 14, SP operands), so
+  // each alias and its boundary cases are listed here.
+  const lines = [
+    "mov x0, x1",
+    "mov w0, w1",
+    "orr x0, xzr, x1, lsl #1",
+    "orr x0, xzr, x1, lsr #0",
+    "mvn x0, x1",
+    "mvn w0, w1, ror #3",
+    "tst x1, x2",
+    "tst w1, w2, asr #2",
+    "cmp x1, x2",
+    "cmp w1, w2, lsl #31",
+    "cmn x1, x2, lsr #63",
+    "neg x0, x2",
+    "neg w0, w2, asr #1",
+    "negs x0, x2",
+    "subs xzr, xzr, x2",
+    "ngc x0, x2",
+    "ngcs w0, w2",
+    "add x0, sp, w1, uxtw #2",
+    "add w0, wsp, w1, uxtw #2",
+    "add w0, wsp, w1, uxtx #2",
+    "add x0, sp, x1",
+    "add sp, x0, x1, uxtx #4",
+    "add x0, x1, x2, uxtx #1",
+    "add x0, x1, w2, sxtw",
+    "sub sp, sp, w1, uxtw",
+    "adds x1, sp, x1",
+    "cmn sp, x1",
+    "cmp sp, w1, uxtw #1",
+    "cmp x1, w2, sxtb #4",
+    "subs x0, sp, x2, sxtx",
+    "cset x0, eq",
+    "csinc w0, wzr, wzr, al",
+    "csetm w0, ne",
+    "cinc x0, x1, lt",
+    "cinv w0, w1, hi",
+    "cneg x0, x1, pl",
+    "csneg x0, xzr, xzr, eq",
+    "csinc x0, x1, x1, al",
+    "csinc x0, xzr, xzr, nv",
+    "csinv x0, x1, x2, vs",
+    "ccmp x1, x2, #4, ne",
+    "ccmn w1, #31, #15, al",
+    "lsl x0, x1, x2",
+    "lsr w0, w1, w2",
+    "asr x0, x1, x2",
+    "ror w0, w1, w2",
+    "mul x0, x1, x2",
+    "mneg w0, w1, w2",
+    "smull x0, w1, w2",
+    "smnegl x0, w1, w2",
+    "umull x0, w1, w2",
+    "umnegl x0, w1, w2",
+    "smulh x0, x1, x2",
+    "umulh x0, x1, x2",
+    "rev x0, x1",
+    "rev w0, w1",
+    "rev32 x0, x1",
+    "rev16 w0, w1",
+    "crc32x w0, w1, x2",
+    "crc32cb w0, w1, w2",
+    // dp_imm
+    "asr x0, x1, #63",
+    "asr w0, w1, #0",
+    "lsl x0, x1, #1",
+    "lsl w0, w1, #31",
+    "lsr x0, x1, #0",
+    "sxtb x0, w1",
+    "sxth w0, w1",
+    "sxtw x0, w1",
+    "uxtb w0, w1",
+    "uxth w0, w1",
+    "ubfx x0, x1, #0, #8",
+    "sbfx x0, x1, #0, #32",
+    "sbfiz x0, x1, #1, #63",
+    "ubfiz w0, w1, #31, #1",
+    "bfi x0, x1, #1, #4",
+    "bfxil w0, w1, #0, #32",
+    "bfm x0, xzr, #60, #7",
+    "bfm x0, xzr, #0, #7",
+    "ror x0, x1, #1",
+    "extr x0, x1, x2, #63",
+    "mov sp, x1",
+    "mov x0, sp",
+    "mov wsp, #0x1",
+    "mov x0, #0xffffffff",
+    "orr x0, xzr, #0xffff",
+    "mov w0, #0xfffeffff",
+    "mov x0, #0xffffffffffff0000",
+    ".inst 0x129fffe0", // movn w0, #0xffff
+    ".inst 0xd2a00000", // movz x0, #0x0, lsl #16
+    "cmp sp, #1",
+    "cmn w1, #1, lsl #12",
+    "tst x1, #0x1",
+  ];
+  const words = encode([".arch armv8-a+crc", ...lines]);
+  const ref = objdumpWords(words);
+  const bad: string[] = [];
+  words.forEach((w, i) => {
+    const ours = normalizeAsm(disassemble(w, 0x4000_0000n + BigInt(i * 4)));
+    if (ours !== ref[i]) bad.push(`${lines[i]} (${w.toString(16)}): ours "${ours}", objdump "${ref[i]}"`);
+  });
+  assert.deepEqual(bad, []);
 });
