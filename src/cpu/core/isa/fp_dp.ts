@@ -3,7 +3,7 @@
 // 1 double) except in FCVT, where it is the full 2-bit type (00 S, 01 D, 11 H).
 // Arithmetic is the soft-float library's: it reads FPCR (RMode, FZ, DN, AHP) and ORs the
 // cumulative exception flags into FPSR.
-import { fpCheck, undefinedInstruction } from "../exceptions";
+import { fpCheck } from "../exceptions";
 import {
   FPRM_FPCR,
   FPRM_NEGINF,
@@ -173,14 +173,10 @@ export function FSQRT_scalar(ftype: u32, Rn: u32, Rd: u32): void {
 
 /**
  * FCVT (FPConvert) between half, single and double: ftype is the source type, opc the
- * destination (00 S, 01 D, 11 H). ftype = 10 and opc = ftype are unallocated. Half precision
+ * destination (00 S, 01 D, 11 H); the table leaves out the unallocated pairs. Half precision
  * follows FPCR.AHP; FZ applies to single/double operands only (ARMv8.0 has no FZ16).
  */
 export function FCVT(ftype: u32, opc: u32, Rn: u32, Rd: u32): void {
-  if (ftype == 2 || opc == ftype) {
-    undefinedInstruction();
-    return;
-  }
   if (!fpCheck()) return;
   switch ((ftype << 2) | opc) {
     case 0b0001: // S -> D
