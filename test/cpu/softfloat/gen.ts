@@ -207,7 +207,19 @@ export function genOperands(r: Rng, op: OpSpec): [bigint, bigint, bigint] {
       }
     }
   }
-  if (op.pair === "fma" && r.chance(0.5)) {
+  if (op.pair === "fma" && r.chance(0.3)) {
+    // Short significands make a*b exact in JS; an addend half an ulp of it (give or take)
+    // puts the exact sum on or next to a rounding midpoint.
+    const fw = k === "f64" ? 52n : 23n;
+    const keep = BigInt(k === "f64" ? 26 : 11);
+    const shortOf = (v: bigint) => v & ~((1n << (fw - keep)) - 1n);
+    a = shortOf(a);
+    b = shortOf(b);
+    const p = toNumber(k, a) * toNumber(k, b);
+    const delta = [0, 2 ** -40, -(2 ** -40), 2 ** -20, 0.5][r.int(5)];
+    const cv = p * 2 ** -(Number(fw) + 1 + r.int(3)) * (1 + delta) * (r.chance(0.5) ? -1 : 1);
+    if (Number.isFinite(cv)) c = fromNumber(k, cv);
+  } else if (op.pair === "fma" && r.chance(0.5)) {
     // Addend close to -(a*b): massive cancellation and exact-zero results.
     const p = toNumber(k, a) * toNumber(k, b);
     if (Number.isFinite(p)) {

@@ -121,4 +121,16 @@ export class Harness {
     }
     return Harness.decode(out, n);
   }
+
+  /** Mean nanoseconds per case of the library alone (inputs preloaded; for benchmarks). */
+  timeWasm(input: Buffer, n: number, reps: number): number {
+    const IN = 4 << 20;
+    const OUT = 10 << 20;
+    if (n * 32 > OUT - IN) throw new Error("batch too large");
+    new Uint8Array(this.mem.buffer, IN, n * 32).set(input.subarray(0, n * 32));
+    this.exports.runBatch(IN, n, OUT);
+    const t = performance.now();
+    for (let k = 0; k < reps; k++) this.exports.runBatch(IN, n, OUT);
+    return ((performance.now() - t) * 1e6) / (reps * n);
+  }
 }

@@ -33,6 +33,13 @@ describe("softfloat vs AArch64 (qemu)", () => {
         list.push({ op: op.id | (preset << 16), fpcr: genFpcr(r), a, b, c });
       }
       for (const k of cornerCases(r, op)) list.push({ op: op.id, ...k });
+      if (op.pair === "fma") {
+        // Extra fused multiply-adds in the native fast-path regime (RN, FPSR.IXC set).
+        for (let i = 0; i < 5000; i++) {
+          const [a, b, c] = genOperands(r, op);
+          list.push({ op: op.id | (0x10 << 16), fpcr: genFpcr(r) & ~(3 << 22), a, b, c });
+        }
+      }
       cases.set(op.id, list);
       all.push(...list);
     }
@@ -49,6 +56,13 @@ describe("softfloat vs AArch64 (qemu)", () => {
   });
 
   after(() => harness.dispose());
+
+  test("case count", (t) => {
+    let total = 0;
+    for (const list of cases.values()) total += list.length;
+    t.diagnostic(`${OPS.length} ops, ${total} cases`);
+    assert.ok(total >= 100_000, `only ${total} cases`);
+  });
 
   for (const op of OPS) {
     test(`${op.name} (op ${op.id})`, () => {

@@ -180,16 +180,108 @@ export function roundIntG(bits: u64, fmt: i32, rm: u32, exact: bool, fpcr: u32):
 }
 
 
+// ---- Native fast paths (bit-identical to the generic code within their guards) ----
+
+/** 2^k as an f64 (-1022 <= k <= 1023). */
+// @ts-ignore: decorator
+@inline
+function pow2(k: i32): f64 {
+  return reinterpret<f64>(<u64>(1023 + k) << 52);
+}
+
+/** Rounds a finite f64 to an integral value under a resolved rounding mode (exact native ops). */
+// @ts-ignore: decorator
+@inline
+function roundNative(x: f64, rm: u32): f64 {
+  if (rm == FPRM_TIEEVEN) return nearest<f64>(x);
+  if (rm == FPRM_POSINF) return ceil<f64>(x);
+  if (rm == FPRM_NEGINF) return floor<f64>(x);
+  const t = trunc<f64>(x);
+  if (rm == FPRM_ZERO) return t;
+  return abs<f64>(x - t) >= 0.5 ? t + copysign<f64>(1.0, x) : t;
+}
+
+/**
+ * FPToFixed through native f64 rounding when the operand is normal and the rounded value is in
+ * range (then only IXC can arise); otherwise the generic toFixedG (saturation, IOC, FZ).
+ */
+function toFixed(bits: u64, fmt: i32, fbits: i32, unsigned: bool, is64: bool, rm: u32): u64 {
+  const fpcr = fpcrRead();
+  let x: f64;
+  if (fmt == FMT64) {
+    if ((<u32>(bits >> 52) & 0x7ff) - 1 >= 2046) return toFixedG(bits, fmt, fbits, unsigned, is64, rm, fpcr);
+    x = reinterpret<f64>(bits);
+  } else {
+    if ((<u32>(bits >> 23) & 0xff) - 1 >= 254) return toFixedG(bits, fmt, fbits, unsigned, is64, rm, fpcr);
+    x = <f64>reinterpret<f32>(<u32>bits);
+  }
+  const y = x * pow2(fbits);
+  const r = roundNative(y, resolveRMode(rm, fpcr));
+  let v: u64;
+  let ok: bool;
+  if (is64) {
+    ok = unsigned ? r >= 0 && r < 18446744073709551616.0 : r >= -9223372036854775808.0 && r < 9223372036854775808.0;
+    v = ok ? (unsigned ? <u64>r : <u64>(<i64>r)) : 0;
+  } else {
+    ok = unsigned ? r >= 0 && r <= 4294967295.0 : r >= -2147483648.0 && r <= 2147483647.0;
+    v = ok ? (unsigned ? <u64>(<u32>r) : <u64>(<u32>(<i32>r))) : 0;
+  }
+  if (!ok) return toFixedG(bits, fmt, fbits, unsigned, is64, rm, fpcr);
+  if (r != y) fpFlagsRaise(FPSR_IXC);
+  return v;
+}
+
+/** Significant bits of a nonzero magnitude (from the leading to the trailing one). */
+// @ts-ignore: decorator
+@inline
+function sigBits(m: u64): i32 {
+  return 64 - <i32>clz(m) - <i32>ctz(m);
+}
+
+/**
+ * FixedToFP through wasm's correctly rounded (ties-to-even) integer conversions, used when the
+ * conversion is exact or the FPCR mode is RN (IXC raised when inexact); else fromFixedG.
+ */
+function fromFixed(v: u64, signed: bool, is64: bool, fbits: i32, fmt: i32): u64 {
+  const fpcr = fpcrRead();
+  if (!is64) v = signed ? <u64>(<i64>(<i32>(<u32>v))) : v & 0xffffffff;
+  if (v == 0) return 0;
+  const mag = signed && <i64>v < 0 ? 0 - v : v;
+  if (sigBits(mag) > (fmt == FMT64 ? 53 : 24)) {
+    if (((fpcr >> 22) & 3) != FPRM_TIEEVEN) return fromFixedG(v, signed, true, fbits, fmt, FPRM_FPCR, fpcr);
+    fpFlagsRaise(FPSR_IXC);
+  }
+  if (fmt == FMT64) {
+    const d = signed ? <f64>(<i64>v) : <f64>v;
+    return reinterpret<u64>(d * pow2(-fbits));
+  }
+  const f = signed ? <f32>(<i64>v) : <f32>v;
+  return reinterpret<u32>(f * <f32>pow2(-fbits));
+}
+
 // ---- Named conversions (raw bits in, raw bits out) ----
 
 /** FCVT Dd, Sn. */
 export function f32ToF64(a: u32): u64 {
+  // Normal values and zeros convert exactly without flags.
+  if (((a >> 23) & 0xff) - 1 < 254 || a << 1 == 0) return reinterpret<u64>(<f64>reinterpret<f32>(a));
   return convertG(a, FMT32, FMT64, FPRM_FPCR, fpcrRead());
 }
 
 /** FCVT Sd, Dn (FPCR rounding). */
 export function f64ToF32(a: u64): u32 {
-  return <u32>convertG(a, FMT64, FMT32, FPRM_FPCR, fpcrRead());
+  const fpcr = fpcrRead();
+  if ((fpcr & (3 << 22)) == 0 && ((<u32>(a >> 52) & 0x7ff) - 1) < 2046) {
+    // Native demotion rounds to nearest-even; a result exponent of 2..254 means no tininess or overflow.
+    const x = reinterpret<f64>(a);
+    const f = <f32>x;
+    const r = reinterpret<u32>(f);
+    if (((r >> 23) & 0xff) - 2 < 253) {
+      if (<f64>f != x) fpFlagsRaise(FPSR_IXC);
+      return r;
+    }
+  }
+  return <u32>convertG(a, FMT64, FMT32, FPRM_FPCR, fpcr);
 }
 
 /** FCVTXN: f64 to f32 rounding to odd. */
@@ -219,80 +311,80 @@ export function f64ToF16(a: u64): u32 {
 
 /** FCVT{N,A,P,M,Z}S Wd, Sn (rm = FPRM_*), fixed-point with fbits (0 for plain). */
 export function f32ToS32(a: u32, rm: u32, fbits: i32): u32 {
-  return <u32>toFixedG(a, FMT32, fbits, false, false, rm, fpcrRead());
+  return <u32>toFixed(a, FMT32, fbits, false, false, rm);
 }
 
 /** FCVT*U Wd, Sn. */
 export function f32ToU32(a: u32, rm: u32, fbits: i32): u32 {
-  return <u32>toFixedG(a, FMT32, fbits, true, false, rm, fpcrRead());
+  return <u32>toFixed(a, FMT32, fbits, true, false, rm);
 }
 
 /** FCVT*S Xd, Sn. */
 export function f32ToS64(a: u32, rm: u32, fbits: i32): u64 {
-  return toFixedG(a, FMT32, fbits, false, true, rm, fpcrRead());
+  return toFixed(a, FMT32, fbits, false, true, rm);
 }
 
 /** FCVT*U Xd, Sn. */
 export function f32ToU64(a: u32, rm: u32, fbits: i32): u64 {
-  return toFixedG(a, FMT32, fbits, true, true, rm, fpcrRead());
+  return toFixed(a, FMT32, fbits, true, true, rm);
 }
 
 /** FCVT*S Wd, Dn. */
 export function f64ToS32(a: u64, rm: u32, fbits: i32): u32 {
-  return <u32>toFixedG(a, FMT64, fbits, false, false, rm, fpcrRead());
+  return <u32>toFixed(a, FMT64, fbits, false, false, rm);
 }
 
 /** FCVT*U Wd, Dn. */
 export function f64ToU32(a: u64, rm: u32, fbits: i32): u32 {
-  return <u32>toFixedG(a, FMT64, fbits, true, false, rm, fpcrRead());
+  return <u32>toFixed(a, FMT64, fbits, true, false, rm);
 }
 
 /** FCVT*S Xd, Dn. */
 export function f64ToS64(a: u64, rm: u32, fbits: i32): u64 {
-  return toFixedG(a, FMT64, fbits, false, true, rm, fpcrRead());
+  return toFixed(a, FMT64, fbits, false, true, rm);
 }
 
 /** FCVT*U Xd, Dn. */
 export function f64ToU64(a: u64, rm: u32, fbits: i32): u64 {
-  return toFixedG(a, FMT64, fbits, true, true, rm, fpcrRead());
+  return toFixed(a, FMT64, fbits, true, true, rm);
 }
 
 /** SCVTF Sd, Wn, #fbits (FPCR rounding). */
 export function s32ToF32(v: u32, fbits: i32): u32 {
-  return <u32>fromFixedG(v, true, false, fbits, FMT32, FPRM_FPCR, fpcrRead());
+  return <u32>fromFixed(v, true, false, fbits, FMT32);
 }
 
 /** UCVTF Sd, Wn, #fbits. */
 export function u32ToF32(v: u32, fbits: i32): u32 {
-  return <u32>fromFixedG(v, false, false, fbits, FMT32, FPRM_FPCR, fpcrRead());
+  return <u32>fromFixed(v, false, false, fbits, FMT32);
 }
 
 /** SCVTF Sd, Xn, #fbits. */
 export function s64ToF32(v: u64, fbits: i32): u32 {
-  return <u32>fromFixedG(v, true, true, fbits, FMT32, FPRM_FPCR, fpcrRead());
+  return <u32>fromFixed(v, true, true, fbits, FMT32);
 }
 
 /** UCVTF Sd, Xn, #fbits. */
 export function u64ToF32(v: u64, fbits: i32): u32 {
-  return <u32>fromFixedG(v, false, true, fbits, FMT32, FPRM_FPCR, fpcrRead());
+  return <u32>fromFixed(v, false, true, fbits, FMT32);
 }
 
 /** SCVTF Dd, Wn, #fbits. */
 export function s32ToF64(v: u32, fbits: i32): u64 {
-  return fromFixedG(v, true, false, fbits, FMT64, FPRM_FPCR, fpcrRead());
+  return fromFixed(v, true, false, fbits, FMT64);
 }
 
 /** UCVTF Dd, Wn, #fbits. */
 export function u32ToF64(v: u32, fbits: i32): u64 {
-  return fromFixedG(v, false, false, fbits, FMT64, FPRM_FPCR, fpcrRead());
+  return fromFixed(v, false, false, fbits, FMT64);
 }
 
 /** SCVTF Dd, Xn, #fbits. */
 export function s64ToF64(v: u64, fbits: i32): u64 {
-  return fromFixedG(v, true, true, fbits, FMT64, FPRM_FPCR, fpcrRead());
+  return fromFixed(v, true, true, fbits, FMT64);
 }
 
 /** UCVTF Dd, Xn, #fbits. */
 export function u64ToF64(v: u64, fbits: i32): u64 {
-  return fromFixedG(v, false, true, fbits, FMT64, FPRM_FPCR, fpcrRead());
+  return fromFixed(v, false, true, fbits, FMT64);
 }

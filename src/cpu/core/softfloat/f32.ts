@@ -1,13 +1,14 @@
 // Single-precision (f32 as raw u32 bits) Arm floating-point operations.
 // Fast paths use wasm's native round-to-nearest arithmetic only when the result is provably
-// identical to Arm's (normal operands and result, RMode = RN, and either FPSR.IXC already set
-// or the operation checked to be exact); everything else goes through the exact generic code.
+// identical to Arm's (normal operands, a result that can neither be tiny nor overflow, and
+// RMode = RN); the only possible flag is then IXC, found with an exactness check (skipped when
+// FPSR.IXC is already set). Everything else goes through the exact generic code.
 
 import { addG, divG, mulAddG, mulG, sqrtG } from "./arith";
 import { CMP_EQ, CMP_GE, CMP_GT, compareCondG, compareG, maxMinG, maxMinNumG } from "./compare";
 import { roundIntG } from "./convert";
 import { recipEstimateG, recipStepG, recpxG, rsqrtEstimateG, rsqrtStepG } from "./estimate";
-import { FMT32, fpcrRead, fpsrHasIXC } from "./fpcr";
+import { FMT32, FPSR_IXC, fpcrRead, fpFlagsRaise, fpsrHasIXC } from "./fpcr";
 
 const SIGN: u32 = 0x80000000;
 
@@ -32,7 +33,7 @@ function safeResult(x: u32): bool {
   return ((x >> 23) & 0xff) - 2 < 253;
 }
 
-/** Native f32 add, or 0xffffffff (a NaN pattern never produced here) when not provably exact-semantics. */
+/** Native f32 add, or 0xffffffff (a NaN pattern never produced here) when it may differ from Arm's. */
 // @ts-ignore: decorator
 @inline
 function fastAdd(a: u32, b: u32, fpcr: u32): u32 {
@@ -42,11 +43,12 @@ function fastAdd(a: u32, b: u32, fpcr: u32): u32 {
     const s = fa + fb;
     const r = reinterpret<u32>(s);
     if (safeResult(r) || r << 1 == 0) {
-      if (fpsrHasIXC()) return r;
-      // TwoSum: the rounding error of s is exactly err.
-      const bb = s - fa;
-      const err = fa - (s - bb) + (fb - bb);
-      if (err == 0) return r;
+      if (!fpsrHasIXC()) {
+        // TwoSum: the rounding error of s is exactly err.
+        const bb = s - fa;
+        if (fa - (s - bb) + (fb - bb) != 0) fpFlagsRaise(FPSR_IXC);
+      }
+      return r;
     }
   }
   return 0xffffffff;
@@ -75,7 +77,10 @@ export function f32Mul(a: u32, b: u32): u32 {
     const p = <f64>reinterpret<f32>(a) * <f64>reinterpret<f32>(b);
     const s = <f32>p;
     const r = reinterpret<u32>(s);
-    if (safeResult(r) && (fpsrHasIXC() || <f64>s == p)) return r;
+    if (safeResult(r)) {
+      if (<f64>s != p) fpFlagsRaise(FPSR_IXC);
+      return r;
+    }
   }
   return <u32>mulG(a, b, false, FMT32, fpcr);
 }
@@ -86,7 +91,10 @@ export function f32Div(a: u32, b: u32): u32 {
   if (nearest(fpcr) && isNormal(a) && isNormal(b)) {
     const s = reinterpret<f32>(a) / reinterpret<f32>(b);
     const r = reinterpret<u32>(s);
-    if (safeResult(r) && (fpsrHasIXC() || <f64>s * <f64>reinterpret<f32>(b) == <f64>reinterpret<f32>(a))) return r;
+    if (safeResult(r)) {
+      if (<f64>s * <f64>reinterpret<f32>(b) != <f64>reinterpret<f32>(a)) fpFlagsRaise(FPSR_IXC);
+      return r;
+    }
   }
   return <u32>divG(a, b, FMT32, fpcr);
 }
@@ -96,14 +104,34 @@ export function f32Sqrt(a: u32): u32 {
   const fpcr = fpcrRead();
   if (nearest(fpcr) && isNormal(a) && a < SIGN) {
     const s = sqrt<f32>(reinterpret<f32>(a));
-    if (fpsrHasIXC() || <f64>s * <f64>s == <f64>reinterpret<f32>(a)) return reinterpret<u32>(s);
+    if (<f64>s * <f64>s != <f64>reinterpret<f32>(a)) fpFlagsRaise(FPSR_IXC);
+    return reinterpret<u32>(s);
   }
   return <u32>sqrtG(a, FMT32, fpcr);
 }
 
 /** FPMulAdd: addend + op1*op2, fused (one rounding). */
 export function f32MulAdd(addend: u32, op1: u32, op2: u32): u32 {
-  return <u32>mulAddG(addend, op1, op2, FMT32, fpcrRead());
+  const fpcr = fpcrRead();
+  if (nearest(fpcr) && isNormal(addend) && isNormal(op1) && isNormal(op2)) {
+    // The f64 product is exact; the f64 sum s = RN64(x) rounds to RN32(x) unless s is
+    // exactly an f32 midpoint (no midpoint can lie strictly between x and s).
+    const fc = <f64>reinterpret<f32>(addend);
+    const p = <f64>reinterpret<f32>(op1) * <f64>reinterpret<f32>(op2);
+    const sum = p + fc;
+    if ((reinterpret<u64>(sum) & 0x1fffffff) != 0x10000000) {
+      const s32 = <f32>sum;
+      const r = reinterpret<u32>(s32);
+      if (safeResult(r)) {
+        if (!fpsrHasIXC()) {
+          const bb = sum - p;
+          if (p - (sum - bb) + (fc - bb) != 0 || <f64>s32 != sum) fpFlagsRaise(FPSR_IXC);
+        }
+        return r;
+      }
+    }
+  }
+  return <u32>mulAddG(addend, op1, op2, FMT32, fpcr);
 }
 
 /** FMADD Sd, Sn, Sm, Sa: a + n*m. */
