@@ -147,11 +147,21 @@ function movImm(reg: string, v: bigint): string[] {
   return out;
 }
 
+/** FPSR before each case: cumulative flags already set must stay set (and change fast paths). */
+const FPSRS = [0, 0, 0x10, 0x9f, 0x01];
+
+/** A special value, a random bit pattern, or a random normal number near 1.0 (rounding paths). */
 function pickValue(rng: Rng, k: Kind): bigint {
   const r = rng.below(8);
   if (k === "h") return r === 0 ? BigInt(rng.u32() & 0xffff) : rng.pick(F16);
-  if (k === "s") return r === 0 ? BigInt(rng.u32()) : rng.pick(F32);
-  return r === 0 ? rng.u64() : rng.pick(F64);
+  if (k === "s") {
+    if (r === 0) return BigInt(rng.u32());
+    if (r === 1) return BigInt(((rng.u32() & 0x80000000) | ((117 + rng.below(20)) << 23) | (rng.u32() & 0x7fffff)) >>> 0);
+    return rng.pick(F32);
+  }
+  if (r === 0) return rng.u64();
+  if (r === 1) return (rng.u64() & 0x800fffffffffffffn) | (BigInt(1013 + rng.below(20)) << 52n);
+  return rng.pick(F64);
 }
 
 /** The cases' code, each followed by `checkpoint`. */
@@ -162,7 +172,7 @@ function program(rng: Rng, perOp: number): { body: (checkpoint: string) => strin
     for (let i = 0; i < perOp; i++) {
       const fpcr = rng.pick(FPCRS);
       const c: string[] = [];
-      c.push(...movImm("x4", BigInt(fpcr)), "msr fpcr, x4", "msr fpsr, xzr");
+      c.push(...movImm("x4", BigInt(fpcr)), "msr fpcr, x4", `movz x4, #${rng.pick(FPSRS)}`, "msr fpsr, x4");
       c.push(`movz x4, #${rng.below(16) << 12}, lsl #16`, "msr nzcv, x4");
       c.push(...movImm("x4", GARBAGE), "fmov d0, x4", "fmov v0.d[1], x4", "fmov x2, d0");
       const vals: bigint[] = [];
