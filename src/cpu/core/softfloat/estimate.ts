@@ -24,12 +24,9 @@ import { fmaCore, twoBits } from "./arith";
 import {
   infBits,
   invalidNaN,
-  jam128,
-  jamE,
   maxNormalBits,
   processNaN,
   processNaNs2,
-  roundPack,
   signOf,
   uE,
   uM,
