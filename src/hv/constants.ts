@@ -1,7 +1,7 @@
 // Constants of SMCCC, PSCI and the KVM-shaped interface (spec/psci-kvm-semantics.md §1).
 
 /** PSCI function IDs: 32-bit (0x8400_00nn) and 64-bit (0xC400_00nn) calling conventions. */
-export const enum Psci {
+export enum Psci {
   VERSION = 0x8400_0000,
   CPU_SUSPEND = 0x8400_0001,
   CPU_SUSPEND64 = 0xc400_0001,
@@ -40,7 +40,7 @@ export const enum Psci {
 }
 
 /** PSCI 0.1 function IDs as KVM assigns them. */
-export const enum Psci01 {
+export enum Psci01 {
   CPU_SUSPEND = 0x95c1_ba5e,
   CPU_OFF = 0x95c1_ba5f,
   CPU_ON = 0x95c1_ba60,
@@ -48,7 +48,7 @@ export const enum Psci01 {
 }
 
 /** PSCI return codes (signed 32-bit, sign-extended into x0). */
-export const enum PsciRet {
+export enum PsciRet {
   SUCCESS = 0,
   NOT_SUPPORTED = -1,
   INVALID_PARAMETERS = -2,
@@ -62,7 +62,7 @@ export const enum PsciRet {
 }
 
 /** PSCI versions as (major << 16) | minor. */
-export const enum PsciVersion {
+export enum PsciVersion {
   V0_1 = 0x1,
   V0_2 = 0x2,
   V1_0 = 0x1_0000,
@@ -73,7 +73,7 @@ export const enum PsciVersion {
 
 export const PSCI_VERSIONS: readonly number[] = [PsciVersion.V0_2, PsciVersion.V1_0, PsciVersion.V1_1, PsciVersion.V1_2, PsciVersion.V1_3];
 
-export const enum AffinityState {
+export enum AffinityState {
   ON = 0,
   OFF = 1,
   ON_PENDING = 2,
@@ -85,7 +85,7 @@ export const PSCI_TOS_MP = 2;
 export const PSCI_OFF2_HIBERNATE = 1;
 
 /** SMCCC architecture and service IDs. */
-export const enum Smccc {
+export enum Smccc {
   VERSION = 0x8000_0000,
   ARCH_FEATURES = 0x8000_0001,
   ARCH_SOC_ID = 0x8000_0002,
@@ -122,7 +122,7 @@ export const TRNG_UUID: readonly bigint[] = [0x00e0_210dn, 0xeb11_8443n, 0x4452_
 export const SMCCC_ARCH_WORKAROUND_RET_UNAFFECTED = 1;
 
 /** System-event types (KVM_SYSTEM_EVENT_*). */
-export const enum SystemEventType {
+export enum SystemEventType {
   SHUTDOWN = 1,
   RESET = 2,
   CRASH = 3,
@@ -135,7 +135,7 @@ export const SYSTEM_EVENT_RESET_FLAG_PSCI_RESET2 = 1n;
 export const SYSTEM_EVENT_SHUTDOWN_FLAG_PSCI_OFF2 = 1n;
 
 /** vCPU MP states (KVM_MP_STATE_*); arm64 uses only these three. */
-export const enum MpState {
+export enum MpState {
   RUNNABLE = 0,
   STOPPED = 5,
   SUSPENDED = 10,
@@ -145,7 +145,7 @@ export const enum MpState {
 export const MPIDR_HWID_BITMASK = 0xff_00ff_ffffn;
 
 /** SMCCC filter actions. */
-export const enum FilterAction {
+export enum FilterAction {
   HANDLE = 0,
   DENY = 1,
   FWD_TO_USER = 2,

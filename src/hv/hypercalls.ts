@@ -19,9 +19,9 @@ import {
   SMCCC_RET_NOT_SUPPORTED,
   SMCCC_RET_SUCCESS,
   SMCCC_VERSION_1_1,
+  Smccc,
   SYSTEM_EVENT_RESET_FLAG_PSCI_RESET2,
   SYSTEM_EVENT_SHUTDOWN_FLAG_PSCI_OFF2,
-  Smccc,
   SystemEventType,
   TRNG_UUID,
   TRNG_VERSION_1_0,
@@ -69,11 +69,7 @@ export interface SmcccVm {
 }
 
 /** The dispatcher's verdict: keep running the caller, wait like WFI, power it off, or exit to the VMM. */
-export type SmcccOutcome =
-  | { kind: "continue" }
-  | { kind: "wfi" }
-  | { kind: "cpu_off" }
-  | { kind: "exit"; exit: Exit };
+export type SmcccOutcome = { kind: "continue" } | { kind: "wfi" } | { kind: "cpu_off" } | { kind: "exit"; exit: Exit };
 
 const CONTINUE: SmcccOutcome = { kind: "continue" };
 const M64 = (1n << 64n) - 1n;
