@@ -34,7 +34,7 @@ class FakeCpu implements SmcccCaller, PsciTarget {
 
 function makeVm(n = 2, suspend = false) {
   const vcpus = Array.from({ length: n }, (_, i) => new FakeCpu(BigInt(i)));
-  const vm: SmcccVm & { vcpus: FakeCpu[] } = {
+  const vm = {
     filter: new SmcccFilter(),
     firmware: new FirmwareRegs(),
     systemSuspendEnabled: suspend,
@@ -46,7 +46,7 @@ function makeVm(n = 2, suspend = false) {
     ptpTime: () => ({ realNs: 0x1_0000_0002n, counter: 0x3_0000_0004n }),
     stolenTimeAddress: () => null,
     hasStolenTime: () => false,
-  };
+  } satisfies SmcccVm;
   return vm;
 }
 
@@ -177,9 +177,7 @@ describe("PSCI 1.3 calls", () => {
     assert.equal(call(vm2, b, Psci.SYSTEM_OFF2_64, 0n, 1n).kind, "continue");
     assert.equal(b.x(0), neg(-2));
     for (const type of [1n, 0n]) {
-      vm2.vcpus.forEach((v) => {
-        v.mpState = MpState.RUNNABLE;
-      });
+      for (const v of vm2.vcpus as FakeCpu[]) v.mpState = MpState.RUNNABLE;
       const e = call(vm2, b, Psci.SYSTEM_OFF2_64, type, 0n);
       assert.deepEqual(e, { kind: "exit", exit: { reason: "system_event", type: SystemEventType.SHUTDOWN, ndata: 1, data: [1n] } });
       assert.equal(b.x(0), neg(-6));
