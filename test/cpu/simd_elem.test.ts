@@ -135,6 +135,15 @@ test("saturation edge cases set FPSR.QC, and only those", () => {
   cpu = runSnippet("sqrdmulh v0.4h, v1.4h, v2.h[0]", { v: { 1: 0x7fff_0001n, 2: v2 } });
   assert.equal(cpu.v(0), 0x8001_ffffn);
   assert.equal(cpu.fpsr & QC, 0);
+  // 64-bit forms: most-negative lanes in the unused upper half neither saturate nor set QC.
+  for (const asm of ["sqdmulh v0.4h, v1.4h, v2.h[0]", "sqrdmulh v0.4h, v1.4h, v2.h[0]", "sqdmulh v0.2s, v1.2s, v2.s[1]"]) {
+    cpu = runSnippet(asm, { v: { 0: mask(128), 1: 0x8000_8000_8000_8000n << 64n, 2: v2 } });
+    assert.equal(cpu.v(0), 0n, asm);
+    assert.equal(cpu.fpsr & QC, 0, asm);
+  }
+  cpu = runSnippet("sqdmulh v0.4s, v1.4s, v2.s[1]", { v: { 1: (min32 << 96n) | (min32 << 32n) | 3n, 2: v2 } });
+  assert.equal(cpu.v(0), (0x7fff_ffffn << 96n) | (0x7fff_ffffn << 32n) | 0xffff_fffdn);
+  assert.ok(cpu.fpsr & QC);
   // SQDMULL by element (32-bit): min × min → INT64_MAX with QC.
   cpu = runSnippet("sqdmull d0, s1, v2.s[1]", { v: { 1: min32, 2: v2 } });
   assert.equal(cpu.v(0), 0x7fff_ffff_ffff_ffffn);

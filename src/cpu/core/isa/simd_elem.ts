@@ -4,7 +4,7 @@
 // elements exist; other sizes are UNDEFINED. The FP by-element forms live with FP.
 import { fpCheck, undefinedInstruction } from "../exceptions";
 import { vAddr } from "../state";
-import { addSatS, extS, ldS, sqdmulh, sqdmull, stE, subSatS, vAdd, vSub, writeScalar } from "./simd_shift_lanes";
+import { addSatS, extS, ldS, setQC, sqdmulh, sqdmull, stE, subSatS, vAdd, vSub, writeScalar } from "./simd_shift_lanes";
 
 // Same-size operations.
 const MUL: u32 = 0;
@@ -28,7 +28,44 @@ const QDMLSL: u32 = 5;
   return vAddr((M << 4) | Rm) + ((<usize>((H << 1) | L)) << 2);
 }
 
-/** MUL, MLA, MLS (v128) and SQDMULH, SQRDMULH (lane loop) by element. */
+/**
+ * SQDMULH / SQRDMULH of every lane of a by the element at ea (16- or 32-bit lanes), in v128:
+ * the high half of the doubled product, which only overflows for most-negative × most-negative
+ * (the truncated result is then the most negative value, and flipping it gives the maximum).
+ */
+// @ts-ignore: decorator
+@inline function mulhV128(a: v128, ea: usize, esz: u32, round: bool, Q: u32): v128 {
+  let r: v128;
+  let sat: v128;
+  if (esz == 1) {
+    const b = v128.load16_splat(ea);
+    if (round) {
+      r = i16x8.q15mulr_sat_s(a, b);
+    } else {
+      const lo = i32x4.shr_s(i32x4.extmul_low_i16x8_s(a, b), 15);
+      const hi = i32x4.shr_s(i32x4.extmul_high_i16x8_s(a, b), 15);
+      r = i16x8.narrow_i32x4_s(lo, hi);
+    }
+    sat = v128.and(i16x8.eq(a, i16x8.splat(-32768)), i16x8.eq(b, i16x8.splat(-32768)));
+  } else {
+    const b = v128.load32_splat(ea);
+    let lo = i64x2.extmul_low_i32x4_s(a, b);
+    let hi = i64x2.extmul_high_i32x4_s(a, b);
+    if (round) {
+      lo = i64x2.add(lo, i64x2.splat(1 << 30));
+      hi = i64x2.add(hi, i64x2.splat(1 << 30));
+    }
+    lo = i64x2.shr_s(lo, 31);
+    hi = i64x2.shr_s(hi, 31);
+    sat = v128.and(i32x4.eq(a, i32x4.splat(i32.MIN_VALUE)), i32x4.eq(b, i32x4.splat(i32.MIN_VALUE)));
+    r = v128.xor(i8x16.shuffle(lo, hi, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27), sat);
+  }
+  if (!Q) sat = v128.and(sat, i64x2(-1, 0));
+  if (v128.any_true(sat)) setQC();
+  return r;
+}
+
+/** MUL, MLA, MLS, SQDMULH, SQRDMULH by element, in v128 lanes. */
 // @ts-ignore: decorator
 @inline function sameVector(Q: u32, size: u32, L: u32, M: u32, Rm: u32, H: u32, Rn: u32, Rd: u32, op: u32): void {
   if (size == 0 || size == 3) {
@@ -39,10 +76,7 @@ const QDMLSL: u32 = 5;
   const esz = size;
   const d = vAddr(Rd);
   if (op == QDMULH || op == QRDMULH) {
-    const b = ldS(elemAddr(size, L, M, Rm, H), 0, esz);
-    const n = vAddr(Rn);
-    const elements: u32 = (8 << Q) >> esz;
-    for (let e: u32 = 0; e < elements; e++) stE(d, e, esz, <u64>sqdmulh(ldS(n, e, esz), b, esz, op == QRDMULH));
+    v128.store(d, mulhV128(v128.load(vAddr(Rn)), elemAddr(size, L, M, Rm, H), esz, op == QRDMULH, Q));
   } else {
     const a = v128.load(vAddr(Rn));
     let r: v128;

@@ -16,7 +16,10 @@ import {
   subSatS,
   vAdd,
   vExtend,
+  vShrU,
+  vSplat,
   vSub,
+  vTrunc,
   writePart,
   writeScalar,
 } from "./simd_shift_lanes";
@@ -165,19 +168,12 @@ export function UMULL_v(Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u32): void {
   }
   if (!fpCheck()) return;
   const esz = size;
-  const esize: u32 = 8 << esz;
-  const n = vAddr(Rn);
-  const m = vAddr(Rm);
-  const elements: u32 = 8 >> esz;
-  const roundConst: u64 = round ? (<u64>1) << <u64>(esize - 1) : 0;
-  const mask: u64 = (<u64>-1) >> <u64>(64 - esize);
-  let res: u64 = 0;
-  for (let e: u32 = 0; e < elements; e++) {
-    const a = ldU(n, e, esz + 1);
-    const b = ldU(m, e, esz + 1);
-    const sum = (sub ? a - b : a + b) + roundConst;
-    res |= ((sum >> <u64>esize) & mask) << <u64>(e * esize);
-  }
+  const w = esz + 1;
+  const a = v128.load(vAddr(Rn));
+  const b = v128.load(vAddr(Rm));
+  let sum = sub ? vSub(a, b, w) : vAdd(a, b, w);
+  if (round) sum = vAdd(sum, vSplat(w, (<u64>1) << <u64>((8 << esz) - 1)), w);
+  const res = vTrunc(vShrU(sum, w, 8 << esz), w);
   writePart(vAddr(Rd), Q, res);
 }
 

@@ -21,6 +21,7 @@ import {
   vShl,
   vShrS,
   vShrU,
+  vTrunc,
   writePart,
   writeScalar,
 } from "./simd_shift_lanes";
@@ -216,6 +217,50 @@ export function SQSHLU_v(Q: u32, immh: u32, immb: u32, Rn: u32, Rd: u32): void {
   return op == SQSHRN || op == SQRSHRN ? <u64>satS(r, esize) : satSU(r, esize);
 }
 
+/**
+ * The narrowing shifts in v128 lanes for 8- and 16-bit results (any result size for SHRN and
+ * RSHRN, which only truncate); returns the 64-bit narrowed half.
+ */
+// @ts-ignore: decorator
+@inline function shrnV128(x: v128, esz: u32, shift: u32, op: u32): u64 {
+  const w = esz + 1;
+  const unsignedSrc = op == SHRN || op == RSHRN || op == UQSHRN || op == UQRSHRN;
+  let t = unsignedSrc ? vShrU(x, w, shift) : vShrS(x, w, shift);
+  if (op & 1) t = vAdd(t, v128.and(vShrU(x, w, shift - 1), vOnes(w)), w);
+  if (op == SHRN || op == RSHRN) return vTrunc(t, w);
+  let r: v128;
+  let sat: v128;
+  if (esz == 0) {
+    if (op == UQSHRN || op == UQRSHRN) {
+      const c = i16x8.splat(0xff);
+      sat = i16x8.gt_u(t, c);
+      t = i16x8.min_u(t, c);
+      r = i8x16.narrow_i16x8_u(t, t);
+    } else if (op == SQSHRN || op == SQRSHRN) {
+      r = i8x16.narrow_i16x8_s(t, t);
+      sat = i16x8.ne(i16x8.extend_low_i8x16_s(r), t);
+    } else {
+      r = i8x16.narrow_i16x8_u(t, t);
+      sat = i16x8.ne(i16x8.extend_low_i8x16_u(r), t);
+    }
+  } else {
+    if (op == UQSHRN || op == UQRSHRN) {
+      const c = i32x4.splat(0xffff);
+      sat = i32x4.gt_u(t, c);
+      t = i32x4.min_u(t, c);
+      r = i16x8.narrow_i32x4_u(t, t);
+    } else if (op == SQSHRN || op == SQRSHRN) {
+      r = i16x8.narrow_i32x4_s(t, t);
+      sat = i32x4.ne(i32x4.extend_low_i16x8_s(r), t);
+    } else {
+      r = i16x8.narrow_i32x4_u(t, t);
+      sat = i32x4.ne(i32x4.extend_low_i16x8_u(r), t);
+    }
+  }
+  if (v128.any_true(sat)) setQC();
+  return i64x2.extract_lane(r, 0);
+}
+
 // @ts-ignore: decorator
 @inline function shrnVector(Q: u32, immh: u32, immb: u32, Rn: u32, Rd: u32, op: u32): void {
   if (immh >> 3) {
@@ -227,10 +272,12 @@ export function SQSHLU_v(Q: u32, immh: u32, immb: u32, Rn: u32, Rd: u32): void {
   const esize: u32 = 8 << esz;
   const shift = 2 * esize - ((immh << 3) | immb);
   const n = vAddr(Rn);
-  const elements: u32 = 8 >> esz;
-  const mask = onesU(esize);
   let res: u64 = 0;
-  for (let e: u32 = 0; e < elements; e++) res |= (shrnElem(n, e, esz, shift, op) & mask) << <u64>(e * esize);
+  if (esz < 2 || op == SHRN || op == RSHRN) {
+    res = shrnV128(v128.load(n), esz, shift, op);
+  } else {
+    for (let e: u32 = 0; e < 2; e++) res |= (shrnElem(n, e, esz, shift, op) & 0xffffffff) << <u64>(e * 32);
+  }
   writePart(vAddr(Rd), Q, res);
 }
 

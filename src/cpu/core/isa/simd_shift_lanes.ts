@@ -240,3 +240,22 @@ export function setQC(): void {
   if (esz == 2) return i32x4.splat(1);
   return i64x2.splat(1);
 }
+
+/** The low halves of the lanes of v (lanes of 8 << wesz bits, wesz 1..3), packed into 64 bits. */
+// @ts-ignore: decorator
+@inline export function vTrunc(v: v128, wesz: u32): u64 {
+  let r: v128;
+  if (wesz == 1) r = i8x16.shuffle(v, v, 0, 2, 4, 6, 8, 10, 12, 14, 0, 2, 4, 6, 8, 10, 12, 14);
+  else if (wesz == 2) r = i8x16.shuffle(v, v, 0, 1, 4, 5, 8, 9, 12, 13, 0, 1, 4, 5, 8, 9, 12, 13);
+  else r = i8x16.shuffle(v, v, 0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11);
+  return i64x2.extract_lane(r, 0);
+}
+
+/** A vector with every lane of 8 << esz bits equal to c. */
+// @ts-ignore: decorator
+@inline export function vSplat(esz: u32, c: u64): v128 {
+  if (esz == 0) return i8x16.splat(<i8>c);
+  if (esz == 1) return i16x8.splat(<i16>c);
+  if (esz == 2) return i32x4.splat(<i32>c);
+  return i64x2.splat(<i64>c);
+}
