@@ -8,12 +8,11 @@ import { vAddr } from "../state";
 import {
   addSatS,
   extS,
-  extU,
   ldS,
-  ldU,
   sqdmull,
   stE,
   subSatS,
+  vAbs,
   vAdd,
   vExtend,
   vShrU,
@@ -56,8 +55,8 @@ const QDMULL: u32 = 2;
 }
 
 /**
- * The long and wide family: SADDL .. UMULL. Everything but the absolute differences is exact in
- * wasm v128 lanes; ABAL/ABDL use a lane loop over the halves read up front.
+ * The long and wide family: SADDL .. UMULL, all exact in wasm v128 lanes (the sources are read
+ * before Vd is written, so any register may alias).
  */
 // @ts-ignore: decorator
 @inline function longVector(Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u32, op: u32, signed: bool): void {
@@ -69,26 +68,6 @@ const QDMULL: u32 = 2;
   const esz = size;
   const hi = Q != 0;
   const d = vAddr(Rd);
-  if (op == ABAL || op == ABDL) {
-    const a64 = load<u64>(vAddr(Rn) + ((<usize>Q) << 3));
-    const b64 = load<u64>(vAddr(Rm) + ((<usize>Q) << 3));
-    const elements: u32 = 8 >> esz;
-    for (let e: u32 = 0; e < elements; e++) {
-      let diff: u64;
-      if (signed) {
-        const a = extS(a64, e, esz);
-        const b = extS(b64, e, esz);
-        diff = <u64>(a > b ? a - b : b - a);
-      } else {
-        const a = extU(a64, e, esz);
-        const b = extU(b64, e, esz);
-        diff = a > b ? a - b : b - a;
-      }
-      if (op == ABAL) diff += ldU(d, e, esz + 1);
-      stE(d, e, esz + 1, diff);
-    }
-    return;
-  }
   const a = v128.load(vAddr(Rn));
   const b = v128.load(vAddr(Rm));
   let r: v128;
@@ -96,6 +75,10 @@ const QDMULL: u32 = 2;
     r = vMull(a, b, esz, hi, signed);
     if (op == MLAL) r = vAdd(v128.load(d), r, esz + 1);
     if (op == MLSL) r = vSub(v128.load(d), r, esz + 1);
+  } else if (op == ABAL || op == ABDL) {
+    // The difference of the widened elements fits the wide lane, so its absolute value is exact.
+    r = vAbs(vSub(vExtend(a, esz, hi, signed), vExtend(b, esz, hi, signed), esz + 1), esz + 1);
+    if (op == ABAL) r = vAdd(v128.load(d), r, esz + 1);
   } else {
     const wa = op == ADDW || op == SUBW ? a : vExtend(a, esz, hi, signed);
     const wb = vExtend(b, esz, hi, signed);

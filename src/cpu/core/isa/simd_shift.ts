@@ -14,9 +14,10 @@ import {
   satSU,
   satU,
   setQC,
-  stE,
+  qcIfAny,
   vAdd,
   vExtend,
+  vNe,
   vOnes,
   vShl,
   vShrS,
@@ -136,6 +137,7 @@ const SQRSHRUN: u32 = 7;
   return (<u64>x) << <u64>shift;
 }
 
+/** SQSHL, UQSHL, SQSHLU by immediate (vector) in v128 lanes; saturated lanes set QC. */
 // @ts-ignore: decorator
 @inline function qshlVector(Q: u32, immh: u32, immb: u32, Rn: u32, Rd: u32, op: u32): void {
   if (immh >> 3 && !Q) {
@@ -144,11 +146,32 @@ const SQRSHRUN: u32 = 7;
   }
   if (!fpCheck()) return;
   const esz = eszOf(immh);
-  const shift = ((immh << 3) | immb) - (8 << esz);
-  const n = vAddr(Rn);
+  const esize: u32 = 8 << esz;
+  const shift = ((immh << 3) | immb) - esize;
+  const x = v128.load(vAddr(Rn));
+  const zero = i64x2.splat(0);
+  const shifted = vShl(x, esz, shift);
+  let r: v128;
+  let sat: v128;
+  if (op == UQSHL) {
+    // Bits shifted out of the top saturate the lane to all ones.
+    sat = shift ? vNe(vShrU(x, esz, esize - shift), zero, esz) : zero;
+    r = v128.or(shifted, sat);
+  } else if (op == SQSHL) {
+    // The top shift + 1 bits must all equal the sign bit.
+    const sign = vShrS(x, esz, esize - 1);
+    sat = vNe(vShrS(x, esz, esize - 1 - shift), sign, esz);
+    r = v128.bitselect(v128.xor(sign, vShrU(i64x2.splat(-1), esz, 1)), shifted, sat);
+  } else {
+    // SQSHLU: negative lanes give 0, too-large positive ones all ones.
+    const neg = vShrS(x, esz, esize - 1);
+    const big = shift ? v128.andnot(vNe(vShrU(x, esz, esize - shift), zero, esz), neg) : zero;
+    r = v128.andnot(v128.or(shifted, big), neg);
+    sat = v128.or(neg, big);
+  }
+  qcIfAny(sat, Q);
   const d = vAddr(Rd);
-  const elements: u32 = (8 << Q) >> esz;
-  for (let e: u32 = 0; e < elements; e++) stE(d, e, esz, qshlElem(n, e, esz, shift, op));
+  v128.store(d, r);
   if (!Q) store<u64>(d, 0, 8);
 }
 

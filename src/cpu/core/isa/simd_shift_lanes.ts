@@ -259,3 +259,27 @@ export function setQC(): void {
   if (esz == 2) return i32x4.splat(<i32>c);
   return i64x2.splat(<i64>c);
 }
+
+/** Lane-wise a != b (all-ones lanes where they differ) for lanes of 8 << esz bits. */
+// @ts-ignore: decorator
+@inline export function vNe(a: v128, b: v128, esz: u32): v128 {
+  if (esz == 0) return i8x16.ne(a, b);
+  if (esz == 1) return i16x8.ne(a, b);
+  if (esz == 2) return i32x4.ne(a, b);
+  return i64x2.ne(a, b);
+}
+
+/** Sets QC when any lane of the all-ones/zero mask `sat` is set (only the low half when Q = 0). */
+// @ts-ignore: decorator
+@inline export function qcIfAny(sat: v128, Q: u32): void {
+  if (!Q) sat = v128.and(sat, i64x2(-1, 0));
+  if (v128.any_true(sat)) setQC();
+}
+
+/** Lane-wise |a| (signed lanes of 8 << esz bits, esz 1..3). */
+// @ts-ignore: decorator
+@inline export function vAbs(a: v128, esz: u32): v128 {
+  if (esz == 1) return i16x8.abs(a);
+  if (esz == 2) return i32x4.abs(a);
+  return i64x2.abs(a);
+}
