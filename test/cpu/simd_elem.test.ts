@@ -155,6 +155,18 @@ test("saturation edge cases set FPSR.QC, and only those", () => {
   cpu = runSnippet("sqdmlsl d0, s1, s2", { v: { 0: 0n, 1: 2n, 2: 3n } });
   assert.equal(cpu.v(0), uN(-12n, 64));
   assert.equal(cpu.fpsr & QC, 0);
+  // Vector accumulations saturate per lane in both directions; other lanes are exact.
+  cpu = runSnippet("sqdmlal v0.4s, v1.4h, v2.4h", { v: { 0: (0x8000_0000n << 32n) | 0x7fff_fff0n, 1: 0x0002_0100n, 2: 0xffff_0100n } });
+  assert.equal(cpu.v(0), (0x8000_0000n << 32n) | 0x7fff_ffffn);
+  assert.ok(cpu.fpsr & QC);
+  cpu = runSnippet("sqdmlsl2 v0.2d, v1.4s, v2.s[0]", {
+    v: { 0: (0x8000_0000_0000_0005n << 64n) | 7n, 1: (2n << 96n) | (1n << 64n), 2: 3n },
+  });
+  assert.equal(cpu.v(0), (0x8000_0000_0000_0000n << 64n) | 1n);
+  assert.ok(cpu.fpsr & QC);
+  cpu = runSnippet("sqdmlal2 v0.4s, v1.8h, v2.8h", { v: { 0: 5n, 1: 3n << 64n, 2: 0xfffen << 64n } });
+  assert.equal(cpu.v(0), uN(5n - 12n, 32));
+  assert.equal(cpu.fpsr & QC, 0);
   // UQSHRN saturates a large value; SQSHRUN clamps negatives to 0.
   cpu = runSnippet("uqshrn v0.8b, v1.8h, #1\n sqshrun2 v0.16b, v2.8h, #8", { v: { 0: mask(128), 1: 0xffffn, 2: 0x8000n } });
   assert.equal(cpu.v(0), 0xffn);

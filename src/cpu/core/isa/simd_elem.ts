@@ -4,7 +4,7 @@
 // elements exist; other sizes are UNDEFINED. The FP by-element forms live with FP.
 import { fpCheck, undefinedInstruction } from "../exceptions";
 import { vAddr } from "../state";
-import { addSatS, extS, ldS, setQC, sqdmulh, sqdmull, stE, subSatS, vAdd, vSub, writeScalar } from "./simd_shift_lanes";
+import { addSatS, ldS, setQC, sqdmulh, sqdmull, subSatS, vAdd, vQdml, vSub, writeScalar } from "./simd_shift_lanes";
 
 // Same-size operations.
 const MUL: u32 = 0;
@@ -143,13 +143,9 @@ export function SQRDMULH_elem(Q: u32, size: u32, L: u32, M: u32, Rm: u32, H: u32
     v128.store(d, r);
     return;
   }
-  const b = ldS(ea, 0, esz);
-  const a64 = load<u64>(vAddr(Rn) + ((<usize>Q) << 3));
-  const elements: u32 = 8 >> esz;
-  for (let e: u32 = 0; e < elements; e++) {
-    const acc = op == QDMULL ? 0 : ldS(d, e, esz + 1);
-    stE(d, e, esz + 1, <u64>qdmElem(acc, extS(a64, e, esz), b, esz, op));
-  }
+  const b = esz == 1 ? v128.load16_splat(ea) : v128.load32_splat(ea);
+  const qop: u32 = op == QDMLAL ? 0 : op == QDMLSL ? 1 : 2;
+  v128.store(d, vQdml(v128.load(d), v128.load(vAddr(Rn)), b, esz, Q != 0, qop));
 }
 
 export function SMULL_elem(Q: u32, size: u32, L: u32, M: u32, Rm: u32, H: u32, Rn: u32, Rd: u32): void {

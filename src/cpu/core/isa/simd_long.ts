@@ -7,10 +7,8 @@ import { fpCheck, undefinedInstruction } from "../exceptions";
 import { vAddr } from "../state";
 import {
   addSatS,
-  extS,
   ldS,
   sqdmull,
-  stE,
   subSatS,
   vAbs,
   vAdd,
@@ -18,6 +16,7 @@ import {
   vShrU,
   vSplat,
   vSub,
+  vQdml,
   vTrunc,
   writePart,
   writeScalar,
@@ -183,7 +182,7 @@ export function RSUBHN_v(Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u32): void {
   return product;
 }
 
-/** SQDMLAL, SQDMLSL, SQDMULL (vector): 16- and 32-bit source elements only. */
+/** SQDMLAL, SQDMLSL, SQDMULL (vector): 16- and 32-bit source elements only, in v128 lanes. */
 // @ts-ignore: decorator
 @inline function qdmVector(Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u32, op: u32): void {
   if (size == 0 || size == 3) {
@@ -191,15 +190,8 @@ export function RSUBHN_v(Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u32): void {
     return;
   }
   if (!fpCheck()) return;
-  const esz = size;
-  const a64 = load<u64>(vAddr(Rn) + ((<usize>Q) << 3));
-  const b64 = load<u64>(vAddr(Rm) + ((<usize>Q) << 3));
   const d = vAddr(Rd);
-  const elements: u32 = 8 >> esz;
-  for (let e: u32 = 0; e < elements; e++) {
-    const acc = op == QDMULL ? 0 : ldS(d, e, esz + 1);
-    stE(d, e, esz + 1, <u64>qdmElem(acc, extS(a64, e, esz), extS(b64, e, esz), esz, op));
-  }
+  v128.store(d, vQdml(v128.load(d), v128.load(vAddr(Rn)), v128.load(vAddr(Rm)), size, Q != 0, op));
 }
 
 export function SQDMLAL_v(Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u32): void {

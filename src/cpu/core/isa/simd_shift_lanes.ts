@@ -283,3 +283,43 @@ export function setQC(): void {
   if (esz == 2) return i32x4.abs(a);
   return i64x2.abs(a);
 }
+
+/**
+ * SQDMULL, SQDMLAL, SQDMLSL in v128 lanes: the signed products of half `hi` of a and b
+ * (16- or 32-bit lanes, esz 1 or 2), doubled with saturation (only most-negative squared
+ * overflows), then added to or subtracted from acc with saturation (op 0 = add, 1 = subtract,
+ * 2 = product only). Sets QC when any lane saturates.
+ */
+// @ts-ignore: decorator
+@inline export function vQdml(acc: v128, a: v128, b: v128, esz: u32, hi: bool, op: u32): v128 {
+  let p: v128;
+  let sat: v128;
+  let r: v128;
+  if (esz == 1) {
+    p = hi ? i32x4.extmul_high_i16x8_s(a, b) : i32x4.extmul_low_i16x8_s(a, b);
+    sat = i32x4.eq(p, i32x4.splat(0x40000000));
+    p = v128.xor(i32x4.shl(p, 1), sat);
+    if (op == 2) {
+      r = p;
+    } else {
+      r = op ? i32x4.sub(acc, p) : i32x4.add(acc, p);
+      const ovf = i32x4.shr_s(op ? v128.and(v128.xor(acc, p), v128.xor(acc, r)) : v128.and(v128.xor(acc, r), v128.xor(p, r)), 31);
+      r = v128.bitselect(v128.xor(i32x4.shr_s(acc, 31), i32x4.splat(i32.MAX_VALUE)), r, ovf);
+      sat = v128.or(sat, ovf);
+    }
+  } else {
+    p = hi ? i64x2.extmul_high_i32x4_s(a, b) : i64x2.extmul_low_i32x4_s(a, b);
+    sat = i64x2.eq(p, i64x2.splat(0x4000000000000000));
+    p = v128.xor(i64x2.shl(p, 1), sat);
+    if (op == 2) {
+      r = p;
+    } else {
+      r = op ? i64x2.sub(acc, p) : i64x2.add(acc, p);
+      const ovf = i64x2.shr_s(op ? v128.and(v128.xor(acc, p), v128.xor(acc, r)) : v128.and(v128.xor(acc, r), v128.xor(p, r)), 63);
+      r = v128.bitselect(v128.xor(i64x2.shr_s(acc, 63), i64x2.splat(i64.MAX_VALUE)), r, ovf);
+      sat = v128.or(sat, ovf);
+    }
+  }
+  if (v128.any_true(sat)) setQC();
+  return r;
+}
