@@ -4,7 +4,7 @@
 // elements exist; other sizes are UNDEFINED. The FP by-element forms live with FP.
 import { fpCheck, undefinedInstruction } from "../exceptions";
 import { vAddr } from "../state";
-import { addSatS, ldS, setQC, sqdmulh, sqdmull, subSatS, vAdd, vQdml, vSub, writeScalar } from "./simd_shift_lanes";
+import { addSatS, ldS, qcIfAny, sqdmulh, sqdmull, subSatS, vAdd, vQdml, vSub, writeScalar } from "./simd_shift_lanes";
 
 // Same-size operations.
 const MUL: u32 = 0;
@@ -30,8 +30,9 @@ const QDMLSL: u32 = 5;
 
 /**
  * SQDMULH / SQRDMULH of every lane of a by the element at ea (16- or 32-bit lanes), in v128:
- * the high half of the doubled product, which only overflows for most-negative × most-negative
- * (the truncated result is then the most negative value, and flipping it gives the maximum).
+ * the high half of the doubled product, which only overflows for most-negative × most-negative.
+ * 16-bit lanes saturate in wasm's q15mulr_sat / narrow; in 32-bit lanes the truncated result
+ * is then the most negative value, and flipping its bits gives the maximum.
  */
 // @ts-ignore: decorator
 @inline function mulhV128(a: v128, ea: usize, esz: u32, round: bool, Q: u32): v128 {
@@ -60,8 +61,7 @@ const QDMLSL: u32 = 5;
     sat = v128.and(i32x4.eq(a, i32x4.splat(i32.MIN_VALUE)), i32x4.eq(b, i32x4.splat(i32.MIN_VALUE)));
     r = v128.xor(i8x16.shuffle(lo, hi, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27), sat);
   }
-  if (!Q) sat = v128.and(sat, i64x2(-1, 0));
-  if (v128.any_true(sat)) setQC();
+  qcIfAny(sat, Q);
   return r;
 }
 

@@ -15,14 +15,14 @@ import {
   vExtend,
   vShrU,
   vSplat,
-  vSub,
   vQdml,
+  vSub,
   vTrunc,
   writePart,
   writeScalar,
 } from "./simd_shift_lanes";
 
-// Long and wide operations (the signed form; the unsigned one adds UNS).
+// Long and wide operations (signedness is a separate argument).
 const ADDL: u32 = 0;
 const ADDW: u32 = 1;
 const SUBL: u32 = 2;
