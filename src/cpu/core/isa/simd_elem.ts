@@ -1,4 +1,5 @@
-// AdvSIMD vector x indexed element and scalar x indexed element, integer forms (Arm ARM C4.1.95).
+// AdvSIMD vector x indexed element and scalar x indexed element, integer forms (Arm ARM C4.1,
+// "Data Processing -- Scalar Floating-Point and Advanced SIMD").
 // Handlers take the fields of src/cpu/decode/simd_elem.decode: (Q,) size, L, M, Rm, H, Rn, Rd.
 // Only 16-bit (size 1: index H:L:M, Vm = V0..V15) and 32-bit (size 2: index H:L, Vm = M:Rm)
 // elements exist; other sizes are UNDEFINED. The FP by-element forms live with FP.

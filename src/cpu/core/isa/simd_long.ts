@@ -1,5 +1,6 @@
-// AdvSIMD three different, vector and scalar (Arm ARM C4.1.95 "Advanced SIMD three different",
-// "Advanced SIMD scalar three different"). Handlers take the fields of
+// AdvSIMD three different, vector and scalar (Arm ARM C4.1, "Data Processing -- Scalar
+// Floating-Point and Advanced SIMD": "Advanced SIMD three different", "Advanced SIMD scalar
+// three different"). Handlers take the fields of
 // src/cpu/decode/simd_long.decode: (Q,) size, Rm, Rn, Rd. Long forms read half Q of Vn and Vm
 // (the "2" forms the upper half) and write 128 bits of double-width elements; narrow forms
 // (ADDHN, SUBHN, ...) write half Q of Vd.

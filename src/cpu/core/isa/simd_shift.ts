@@ -1,5 +1,6 @@
-// AdvSIMD shift by immediate, vector and scalar (Arm ARM C4.1.95 "Advanced SIMD shift by
-// immediate", "Advanced SIMD scalar shift by immediate"). Handlers take the fields of
+// AdvSIMD shift by immediate, vector and scalar (Arm ARM C4.1, "Data Processing -- Scalar
+// Floating-Point and Advanced SIMD": "Advanced SIMD shift by immediate", "Advanced SIMD scalar
+// shift by immediate"). Handlers take the fields of
 // src/cpu/decode/simd_shift.decode: (Q,) immh, immb, Rn, Rd. The element size is
 // 8 << HighestSetBit(immh); right shifts are 2 * esize - immh:immb, left shifts immh:immb - esize.
 // The fixed-point conversions of these classes (SCVTF, UCVTF, FCVTZS, FCVTZU) live with FP.
