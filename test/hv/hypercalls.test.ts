@@ -15,10 +15,13 @@ class FakeCpu implements SmcccCaller, PsciTarget {
   regs: bigint[] = new Array(18).fill(0n);
   mpState = MpState.RUNNABLE;
   reset: { entry: bigint; ctx: bigint } | null = null;
+  readonly id: number;
   constructor(
     readonly mpidr: bigint,
     public psciVersion = PsciVersion.V1_3,
-  ) {}
+  ) {
+    this.id = Number(mpidr);
+  }
   readonly bigEndian = false;
   x(n: number) {
     return this.regs[n];
