@@ -65,7 +65,7 @@ export class CpuInterface {
         return c.grpen1 ? 1n : 0n;
       case IccReg.RPR: {
         const r = g.runningPriority(cpu);
-        return BigInt(r > 0xff ? 0xff : r);
+        return BigInt(Math.min(r, 0xff));
       }
       case IccReg.AP0R0:
       case IccReg.AP1R0: {
