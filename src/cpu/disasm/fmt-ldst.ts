@@ -1,0 +1,32 @@
+// Operand formatting for the load/store tables (src/cpu/decode/ldst*.decode), as objdump prints them.
+import { sext, w, x, xs } from "./fmt.js";
+
+/** [Xn|SP] or [Xn|SP, #off] (unsigned offset, pair offset; off already scaled). */
+export const mU = (n: number, off: number): string => `[${xs(n)}${off ? `, #${off}` : ""}]`;
+/** Pre-index [Xn|SP, #off]! or post-index [Xn|SP], #off (off already scaled). */
+export const mIdx = (n: number, off: number, pre: number): string => (pre ? `[${xs(n)}, #${off}]!` : `[${xs(n)}], #${off}`);
+/** Pre/post-index with a 9-bit signed immediate. */
+export const mI = (n: number, imm9: number, pre: number): string => mIdx(n, sext(imm9, 9), pre);
+/** Unscaled 9-bit signed offset (LDUR, LDTR). */
+export const mS = (n: number, imm9: number): string => mU(n, sext(imm9, 9));
+const EXTEND_NAMES = ["uxtb", "uxth", "uxtw", "lsl", "sxtb", "sxth", "sxtw", "sxtx"];
+/** Register offset [Xn|SP, Rm{, extend {#amount}}]. */
+export const mR = (n: number, m: number, option: number, S: number, scale: number): string => {
+  const rm = option & 1 ? x(m) : w(m);
+  if (option === 3) return `[${xs(n)}, ${rm}${S ? `, lsl #${scale}` : ""}]`;
+  return `[${xs(n)}, ${rm}, ${EXTEND_NAMES[option]}${S ? ` #${scale}` : ""}]`;
+};
+/** Size suffix of exclusive and acquire/release mnemonics: b, h or none. */
+export const bh = (size: number): string => (size === 0 ? "b" : size === 1 ? "h" : "");
+/** Xn for size 3, else Wn. */
+export const rsz = (size: number, n: number): string => (size === 3 ? x(n) : w(n));
+/** SIMD&FP scalar access size from size and opc<1>: 0..4 (B..Q). */
+export const fsc = (size: number, opc1: number): number => (opc1 ? 4 + size : size);
+/** SIMD&FP scalar register of a given access size: b0, h0, s0, d0, q0. */
+export const fpr = (scale: number, n: number): string => `${"bhsdq"[scale] ?? "?"}${n}`;
+/** Prefetch operation of PRFM/PRFUM: pld/pli/pst l1..l3 keep/strm, else #0xNN (two digits). */
+export const prfOp = (rt: number): string => {
+  const t = rt >> 3;
+  if (t < 3 && (rt & 7) < 6) return `${["pld", "pli", "pst"][t]}l${((rt >> 1) & 3) + 1}${rt & 1 ? "strm" : "keep"}`;
+  return `#0x${rt.toString(16).padStart(2, "0")}`;
+};
