@@ -30,3 +30,40 @@ export const prfOp = (rt: number): string => {
   if (t < 3 && (rt & 7) < 6) return `${["pld", "pli", "pst"][t]}l${((rt >> 1) & 3) + 1}${rt & 1 ? "strm" : "keep"}`;
   return `#0x${rt.toString(16).padStart(2, "0")}`;
 };
+
+// ---- AdvSIMD structures ----
+
+const MULT_SELEM: Record<number, number> = { 0: 4, 2: 1, 4: 3, 6: 1, 7: 1, 8: 2, 10: 1 };
+const MULT_REGS: Record<number, number> = { 0: 4, 2: 4, 4: 3, 6: 3, 7: 1, 8: 2, 10: 2 };
+/** Structure size (the n of LDn/STn) of a multiple-structures opcode. */
+export const multSelem = (opcode: number): number => MULT_SELEM[opcode] ?? 0;
+/** Registers transferred by a multiple-structures opcode. */
+export const multRegs = (opcode: number): number => MULT_REGS[opcode] ?? 1;
+/** Register list {v0.4s, v1.4s} (objdump writes 3 or 4 consecutive registers as v0.4s-v2.4s). */
+export const vlist = (t: number, n: number, arr: string): string => {
+  if (n > 2 && t + n - 1 <= 31) return `{v${t}.${arr}-v${t + n - 1}.${arr}}`;
+  const regs: string[] = [];
+  for (let i = 0; i < n; i++) regs.push(`v${(t + i) % 32}.${arr}`);
+  return `{${regs.join(", ")}}`;
+};
+/** Post-index operand: Xm, or #imm when Rm = 31. */
+export const postOff = (m: number, imm: number): string => (m === 31 ? `#${imm}` : x(m));
+/** Single structure: the n of LDn/STn. */
+export const sglSelem = (opcode: number, R: number): number => (opcode & 1) * 2 + R + 1;
+/** Single structure: element size name (b, h, s, d). */
+export const sglEl = (opcode: number, size: number): string => {
+  const scale = opcode >> 1;
+  return scale === 2 && size & 1 ? "d" : "bhsd"[scale];
+};
+/** Single structure: bytes of one element. */
+export const sglBytes = (opcode: number, size: number): number => {
+  const scale = opcode >> 1;
+  return scale === 2 && size & 1 ? 8 : 1 << scale;
+};
+/** Single structure: lane index from Q:S:size. */
+export const sglIdx = (Q: number, S: number, size: number, opcode: number): number => {
+  const scale = opcode >> 1;
+  if (scale === 0) return (Q << 3) | (S << 2) | size;
+  if (scale === 1) return (Q << 2) | (S << 1) | (size >> 1);
+  return size & 1 ? Q : (Q << 1) | S;
+};
