@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { runSnippet } from "../support/snippet.ts";
-import { DATA_BASE, ELR, ESR, ec, FAR, le, M64, mem, pattern, runTrap, SCTLR, sx } from "./ldst-util.ts";
+import { DATA_BASE, ELR, ESR, ec, FAR, le, M64, mem, pattern, runTrap, sx } from "./ldst-util.ts";
 
 const D = pattern();
 const B = DATA_BASE;
@@ -276,8 +276,9 @@ test("a faulting load changes no register and does not write back", () => {
     "ldp x0, x3, [x1], #16",
     "ldpsw x0, x3, [x1, #-8]!",
   ]) {
-    const { cpu, faulted } = runTrap(`  ${insn}`, { x: { 0: 0x1234n, 1: 0x10000n, 2: 1n, 3: 0x5678n } });
+    const { cpu, faulted } = runTrap(`  adr x26, 9f\n9:\n  ${insn}`, { x: { 0: 0x1234n, 1: 0x10000n, 2: 1n, 3: 0x5678n } });
     assert.ok(faulted, insn);
+    assert.equal(cpu.sysreg(ELR), cpu.x(26), `${insn}: ELR is the load`);
     assert.equal(ec(cpu), 0x25, `${insn}: data abort from EL1`);
     assert.equal(cpu.sysreg(ESR) & 0x40n, 0n, `${insn}: WnR = 0`);
     assert.equal(cpu.x(0), 0x1234n, `${insn}: Rt unchanged`);
