@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { runSnippet } from "../support/snippet.ts";
-import { DATA_BASE, ec, ESR, le, mem, pattern, runTrap, sx } from "./ldst-util.ts";
+import { DATA_BASE, ESR, ec, le, mem, pattern, runTrap, sx } from "./ldst-util.ts";
 
 const D = pattern();
 const B = DATA_BASE;
@@ -200,7 +200,15 @@ test("exclusive pairs: LDXP/STXP and LDAXP/STLXP, W and X", () => {
 });
 
 test("exclusives need natural alignment (pairs: the pair's size)", () => {
-  for (const insn of ["ldxp x0, x3, [x1]", "stxp w0, x0, x3, [x1]", "ldxr x0, [x2]", "stxr w0, x0, [x2]", "ldaxrh w0, [x4]", "ldar x0, [x2]", "stlr w0, [x4]"]) {
+  for (const insn of [
+    "ldxp x0, x3, [x1]",
+    "stxp w0, x0, x3, [x1]",
+    "ldxr x0, [x2]",
+    "stxr w0, x0, [x2]",
+    "ldaxrh w0, [x4]",
+    "ldar x0, [x2]",
+    "stlr w0, [x4]",
+  ]) {
     const { cpu, faulted } = runTrap(`  ${insn}`, { x: { 0: 0x1234n, 1: B + 8n, 2: B + 4n, 3: 0x5678n, 4: B + 1n } });
     assert.ok(faulted, insn);
     assert.equal(cpu.sysreg(ESR) & 0x3fn, 0x21n, `${insn}: alignment fault`);
