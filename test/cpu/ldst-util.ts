@@ -61,3 +61,37 @@ export function ec(cpu: Cpu): number {
 export function mem(cpu: Cpu, off: number, n: number): Uint8Array {
   return cpu.readPhys(DATA_BASE + BigInt(off), n);
 }
+
+/** Offset from DATA_BASE of the level-1 translation table that `MMU_ON` installs. */
+export const TABLE_OFF = 0x2_0000;
+
+/**
+ * Data for runSnippet with a level-1 table at DATA_BASE + TABLE_OFF (39-bit VAs, 4 KB granule):
+ * VA 0x4000_0000 → PA 0x4000_0000 (1 GB, Normal, EL1 only) and VA 0x8000_0000 → PA
+ * 0x4000_0000 (Normal, EL0 and EL1 read/write, execute-never). `data` goes at DATA_BASE.
+ */
+export function mmuData(data: Uint8Array): Uint8Array {
+  const d = new Uint8Array(TABLE_OFF + 0x1000);
+  d.set(data);
+  const dv = new DataView(d.buffer);
+  const block = (ap: bigint, xn: bigint) => 0x4000_0000n | (1n << 10n) | (3n << 8n) | (ap << 6n) | xn | 1n;
+  dv.setBigUint64(TABLE_OFF + 8, block(0n, 0n), true);
+  dv.setBigUint64(TABLE_OFF + 16, block(1n, 3n << 53n), true);
+  return d;
+}
+
+/** Assembly that turns the MMU on with mmuData's tables (clobbers x9, x10). */
+export const MMU_ON = `
+  mov x9, #0xff
+  msr mair_el1, x9
+  mov x9, #25
+  orr x9, x9, #0x800000  // EPD1: no TTBR1 walks
+  msr tcr_el1, x9
+  add x9, x28, #${TABLE_OFF >> 12}, lsl #12
+  msr ttbr0_el1, x9
+  isb
+  mrs x10, sctlr_el1
+  orr x10, x10, #1
+  msr sctlr_el1, x10
+  isb
+`;
