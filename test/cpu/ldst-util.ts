@@ -31,16 +31,19 @@ export function sx(v: bigint, bits: number): bigint {
 }
 
 /**
- * Runs `body` with an exception vector table whose EL1h synchronous entry does "hvc #1":
- * `faulted` says whether an exception was taken (ESR/FAR/ELR tell which).
+ * Runs `body` with an exception vector table whose EL1h synchronous entry does "hvc #1" and
+ * whose lower-EL synchronous entry does "hvc #2": `faulted` says whether an exception was
+ * taken (ESR/FAR/ELR tell which), `fromEL0` whether it came from EL0.
  */
-export function runTrap(body: string, init: SnippetInit = {}): { cpu: Cpu; faulted: boolean } {
+export function runTrap(body: string, init: SnippetInit = {}): { cpu: Cpu; faulted: boolean; fromEL0: boolean } {
   const src = `
   b 1f
   .balign 2048
 vectors:
   .skip 0x200
   hvc #1
+  .skip 0x200 - 4
+  hvc #2
   .balign 2048
 1:
   adr x27, vectors
@@ -49,7 +52,8 @@ ${body}
   hvc #0
 `;
   const cpu = runSnippet(src, init);
-  return { cpu, faulted: cpu.exitInfo(0) === 1n };
+  const imm = cpu.exitInfo(0);
+  return { cpu, faulted: imm === 1n || imm === 2n, fromEL0: imm === 2n };
 }
 
 /** Exception class of the last exception taken. */

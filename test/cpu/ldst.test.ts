@@ -393,3 +393,31 @@ test("unprivileged loads and stores with the MMU off behave as plain ones", () =
   assert.equal(le(mem(cpu, 82, 2), 0, 2), le(D, 8, 2));
   assert.equal(le(mem(cpu, 84, 4), 0, 4), le(D, 8, 4));
 });
+
+test("at EL0 the SP alignment check follows SCTLR_EL1.SA0", () => {
+  const el0 = (sa0: boolean, insn: string) => `
+  mrs x9, sctlr_el1
+  ${sa0 ? "orr x9, x9, #16" : "bic x9, x9, #16"}
+  orr x9, x9, #8            // SA (EL1) on: must not matter at EL0
+  msr sctlr_el1, x9
+  add x9, x28, #0x108       // SP_EL0 misaligned by 8
+  msr sp_el0, x9
+  adr x9, 1f
+  msr elr_el1, x9
+  msr spsr_el1, xzr         // EL0t
+  eret
+1:
+  ${insn}
+  mov x11, #1
+  svc #0
+`;
+  const on = runTrap(el0(true, "ldr x0, [sp]"), { data: D, x: { 0: 0x1234n } });
+  assert.ok(on.fromEL0);
+  assert.equal(ec(on.cpu), 0x26);
+  assert.equal(on.cpu.x(0), 0x1234n);
+  const off = runTrap(el0(false, "ldr x0, [sp]\n  ldtr x1, [sp, #8]"), { data: D, x: { 0: 0x1234n } });
+  assert.ok(off.fromEL0);
+  assert.equal(ec(off.cpu), 0x15, "reached the SVC");
+  assert.equal(off.cpu.x(0), le(D, 0x108, 8));
+  assert.equal(off.cpu.x(1), le(D, 0x110, 8));
+});
