@@ -17,13 +17,13 @@ export const mR = (n: number, m: number, option: number, S: number, scale: numbe
   return `[${xs(n)}, ${rm}, ${EXTEND_NAMES[option]}${S ? ` #${scale}` : ""}]`;
 };
 /** Size suffix of exclusive and acquire/release mnemonics: b, h or none. */
-export const bh = (size: number): string => (size === 0 ? "b" : size === 1 ? "h" : "");
+export const lsBH = (size: number): string => (size === 0 ? "b" : size === 1 ? "h" : "");
 /** Xn for size 3, else Wn. */
-export const rsz = (size: number, n: number): string => (size === 3 ? x(n) : w(n));
+export const lsRsz = (size: number, n: number): string => (size === 3 ? x(n) : w(n));
 /** SIMD&FP scalar access size from size and opc<1>: 0..4 (B..Q). */
-export const fsc = (size: number, opc1: number): number => (opc1 ? 4 + size : size);
+export const lsFsc = (size: number, opc1: number): number => (opc1 ? 4 + size : size);
 /** SIMD&FP scalar register of a given access size: b0, h0, s0, d0, q0. */
-export const fpr = (scale: number, n: number): string => `${"bhsdq"[scale] ?? "?"}${n}`;
+export const lsFpr = (scale: number, n: number): string => `${"bhsdq"[scale] ?? "?"}${n}`;
 /** Prefetch operation of PRFM/PRFUM: pld/pli/pst l1..l3 keep/strm, else #0xNN (two digits). */
 export const prfOp = (rt: number): string => {
   const t = rt >> 3;
@@ -40,14 +40,14 @@ export const multSelem = (opcode: number): number => MULT_SELEM[opcode] ?? 0;
 /** Registers transferred by a multiple-structures opcode. */
 export const multRegs = (opcode: number): number => MULT_REGS[opcode] ?? 1;
 /** Register list {v0.4s, v1.4s} (objdump writes 3 or 4 consecutive registers as v0.4s-v2.4s). */
-export const vlist = (t: number, n: number, arr: string): string => {
+export const lsList = (t: number, n: number, arr: string): string => {
   if (n > 2 && t + n - 1 <= 31) return `{v${t}.${arr}-v${t + n - 1}.${arr}}`;
   const regs: string[] = [];
   for (let i = 0; i < n; i++) regs.push(`v${(t + i) % 32}.${arr}`);
   return `{${regs.join(", ")}}`;
 };
 /** Post-index operand: Xm, or #imm when Rm = 31. */
-export const postOff = (m: number, imm: number): string => (m === 31 ? `#${imm}` : x(m));
+export const lsPost = (m: number, imm: number): string => (m === 31 ? `#${imm}` : x(m));
 /** Single structure: the n of LDn/STn. */
 export const sglSelem = (opcode: number, R: number): number => (opcode & 1) * 2 + R + 1;
 /** Single structure: element size name (b, h, s, d). */
