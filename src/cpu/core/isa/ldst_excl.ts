@@ -5,6 +5,10 @@
 // the monitor is armed for the same address and size and memory still holds the value the
 // load-exclusive saw; it then stores and writes status 0, else status 1, and always clears
 // the monitor. All these accesses need natural alignment (pairs: of the pair's total size).
+// Unlike QEMU 7.2, which compares only the address, a store-exclusive of another size than
+// the load-exclusive fails (the architecture makes that CONSTRAINED UNPREDICTABLE). The
+// alignment check comes before the monitor check (AArch64.ExclusiveMonitorsPass); QEMU fails
+// a misaligned store-exclusive without the fault.
 // Acquire/release ordering is implicit: one core, accesses in program order.
 import { exclusiveArm, exclusiveClear, exclusiveMatches, exclusiveValue, exclusiveValueHi, readSized, writeSized } from "../memory";
 import { ctl, getW, getX, getXSP, setW, setX } from "../state";
