@@ -72,3 +72,30 @@ test("exclusives and acquire/release need alignment even on Normal memory", () =
     assert.equal(cpu.x(0), 0x1234n, insn);
   }
 });
+
+test("LD1/ST1 of whole registers on Normal memory (TLB fast path)", () => {
+  const { cpu, faulted } = runTrap(
+    `${MMU_ON}
+  ldr x0, [x28]                     // fills the TLB entry
+  str x0, [x28, #0x200]
+  ld1 {v0.16b, v1.16b}, [x28]
+  mov x3, x28
+  ld1 {v2.8b, v3.8b, v4.8b}, [x3], #24
+  ld1 {v5.8h, v6.8h, v7.8h, v8.8h}, [x3], x1
+  add x2, x28, #0x200
+  st1 {v0.4s, v1.4s}, [x2], #32
+  st1 {v2.8b, v3.8b, v4.8b}, [x2]
+`,
+    { data: mmuData(D), x: { 1: 8n } },
+  );
+  assert.ok(!faulted);
+  assert.equal(cpu.v(0), le(D, 0, 16));
+  assert.equal(cpu.v(1), le(D, 16, 16));
+  assert.equal(cpu.v(2), le(D, 0, 8));
+  assert.equal(cpu.v(3), le(D, 8, 8));
+  assert.equal(cpu.v(4), le(D, 16, 8));
+  for (let i = 0; i < 4; i++) assert.equal(cpu.v(5 + i), le(D, 24 + 16 * i, 16));
+  assert.equal(cpu.x(3), DATA_BASE + 32n);
+  const m = cpu.readPhys(DATA_BASE + 0x200n, 56);
+  assert.deepEqual([...m], [...D.subarray(0, 32), ...D.subarray(0, 24)]);
+});

@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Rng } from "../support/rng.ts";
-import { runSnippet } from "../support/snippet.ts";
+import { freshCpu, runSnippet } from "../support/snippet.ts";
+import { assemble } from "../support/toolchain.ts";
 import { DATA_BASE, ec, mem, pattern, runTrap } from "./ldst-util.ts";
 
 const D = pattern();
@@ -265,4 +266,35 @@ test("structure instructions trap when FP is disabled (CPACR_EL1.FPEN)", () => {
   assert.ok(faulted);
   assert.equal(ec(cpu), 0x07);
   assert.equal(cpu.v(0), 5n);
+});
+
+test("structure accesses to MMIO are element-sized", () => {
+  const reads: string[] = [];
+  const writes: string[] = [];
+  const cpu = freshCpu({
+    mmioRead: (pa, size) => {
+      reads.push(`${pa.toString(16)}/${size}`);
+      return pa & 0xffn;
+    },
+    mmioWrite: (pa, size, value) => {
+      writes.push(`${pa.toString(16)}/${size}=${value.toString(16)}`);
+      return 0;
+    },
+  });
+  cpu.writePhys(0x4000_0000n, assemble("  ld1 {v0.8h}, [x1]\n  st1 {v1.4s}, [x1]\n  ld1r {v2.2s}, [x1]\n  hvc #0\n"));
+  cpu.setX(1, 0x0900_0010n);
+  cpu.setV(1, 0x44444444_33333333_22222222_11111111n);
+  cpu.pc = 0x4000_0000n;
+  assert.equal(cpu.run(100), 3);
+  assert.deepEqual(
+    reads.slice(0, 8),
+    [0, 2, 4, 6, 8, 10, 12, 14].map((o) => `${(0x0900_0010 + o).toString(16)}/2`),
+  );
+  assert.equal(cpu.v(0), 0x001e_001c_001a_0018_0016_0014_0012_0010n);
+  assert.deepEqual(
+    writes,
+    [0, 4, 8, 12].map((o, i) => `${(0x0900_0010 + o).toString(16)}/4=${`${i + 1}`.repeat(8)}`),
+  );
+  assert.deepEqual(reads.slice(8), ["9000010/4"]);
+  assert.equal(cpu.v(2), 0x10_0000_0010n);
 });

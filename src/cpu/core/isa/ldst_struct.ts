@@ -4,10 +4,13 @@
 // Loads gather everything into a scratch area first and write the registers only when no
 // access faulted; stores may be partly done when a later access faults (the instruction is
 // restarted). Each element is its own access, so Device-memory alignment is per element;
-// LD1/ST1 of 8-byte-aligned data use 64-bit accesses (little-endian: the same bytes).
+// LD1/ST1 of 8-byte-aligned data use 64-bit accesses (little-endian: the same bytes) when
+// the elements are 64-bit or the TLB already maps the range as fast-path RAM (where the
+// access size cannot be observed; MMIO sees element-sized accesses).
 import { fpCheck, undefinedInstruction } from "../exceptions";
 import { read64, write64 } from "../memory";
 import { ctl, getX, getXSP, setXSP, vAddr } from "../state";
+import { tlbCur } from "../tlb";
 import { readScaled, spAligned, writeScaled } from "./ldst_common";
 
 /** Up to four loaded registers (16 bytes each). */
@@ -38,6 +41,17 @@ const scratch: usize = memory.data(64);
   return opcode == 0 ? 4 : opcode == 4 ? 3 : opcode == 8 ? 2 : 1;
 }
 
+/** True when the current TLB has fast-path (RAM) entries for both ends of [va, va + len). */
+// @ts-ignore: decorator
+@inline function fastRange(va: u64, len: u32, write: bool): bool {
+  const end = va + <u64>(len - 1);
+  const off: usize = write ? 8 : 0;
+  return (
+    load<u64>(tlbCur + ((<usize>(va >>> 12) & 1023) << 6) + off) == (va & ~(<u64>0xfff)) &&
+    load<u64>(tlbCur + ((<usize>(end >>> 12) & 1023) << 6) + off) == (end & ~(<u64>0xfff))
+  );
+}
+
 function multiple(L: u32, Q: u32, opcode: u32, size: u32, Rn: u32, Rm: u32, Rt: u32, wback: bool): void {
   const rpt = multRpt(opcode);
   const selem = multSelem(opcode);
@@ -51,7 +65,7 @@ function multiple(L: u32, Q: u32, opcode: u32, size: u32, Rn: u32, Rm: u32, Rt: 
   const nregs = rpt * selem;
   const regBytes: u32 = 8 << Q;
   const total: u32 = nregs * regBytes;
-  if (selem == 1 && (<u32>address & 7) == 0) {
+  if (selem == 1 && (<u32>address & 7) == 0 && (size == 3 || fastRange(address, total, L == 0))) {
     // LD1/ST1: register j's bytes are memory [j * regBytes, (j + 1) * regBytes).
     if (L) {
       for (let j: u32 = 0; j < nregs; j++) {
