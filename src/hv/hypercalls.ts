@@ -32,6 +32,8 @@ import type { SmcccFilter } from "./smccc-filter.ts";
 
 /** The calling vCPU as the dispatcher sees it. */
 export interface SmcccCaller {
+  /** The vCPU's index in its VM. */
+  readonly id: number;
   /** Xn (n = 0..17). */
   x(n: number): bigint;
   setX(n: number, v: bigint): void;

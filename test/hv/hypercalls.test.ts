@@ -15,10 +15,13 @@ class FakeCpu implements SmcccCaller, PsciTarget {
   regs: bigint[] = new Array(18).fill(0n);
   mpState = MpState.RUNNABLE;
   reset: { entry: bigint; ctx: bigint } | null = null;
+  readonly id: number;
   constructor(
     readonly mpidr: bigint,
     public psciVersion = PsciVersion.V1_3,
-  ) {}
+  ) {
+    this.id = Number(mpidr);
+  }
   readonly bigEndian = false;
   x(n: number) {
     return this.regs[n];
@@ -50,9 +53,17 @@ function makeVm(n = 2, suspend = false) {
   return vm;
 }
 
+/** Calls and returns x0. */
+function x0(vm: SmcccVm, c: FakeCpu, fid: number, ...args: bigint[]): bigint {
+  call(vm, c, fid, ...args);
+  return c.x(0);
+}
+
 function call(vm: SmcccVm, c: FakeCpu, fid: number, ...args: bigint[]) {
   c.setX(0, BigInt(fid));
-  args.forEach((a, i) => c.setX(i + 1, a));
+  args.forEach((a, i) => {
+    c.setX(i + 1, a);
+  });
   return handleSmccc(vm, c, "hvc", 0);
 }
 
@@ -69,7 +80,7 @@ describe("PSCI 1.3 calls", () => {
   test("PSCI_FEATURES per spec §2.6", () => {
     const vm = makeVm();
     const c = vm.vcpus[0];
-    const f = (fid: number) => (call(vm, c, Psci.FEATURES, BigInt(fid)), c.x(0));
+    const f = (fid: number) => x0(vm, c, Psci.FEATURES, BigInt(fid));
     assert.equal(f(Psci.CPU_ON64), 0n);
     assert.equal(f(Smccc.VERSION), 0n);
     assert.equal(f(Psci.SYSTEM_SUSPEND64), neg(-1), "D-1: not offered without the capability");
@@ -79,7 +90,7 @@ describe("PSCI 1.3 calls", () => {
     assert.equal(f(Psci.MIGRATE), neg(-1));
     assert.equal(f(0xc400_0000 | 0x53), neg(-1));
     const vmS = makeVm(1, true);
-    assert.equal((call(vmS, vmS.vcpus[0], Psci.FEATURES, BigInt(Psci.SYSTEM_SUSPEND)), vmS.vcpus[0].x(0)), 0n);
+    assert.equal(x0(vmS, vmS.vcpus[0], Psci.FEATURES, BigInt(Psci.SYSTEM_SUSPEND)), 0n);
   });
 
   test("CPU_ON: success, ALREADY_ON, INVALID_PARAMETERS, no entry validation", () => {
@@ -113,7 +124,7 @@ describe("PSCI 1.3 calls", () => {
     const vm = makeVm(3);
     const [a, , c3] = vm.vcpus;
     c3.mpState = MpState.STOPPED;
-    const info = (t: bigint, l: bigint) => (call(vm, a, Psci.AFFINITY_INFO64, t, l), a.x(0));
+    const info = (t: bigint, l: bigint) => x0(vm, a, Psci.AFFINITY_INFO64, t, l);
     assert.equal(info(0n, 0n), 0n);
     assert.equal(info(2n, 0n), 1n);
     assert.equal(info(2n, 1n), 0n, "level 1 covers the running vCPUs of the cluster");
