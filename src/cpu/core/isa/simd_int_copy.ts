@@ -2,7 +2,7 @@
 // C4.1.68). Handlers take the fields of src/cpu/decode/simd_int_copy.decode.
 import { fpCheck, undefinedInstruction } from "../exceptions";
 import { getV128, getX, setX, vAddr } from "../state";
-import { elemS, elemU, replicate64, SCR, scrClear, scrCommit, scrSet, writeVQ } from "./simd_util";
+import { elemS, elemU, replicate64, SCR, trnV, uzpV, writeVQ, zipV } from "./simd_util";
 
 /** Element size (0 = B .. 3 = D) of an INS/DUP/UMOV imm5; 4 when imm5<3:0> is zero (reserved). */
 // @ts-ignore: decorator
@@ -117,54 +117,29 @@ export function DUP_asisdone_only(imm5: u32, Rn: u32, Rd: u32): void {
 
 // ---- Permute -----------------------------------------------------------------------------
 
-/** UZP1/UZP2 (part 0/1): the even/odd elements of Vn:Vm. */
-function uzp(Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u32, part: u32): void {
+/** UZP, ZIP, TRN (kind 0, 1, 2), first or second part. */
+// @ts-ignore: decorator
+@inline function permute(kind: u32, Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u32, part: u32): void {
   if (size == 3 && Q == 0) {
     undefinedInstruction();
     return;
   }
   if (!fpCheck()) return;
-  const elements = (<u32>8 << Q) >> size;
-  const half = elements >> 1;
-  scrClear();
-  for (let i: u32 = 0; i < half; i++) {
-    scrSet(i, size, elemU(Rn, 2 * i + part, size));
-    scrSet(half + i, size, elemU(Rm, 2 * i + part, size));
-  }
-  scrCommit(Rd);
+  const n = getV128(Rn);
+  const m = getV128(Rm);
+  writeVQ(Rd, kind == 0 ? uzpV(n, m, size, Q, part) : kind == 1 ? zipV(n, m, size, Q, part) : trnV(n, m, size, Q, part), Q);
 }
-
-/** TRN1/TRN2: interleaves the even (part 0) or odd (part 1) elements of Vn and Vm. */
-function trn(Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u32, part: u32): void {
-  if (size == 3 && Q == 0) {
-    undefinedInstruction();
-    return;
-  }
-  if (!fpCheck()) return;
-  const pairs = ((<u32>8 << Q) >> size) >> 1;
-  scrClear();
-  for (let p: u32 = 0; p < pairs; p++) {
-    scrSet(2 * p, size, elemU(Rn, 2 * p + part, size));
-    scrSet(2 * p + 1, size, elemU(Rm, 2 * p + part, size));
-  }
-  scrCommit(Rd);
+// @ts-ignore: decorator
+@inline function uzp(Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u32, part: u32): void {
+  permute(0, Q, size, Rm, Rn, Rd, part);
 }
-
-/** ZIP1/ZIP2: interleaves the low (part 0) or high (part 1) halves of Vn and Vm. */
-function zip(Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u32, part: u32): void {
-  if (size == 3 && Q == 0) {
-    undefinedInstruction();
-    return;
-  }
-  if (!fpCheck()) return;
-  const pairs = ((<u32>8 << Q) >> size) >> 1;
-  const base = part * pairs;
-  scrClear();
-  for (let p: u32 = 0; p < pairs; p++) {
-    scrSet(2 * p, size, elemU(Rn, base + p, size));
-    scrSet(2 * p + 1, size, elemU(Rm, base + p, size));
-  }
-  scrCommit(Rd);
+// @ts-ignore: decorator
+@inline function zip(Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u32, part: u32): void {
+  permute(1, Q, size, Rm, Rn, Rd, part);
+}
+// @ts-ignore: decorator
+@inline function trn(Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u32, part: u32): void {
+  permute(2, Q, size, Rm, Rn, Rd, part);
 }
 
 export function UZP1_asimdperm_only(Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u32): void {

@@ -3,7 +3,7 @@
 // src/cpu/decode/simd_int_misc.decode.
 import { fpCheck, undefinedInstruction } from "../exceptions";
 import { getV128, vAddr } from "../state";
-import { elem, elemS, elemU, satS, satSU, satU, scrClear, scrCommit, scrSet, setQC, smax, smin, writeVQ } from "./simd_util";
+import { addV, elemS, elemU, minMax, satS, satSU, satU, scrClear, scrCommit, scrSet, setQC, smax, smin, writeVQ } from "./simd_util";
 
 /** UNDEFINED (and true) when size = 3 with Q = 0, or size >= limit. */
 // @ts-ignore: decorator
@@ -100,11 +100,11 @@ function addLongPairwise(Q: u32, size: u32, Rn: u32, Rd: u32, unsigned: bool, ac
   if (size == 0) r = unsigned ? i16x8.extadd_pairwise_i8x16_u(a) : i16x8.extadd_pairwise_i8x16_s(a);
   else if (size == 1) r = unsigned ? i32x4.extadd_pairwise_i16x8_u(a) : i32x4.extadd_pairwise_i16x8_s(a);
   else {
-    const p0 = elem(Rn, 0, 2, unsigned) + elem(Rn, 1, 2, unsigned);
-    const p1 = elem(Rn, 2, 2, unsigned) + elem(Rn, 3, 2, unsigned);
-    r = i64x2(0, 0);
-    r = i64x2.replace_lane(r, 0, p0);
-    r = i64x2.replace_lane(r, 1, p1);
+    const lo = unsigned ? i64x2.extend_low_i32x4_u(a) : i64x2.extend_low_i32x4_s(a);
+    const hi = unsigned ? i64x2.extend_high_i32x4_u(a) : i64x2.extend_high_i32x4_s(a);
+    const evens = i8x16.shuffle(lo, hi, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+    const odds = i8x16.shuffle(lo, hi, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+    r = i64x2.add(evens, odds);
   }
   if (acc) {
     const d = getV128(Rd);
@@ -379,7 +379,17 @@ function narrowVec(kind: u32, Q: u32, size: u32, Rn: u32, Rd: u32): void {
     return;
   }
   if (!fpCheck()) return;
-  const r = narrow(kind, size, <u32>8 >> size, Rn);
+  let r: u64;
+  if (kind == NARROW_XTN) {
+    const n = getV128(Rn);
+    let t: v128;
+    if (size == 0) t = i8x16.shuffle(n, n, 0, 2, 4, 6, 8, 10, 12, 14, 0, 2, 4, 6, 8, 10, 12, 14);
+    else if (size == 1) t = i8x16.shuffle(n, n, 0, 1, 4, 5, 8, 9, 12, 13, 0, 1, 4, 5, 8, 9, 12, 13);
+    else t = i8x16.shuffle(n, n, 0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11);
+    r = i64x2.extract_lane(t, 0);
+  } else {
+    r = narrow(kind, size, <u32>8 >> size, Rn);
+  }
   const a = vAddr(Rd);
   if (Q) {
     store<u64>(a, r, 8);
@@ -457,47 +467,87 @@ export function SHLL_asimdmisc_S(Q: u32, size: u32, Rn: u32, Rd: u32): void {
   store<u64>(a, 0, 8);
 }
 
-function addAcross(Q: u32, size: u32, Rn: u32, Rd: u32, long: bool, unsigned: bool): void {
-  if (badAcross(Q, size)) return;
-  const elements = (<u32>8 << Q) >> size;
-  let sum: u64 = 0;
-  for (let i: u32 = 0; i < elements; i++) sum += elem(Rn, i, size, unsigned);
-  setScalar(Rd, long ? size + 1 : size, sum);
+const FOLD_ADD: u32 = 0;
+const FOLD_SMAX: u32 = 1;
+const FOLD_UMAX: u32 = 2;
+const FOLD_SMIN: u32 = 3;
+const FOLD_UMIN: u32 = 4;
+
+// @ts-ignore: decorator
+@inline function foldOp(kind: u32, size: u32, a: v128, b: v128): v128 {
+  switch (kind) {
+    case FOLD_SMAX:
+      return minMax(size, a, b, false, true);
+    case FOLD_UMAX:
+      return minMax(size, a, b, true, true);
+    case FOLD_SMIN:
+      return minMax(size, a, b, false, false);
+    case FOLD_UMIN:
+      return minMax(size, a, b, true, false);
+    default:
+      return addV(size, a, b);
+  }
 }
 
-function maxMinAcross(Q: u32, size: u32, Rn: u32, Rd: u32, unsigned: bool, max: bool): void {
-  if (badAcross(Q, size)) return;
-  const elements = (<u32>8 << Q) >> size;
-  let r = elem(Rn, 0, size, unsigned);
-  for (let i: u32 = 1; i < elements; i++) {
-    const e = elem(Rn, i, size, unsigned);
-    const greater = unsigned ? e > r : <i64>e > <i64>r;
-    const less = unsigned ? e < r : <i64>e < <i64>r;
-    if (max ? greater : less) r = e;
+/**
+ * Reduces the elements of v (all 128 bits when Q, else the low 64) with an associative
+ * operation by folding halves onto each other; returns element 0, zero-extended.
+ */
+function fold(kind: u32, size: u32, Q: u32, v: v128): u64 {
+  let a = v;
+  if (Q) a = foldOp(kind, size, a, i8x16.shuffle(a, a, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15));
+  if (size < 3) a = foldOp(kind, size, a, i8x16.shuffle(a, a, 4, 5, 6, 7, 4, 5, 6, 7, 4, 5, 6, 7, 4, 5, 6, 7));
+  if (size < 2) a = foldOp(kind, size, a, i8x16.shuffle(a, a, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3));
+  if (size < 1) a = foldOp(kind, size, a, i8x16.shuffle(a, a, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1));
+  switch (size) {
+    case 0:
+      return <u64>i8x16.extract_lane_u(a, 0);
+    case 1:
+      return <u64>i16x8.extract_lane_u(a, 0);
+    case 2:
+      return <u64>i32x4.extract_lane(a, 0);
+    default:
+      return <u64>i64x2.extract_lane(a, 0);
   }
-  setScalar(Rd, size, r);
+}
+
+function across(kind: u32, Q: u32, size: u32, Rn: u32, Rd: u32): void {
+  if (badAcross(Q, size)) return;
+  setScalar(Rd, size, fold(kind, size, Q, getV128(Rn)));
+}
+
+/** SADDLV/UADDLV: sum pairs into double-width elements (which cannot overflow), then add across. */
+function addLongAcross(Q: u32, size: u32, Rn: u32, Rd: u32, unsigned: bool): void {
+  if (badAcross(Q, size)) return;
+  const a = getV128(Rn);
+  let w: v128;
+  if (size == 0) w = unsigned ? i16x8.extadd_pairwise_i8x16_u(a) : i16x8.extadd_pairwise_i8x16_s(a);
+  else if (size == 1) w = unsigned ? i32x4.extadd_pairwise_i16x8_u(a) : i32x4.extadd_pairwise_i16x8_s(a);
+  else w = unsigned ? i64x2.add(i64x2.extend_low_i32x4_u(a), i64x2.extend_high_i32x4_u(a)) : i64x2.add(i64x2.extend_low_i32x4_s(a), i64x2.extend_high_i32x4_s(a));
+  // For 4S the two 64-bit partial sums are already in place (Q = 1): fold them.
+  setScalar(Rd, size + 1, fold(FOLD_ADD, size + 1, Q, w));
 }
 
 export function ADDV_asimdall_only(Q: u32, size: u32, Rn: u32, Rd: u32): void {
-  addAcross(Q, size, Rn, Rd, false, true);
+  across(FOLD_ADD, Q, size, Rn, Rd);
 }
 export function SADDLV_asimdall_only(Q: u32, size: u32, Rn: u32, Rd: u32): void {
-  addAcross(Q, size, Rn, Rd, true, false);
+  addLongAcross(Q, size, Rn, Rd, false);
 }
 export function UADDLV_asimdall_only(Q: u32, size: u32, Rn: u32, Rd: u32): void {
-  addAcross(Q, size, Rn, Rd, true, true);
+  addLongAcross(Q, size, Rn, Rd, true);
 }
 export function SMAXV_asimdall_only(Q: u32, size: u32, Rn: u32, Rd: u32): void {
-  maxMinAcross(Q, size, Rn, Rd, false, true);
+  across(FOLD_SMAX, Q, size, Rn, Rd);
 }
 export function UMAXV_asimdall_only(Q: u32, size: u32, Rn: u32, Rd: u32): void {
-  maxMinAcross(Q, size, Rn, Rd, true, true);
+  across(FOLD_UMAX, Q, size, Rn, Rd);
 }
 export function SMINV_asimdall_only(Q: u32, size: u32, Rn: u32, Rd: u32): void {
-  maxMinAcross(Q, size, Rn, Rd, false, false);
+  across(FOLD_SMIN, Q, size, Rn, Rd);
 }
 export function UMINV_asimdall_only(Q: u32, size: u32, Rn: u32, Rd: u32): void {
-  maxMinAcross(Q, size, Rn, Rd, true, false);
+  across(FOLD_UMIN, Q, size, Rn, Rd);
 }
 
 export function ADDP_asisdpair_only(size: u32, Rn: u32, Rd: u32): void {

@@ -3,7 +3,7 @@
 // exactly; the rest go through one lane loop (sameLoop) over sameOp.
 import { fpCheck, undefinedInstruction } from "../exceptions";
 import { getV128 } from "../state";
-import { elem, elemU, satS, satU, scrClear, scrCommit, scrSet, setQC, smax, smin, writeVQ } from "./simd_util";
+import { addV, cmpEq, elem, elemU, minMax, satS, satU, scrClear, scrCommit, scrSet, setQC, smax, smin, subV, uzpV, writeVQ } from "./simd_util";
 
 // Operation codes: U << 5 | opcode (bits 15..11), as in the encoding.
 const SHADD: u32 = 0x00;
@@ -354,21 +354,6 @@ export function UQSUB_asimdsame_only(Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u3
   }
 }
 
-/** Element-wise equality. */
-// @ts-ignore: decorator
-@inline export function cmpEq(size: u32, a: v128, b: v128): v128 {
-  switch (size) {
-    case 0:
-      return i8x16.eq(a, b);
-    case 1:
-      return i16x8.eq(a, b);
-    case 2:
-      return i32x4.eq(a, b);
-    default:
-      return i64x2.eq(a, b);
-  }
-}
-
 export function CMGT_asimdsame_only(Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u32): void {
   if (badSize(Q, size, true) || !fpCheck()) return;
   writeVQ(Rd, cmpS(size, getV128(Rn), getV128(Rm), false), Q);
@@ -429,21 +414,6 @@ export function UQRSHL_asimdsame_only(Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u
   vecLoop(UQRSHL, Q, size, Rm, Rn, Rd);
 }
 
-/** Element-wise min or max (size < 3). */
-// @ts-ignore: decorator
-@inline function minMax(size: u32, a: v128, b: v128, unsigned: bool, max: bool): v128 {
-  if (size == 0) {
-    if (unsigned) return max ? i8x16.max_u(a, b) : i8x16.min_u(a, b);
-    return max ? i8x16.max_s(a, b) : i8x16.min_s(a, b);
-  }
-  if (size == 1) {
-    if (unsigned) return max ? i16x8.max_u(a, b) : i16x8.min_u(a, b);
-    return max ? i16x8.max_s(a, b) : i16x8.min_s(a, b);
-  }
-  if (unsigned) return max ? i32x4.max_u(a, b) : i32x4.min_u(a, b);
-  return max ? i32x4.max_s(a, b) : i32x4.min_s(a, b);
-}
-
 export function SMAX_asimdsame_only(Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u32): void {
   if (badSize(Q, size, false) || !fpCheck()) return;
   writeVQ(Rd, minMax(size, getV128(Rn), getV128(Rm), false, true), Q);
@@ -467,36 +437,6 @@ export function UMIN_asimdsame_only(Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u32
   const hi = minMax(size, a, b, unsigned, true);
   const lo = minMax(size, a, b, unsigned, false);
   return size == 0 ? i8x16.sub(hi, lo) : size == 1 ? i16x8.sub(hi, lo) : i32x4.sub(hi, lo);
-}
-
-/** Element-wise add (size 0..3). */
-// @ts-ignore: decorator
-@inline export function addV(size: u32, a: v128, b: v128): v128 {
-  switch (size) {
-    case 0:
-      return i8x16.add(a, b);
-    case 1:
-      return i16x8.add(a, b);
-    case 2:
-      return i32x4.add(a, b);
-    default:
-      return i64x2.add(a, b);
-  }
-}
-
-/** Element-wise subtract (size 0..3). */
-// @ts-ignore: decorator
-@inline export function subV(size: u32, a: v128, b: v128): v128 {
-  switch (size) {
-    case 0:
-      return i8x16.sub(a, b);
-    case 1:
-      return i16x8.sub(a, b);
-    case 2:
-      return i32x4.sub(a, b);
-    default:
-      return i64x2.sub(a, b);
-  }
 }
 
 export function SABD_asimdsame_only(Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u32): void {
@@ -563,15 +503,29 @@ export function PMUL_asimdsame_only(Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u32
  * opc the non-pairwise operation applied to each pair.
  */
 function pairwise(opc: u32, Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u32): void {
-  const elements = (<u32>8 << Q) >> size;
-  const half = elements >> 1;
-  const unsigned = (opc & 0x20) != 0;
-  scrClear();
-  for (let i: u32 = 0; i < half; i++) {
-    scrSet(i, size, sameOp(opc, size, elem(Rn, 2 * i, size, unsigned), elem(Rn, 2 * i + 1, size, unsigned), 0));
-    scrSet(half + i, size, sameOp(opc, size, elem(Rm, 2 * i, size, unsigned), elem(Rm, 2 * i + 1, size, unsigned), 0));
+  const n = getV128(Rn);
+  const m = getV128(Rm);
+  const a = uzpV(n, m, size, Q, 0);
+  const b = uzpV(n, m, size, Q, 1);
+  let r: v128;
+  switch (opc) {
+    case SMAX:
+      r = minMax(size, a, b, false, true);
+      break;
+    case UMAX:
+      r = minMax(size, a, b, true, true);
+      break;
+    case SMIN:
+      r = minMax(size, a, b, false, false);
+      break;
+    case UMIN:
+      r = minMax(size, a, b, true, false);
+      break;
+    default:
+      r = addV(size, a, b);
+      break;
   }
-  scrCommit(Rd);
+  writeVQ(Rd, r, Q);
 }
 
 export function SMAXP_asimdsame_only(Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u32): void {
