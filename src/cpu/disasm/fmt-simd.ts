@@ -23,7 +23,9 @@ export const velem = (n: number, size: number, index: number): string => `v${n &
 /**
  * A list of `count` consecutive vector registers from `n` (wrapping at 31) with an arrangement
  * name, as objdump prints it: a range "{v0.16b-v3.16b}" for three or more registers that do
- * not wrap, otherwise "{v31.16b, v0.16b}".
+ * not wrap, otherwise "{v31.16b, v0.16b}". The arrangement may be an element name for
+ * single-structure forms, with the index appended by the caller: `${vlist(t, 3, "b")}[1]` gives
+ * "{v0.b-v2.b}[1]".
  */
 export const vlist = (n: number, count: number, arr: string): string => {
   const last = (n + count - 1) & 31;
