@@ -141,7 +141,8 @@ const OP_CMLE0: u32 = 9;
 const OP_CMLT0: u32 = 10;
 
 /** One element: n is Vn's element and d Vd's, both zero-extended. */
-function miscOp(op: u32, esz: u32, n: u64, d: u64): u64 {
+// @ts-ignore: decorator
+@inline function miscOp(op: u32, esz: u32, n: u64, d: u64): u64 {
   const shift = <u64>(64 - (8 << esz));
   const sn = (<i64>(n << shift)) >> shift;
   const sd = (<i64>(d << shift)) >> shift;
@@ -208,10 +209,30 @@ function miscOp(op: u32, esz: u32, n: u64, d: u64): u64 {
 }
 
 /** Applies miscOp to `elements` elements; the rest of Vd is cleared. */
-function miscLoop(op: u32, esz: u32, elements: u32, Rn: u32, Rd: u32): void {
+// @ts-ignore: decorator
+@inline function miscLoopN(op: u32, esz: u32, elements: u32, Rn: u32, Rd: u32): void {
   scrClear();
   for (let i: u32 = 0; i < elements; i++) scrSet(i, esz, miscOp(op, esz, elemU(Rn, i, esz), elemU(Rd, i, esz)));
   scrCommit(Rd);
+}
+
+/** The lane loop, inlined with a constant op and one copy per element size (the switches fold). */
+// @ts-ignore: decorator
+@inline function miscLoop(op: u32, esz: u32, elements: u32, Rn: u32, Rd: u32): void {
+  switch (esz) {
+    case 0:
+      miscLoopN(op, 0, elements, Rn, Rd);
+      break;
+    case 1:
+      miscLoopN(op, 1, elements, Rn, Rd);
+      break;
+    case 2:
+      miscLoopN(op, 2, elements, Rn, Rd);
+      break;
+    default:
+      miscLoopN(op, 3, elements, Rn, Rd);
+      break;
+  }
 }
 
 // @ts-ignore: decorator

@@ -3,239 +3,12 @@
 // exactly; the rest go through one lane loop (sameLoop) over sameOp.
 import { fpCheck, undefinedInstruction } from "../exceptions";
 import { getV128 } from "../state";
-import { addV, cmpEq, elem, elemU, minMax, satS, satU, scrClear, scrCommit, scrSet, setQC, smax, smin, subV, uzpV, writeVQ } from "./simd_util";
-
-// Operation codes: U << 5 | opcode (bits 15..11), as in the encoding.
-const SHADD: u32 = 0x00;
-const UHADD: u32 = 0x20;
-const SQADD: u32 = 0x01;
-const UQADD: u32 = 0x21;
-const SRHADD: u32 = 0x02;
-const URHADD: u32 = 0x22;
-const SHSUB: u32 = 0x04;
-const UHSUB: u32 = 0x24;
-const SQSUB: u32 = 0x05;
-const UQSUB: u32 = 0x25;
-const CMGT: u32 = 0x06;
-const CMHI: u32 = 0x26;
-const CMGE: u32 = 0x07;
-const CMHS: u32 = 0x27;
-const SSHL: u32 = 0x08;
-const USHL: u32 = 0x28;
-const SQSHL: u32 = 0x09;
-const UQSHL: u32 = 0x29;
-const SRSHL: u32 = 0x0a;
-const URSHL: u32 = 0x2a;
-const SQRSHL: u32 = 0x0b;
-const UQRSHL: u32 = 0x2b;
-const SMAX: u32 = 0x0c;
-const UMAX: u32 = 0x2c;
-const SMIN: u32 = 0x0d;
-const UMIN: u32 = 0x2d;
-const SABD: u32 = 0x0e;
-const UABD: u32 = 0x2e;
-const SABA: u32 = 0x0f;
-const UABA: u32 = 0x2f;
-const ADD: u32 = 0x10;
-const SUB: u32 = 0x30;
-const CMTST: u32 = 0x11;
-const CMEQ: u32 = 0x31;
-const MLA: u32 = 0x12;
-const MLS: u32 = 0x32;
-const MUL: u32 = 0x13;
-const PMUL: u32 = 0x33;
-const SQDMULH: u32 = 0x16;
-const SQRDMULH: u32 = 0x36;
-
-/**
- * Shift by a signed register amount (SSHL, USHL, SRSHL, URSHL, SQSHL, UQSHL, SQRSHL, UQRSHL):
- * `a` is the element extended per `unsigned`, `shift` the signed low byte of the other operand.
- */
-export function shiftByReg(a: u64, shift: i32, esz: u32, unsigned: bool, round: bool, saturate: bool): u64 {
-  if (shift < 0) {
-    // (a + round_const) >> n, computed as (a >> n) + the last bit shifted out, without overflow.
-    const n = <u64>-shift;
-    if (unsigned) {
-      const r = n >= 64 ? 0 : a >>> n;
-      return round ? r + (n > 64 ? 0 : (a >>> (n - 1)) & 1) : r;
-    }
-    const s = <i64>a;
-    const r = s >> (n > 63 ? 63 : n);
-    return <u64>(round ? r + ((s >> (n - 1 > 63 ? 63 : n - 1)) & 1) : r);
-  }
-  const esize = <i32>(8 << esz);
-  if (!saturate) return shift >= 64 ? 0 : a << (<u64>shift);
-  if (a == 0) return 0;
-  if (unsigned) {
-    if (shift >= esize) {
-      setQC();
-      return <u64>-1;
-    }
-    const r = a << (<u64>shift);
-    if (esz == 3) {
-      if (r >>> (<u64>shift) != a) {
-        setQC();
-        return <u64>-1;
-      }
-      return r;
-    }
-    return satU(r, esz);
-  }
-  const s = <i64>a;
-  if (shift >= esize) {
-    setQC();
-    return <u64>(s < 0 ? smin(esz) : smax(esz));
-  }
-  const r = s << (<i64>shift);
-  if (esz == 3) {
-    if (r >> (<i64>shift) != s) {
-      setQC();
-      return <u64>(s < 0 ? smin(esz) : smax(esz));
-    }
-    return <u64>r;
-  }
-  return <u64>satS(r, esz);
-}
-
-/** Polynomial multiply of two bytes, low 8 bits of the product. */
-// @ts-ignore: decorator
-@inline function pmul8(a: u32, b: u32): u32 {
-  let r: u32 = 0;
-  for (let i: u32 = 0; i < 8; i++) if ((b >> i) & 1) r ^= a << i;
-  return r & 0xff;
-}
-
-/**
- * One element of a three-same operation. `a`, `b`, `d` (the old destination element, for the
- * accumulating forms) are extended to 64 bits: zero-extended for the unsigned operations, else
- * sign-extended. The result's low 8 << esz bits are the element.
- */
-export function sameOp(opc: u32, esz: u32, a: u64, b: u64, d: u64): u64 {
-  const sa = <i64>a;
-  const sb = <i64>b;
-  switch (opc) {
-    case SHADD:
-      return <u64>((sa + sb) >> 1);
-    case UHADD:
-      return (a + b) >>> 1;
-    case SRHADD:
-      return <u64>((sa + sb + 1) >> 1);
-    case URHADD:
-      return (a + b + 1) >>> 1;
-    case SHSUB:
-    case UHSUB:
-      return <u64>((sa - sb) >> 1);
-    case SQADD: {
-      if (esz < 3) return <u64>satS(sa + sb, esz);
-      const r = sa + sb;
-      if (((sa ^ r) & (sb ^ r)) < 0) {
-        setQC();
-        return <u64>(sa < 0 ? smin(3) : smax(3));
-      }
-      return <u64>r;
-    }
-    case UQADD: {
-      if (esz < 3) return satU(a + b, esz);
-      const r = a + b;
-      if (r < a) {
-        setQC();
-        return <u64>-1;
-      }
-      return r;
-    }
-    case SQSUB: {
-      if (esz < 3) return <u64>satS(sa - sb, esz);
-      const r = sa - sb;
-      if (((sa ^ sb) & (sa ^ r)) < 0) {
-        setQC();
-        return <u64>(sa < 0 ? smin(3) : smax(3));
-      }
-      return <u64>r;
-    }
-    case UQSUB:
-      if (a < b) {
-        setQC();
-        return 0;
-      }
-      return a - b;
-    case CMGT:
-      return sa > sb ? <u64>-1 : 0;
-    case CMHI:
-      return a > b ? <u64>-1 : 0;
-    case CMGE:
-      return sa >= sb ? <u64>-1 : 0;
-    case CMHS:
-      return a >= b ? <u64>-1 : 0;
-    case SSHL:
-      return shiftByReg(a, <i32>(<i8>b), esz, false, false, false);
-    case USHL:
-      return shiftByReg(a, <i32>(<i8>b), esz, true, false, false);
-    case SQSHL:
-      return shiftByReg(a, <i32>(<i8>b), esz, false, false, true);
-    case UQSHL:
-      return shiftByReg(a, <i32>(<i8>b), esz, true, false, true);
-    case SRSHL:
-      return shiftByReg(a, <i32>(<i8>b), esz, false, true, false);
-    case URSHL:
-      return shiftByReg(a, <i32>(<i8>b), esz, true, true, false);
-    case SQRSHL:
-      return shiftByReg(a, <i32>(<i8>b), esz, false, true, true);
-    case UQRSHL:
-      return shiftByReg(a, <i32>(<i8>b), esz, true, true, true);
-    case SMAX:
-      return sa > sb ? a : b;
-    case UMAX:
-      return a > b ? a : b;
-    case SMIN:
-      return sa < sb ? a : b;
-    case UMIN:
-      return a < b ? a : b;
-    case SABD:
-      return <u64>(sa > sb ? sa - sb : sb - sa);
-    case UABD:
-      return a > b ? a - b : b - a;
-    case SABA:
-      return d + <u64>(sa > sb ? sa - sb : sb - sa);
-    case UABA:
-      return d + (a > b ? a - b : b - a);
-    case ADD:
-      return a + b;
-    case SUB:
-      return a - b;
-    case CMTST:
-      return (a & b) != 0 ? <u64>-1 : 0;
-    case CMEQ:
-      return a == b ? <u64>-1 : 0;
-    case MLA:
-      return d + a * b;
-    case MLS:
-      return d - a * b;
-    case MUL:
-      return a * b;
-    case PMUL:
-      return <u64>pmul8(<u32>a & 0xff, <u32>b & 0xff);
-    case SQDMULH:
-      // (2ab) >> esize == ab >> (esize - 1); only MIN * MIN saturates.
-      return <u64>satS((sa * sb) >> (<i64>(8 << esz) - 1), esz);
-    case SQRDMULH:
-      return <u64>satS((sa * sb + ((<i64>1) << (<i64>(8 << esz) - 2))) >> (<i64>(8 << esz) - 1), esz);
-    default:
-      return 0;
-  }
-}
-
-/** Applies sameOp to `elements` elements of size esz; the rest of Vd is cleared. */
-function sameLoop(opc: u32, esz: u32, elements: u32, Rm: u32, Rn: u32, Rd: u32): void {
-  // SQRDMULH is the one U = 1 operation on signed elements.
-  const unsigned = (opc & 0x20) != 0 && opc != SQRDMULH;
-  scrClear();
-  for (let i: u32 = 0; i < elements; i++) {
-    const a = elem(Rn, i, esz, unsigned);
-    const b = elem(Rm, i, esz, unsigned);
-    scrSet(i, esz, sameOp(opc, esz, a, b, elemU(Rd, i, esz)));
-  }
-  scrCommit(Rd);
-}
+import {
+  ADD, CMEQ, CMGE, CMGT, CMHI, CMHS, CMTST, MLA, MLS, MUL, PMUL, SABA, SABD, SHADD, SHSUB, SMAX,
+  SMIN, SQADD, SQDMULH, SQRDMULH, SQRSHL, SQSHL, SQSUB, SRHADD, SRSHL, SSHL, SUB, UABA, UABD,
+  UHADD, UHSUB, UMAX, UMIN, UQADD, UQRSHL, UQSHL, UQSUB, URHADD, URSHL, USHL, sameLoop,
+} from "./simd_int_sameop";
+import { addV, cmpEq, minMax, setQC, subV, uzpV, writeVQ } from "./simd_util";
 
 /** Vector form through the lane loop, after the size checks. */
 // @ts-ignore: decorator
@@ -282,6 +55,20 @@ export function UHSUB_asimdsame_only(Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u3
   vecLoop(UHSUB, Q, size, Rm, Rn, Rd);
 }
 
+/** Byte-wise product modulo 256: 16-bit products, low bytes gathered. */
+// @ts-ignore: decorator
+@inline function mul8(a: v128, b: v128): v128 {
+  const lo = i16x8.extmul_low_i8x16_u(a, b);
+  const hi = i16x8.extmul_high_i8x16_u(a, b);
+  return i8x16.shuffle(lo, hi, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+}
+
+/** Element-wise product modulo the element size (size < 3). */
+// @ts-ignore: decorator
+@inline function mulV(size: u32, a: v128, b: v128): v128 {
+  return size == 0 ? mul8(a, b) : size == 1 ? i16x8.mul(a, b) : i32x4.mul(a, b);
+}
+
 /** Writes a saturating result computed with wasm SIMD, setting QC when it differs from the wrapping one. */
 // @ts-ignore: decorator
 @inline function writeSat(Rd: u32, sat: v128, wrap: v128, Q: u32): void {
@@ -291,13 +78,57 @@ export function UHSUB_asimdsame_only(Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u3
   writeVQ(Rd, sat, Q);
 }
 
+/** Arithmetic shift right of each element by its width - 1: all ones where negative (size 2 or 3). */
+// @ts-ignore: decorator
+@inline function signMask(size: u32, a: v128): v128 {
+  return size == 2 ? i32x4.shr_s(a, 31) : i64x2.shr_s(a, 63);
+}
+
+/** Unsigned a > b per element (size 2 or 3), by flipping the sign bits for a signed compare. */
+// @ts-ignore: decorator
+@inline function gtU(size: u32, a: v128, b: v128): v128 {
+  return size == 2
+    ? i32x4.gt_s(v128.xor(a, i32x4.splat(-2147483648)), v128.xor(b, i32x4.splat(-2147483648)))
+    : i64x2.gt_s(v128.xor(a, i64x2.splat(-9223372036854775808)), v128.xor(b, i64x2.splat(-9223372036854775808)));
+}
+
+/** Sets QC if any element in the operated part (64 bits when Q = 0) of the overflow mask is set. */
+// @ts-ignore: decorator
+@inline function qcIf(overflow: v128, Q: u32): void {
+  if (v128.any_true(Q ? overflow : v128.and(overflow, i64x2(-1, 0)))) setQC();
+}
+
+/**
+ * SQADD, UQADD, SQSUB, UQSUB on 32- or 64-bit elements: the wrapping result, the elements that
+ * overflowed, and the saturated value for those.
+ */
+// @ts-ignore: decorator
+@inline function satAddSubWide(Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u32, sub: bool, unsigned: bool): void {
+  const a = getV128(Rn);
+  const b = getV128(Rm);
+  const r = sub ? subV(size, a, b) : addV(size, a, b);
+  let overflow: v128;
+  let result: v128;
+  if (unsigned) {
+    overflow = sub ? gtU(size, b, a) : gtU(size, a, r);
+    result = sub ? v128.andnot(r, overflow) : v128.or(r, overflow);
+  } else {
+    // Signed overflow: the operands' signs made the result's sign impossible.
+    overflow = signMask(size, sub ? v128.and(v128.xor(a, b), v128.xor(a, r)) : v128.and(v128.xor(a, r), v128.xor(b, r)));
+    const max = size == 2 ? i32x4.splat(0x7fffffff) : i64x2.splat(0x7fffffffffffffff);
+    result = v128.bitselect(v128.xor(signMask(size, a), max), r, overflow);
+  }
+  qcIf(overflow, Q);
+  writeVQ(Rd, result, Q);
+}
+
 export function SQADD_asimdsame_only(Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u32): void {
   if (badSize(Q, size, true) || !fpCheck()) return;
   const a = getV128(Rn);
   const b = getV128(Rm);
   if (size == 0) writeSat(Rd, i8x16.add_sat_s(a, b), i8x16.add(a, b), Q);
   else if (size == 1) writeSat(Rd, i16x8.add_sat_s(a, b), i16x8.add(a, b), Q);
-  else vecLoop(SQADD, Q, size, Rm, Rn, Rd);
+  else satAddSubWide(Q, size, Rm, Rn, Rd, false, false);
 }
 export function UQADD_asimdsame_only(Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u32): void {
   if (badSize(Q, size, true) || !fpCheck()) return;
@@ -305,7 +136,7 @@ export function UQADD_asimdsame_only(Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u3
   const b = getV128(Rm);
   if (size == 0) writeSat(Rd, i8x16.add_sat_u(a, b), i8x16.add(a, b), Q);
   else if (size == 1) writeSat(Rd, i16x8.add_sat_u(a, b), i16x8.add(a, b), Q);
-  else vecLoop(UQADD, Q, size, Rm, Rn, Rd);
+  else satAddSubWide(Q, size, Rm, Rn, Rd, false, true);
 }
 export function SQSUB_asimdsame_only(Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u32): void {
   if (badSize(Q, size, true) || !fpCheck()) return;
@@ -313,7 +144,7 @@ export function SQSUB_asimdsame_only(Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u3
   const b = getV128(Rm);
   if (size == 0) writeSat(Rd, i8x16.sub_sat_s(a, b), i8x16.sub(a, b), Q);
   else if (size == 1) writeSat(Rd, i16x8.sub_sat_s(a, b), i16x8.sub(a, b), Q);
-  else vecLoop(SQSUB, Q, size, Rm, Rn, Rd);
+  else satAddSubWide(Q, size, Rm, Rn, Rd, true, false);
 }
 export function UQSUB_asimdsame_only(Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u32): void {
   if (badSize(Q, size, true) || !fpCheck()) return;
@@ -321,7 +152,7 @@ export function UQSUB_asimdsame_only(Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u3
   const b = getV128(Rm);
   if (size == 0) writeSat(Rd, i8x16.sub_sat_u(a, b), i8x16.sub(a, b), Q);
   else if (size == 1) writeSat(Rd, i16x8.sub_sat_u(a, b), i16x8.sub(a, b), Q);
-  else vecLoop(UQSUB, Q, size, Rm, Rn, Rd);
+  else satAddSubWide(Q, size, Rm, Rn, Rd, true, true);
 }
 
 /** Signed greater-than (ge = false) or greater-or-equal on the elements of a and b. */
@@ -467,27 +298,15 @@ export function SUB_asimdsame_only(Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u32)
 
 export function MLA_asimdsame_only(Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u32): void {
   if (badSize(Q, size, false) || !fpCheck()) return;
-  if (size == 0) vecLoop(MLA, Q, size, Rm, Rn, Rd);
-  else {
-    const a = getV128(Rn);
-    const b = getV128(Rm);
-    writeVQ(Rd, addV(size, getV128(Rd), size == 1 ? i16x8.mul(a, b) : i32x4.mul(a, b)), Q);
-  }
+  writeVQ(Rd, addV(size, getV128(Rd), mulV(size, getV128(Rn), getV128(Rm))), Q);
 }
 export function MLS_asimdsame_only(Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u32): void {
   if (badSize(Q, size, false) || !fpCheck()) return;
-  if (size == 0) vecLoop(MLS, Q, size, Rm, Rn, Rd);
-  else {
-    const a = getV128(Rn);
-    const b = getV128(Rm);
-    writeVQ(Rd, subV(size, getV128(Rd), size == 1 ? i16x8.mul(a, b) : i32x4.mul(a, b)), Q);
-  }
+  writeVQ(Rd, subV(size, getV128(Rd), mulV(size, getV128(Rn), getV128(Rm))), Q);
 }
 export function MUL_asimdsame_only(Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u32): void {
   if (badSize(Q, size, false) || !fpCheck()) return;
-  if (size == 1) writeVQ(Rd, i16x8.mul(getV128(Rn), getV128(Rm)), Q);
-  else if (size == 2) writeVQ(Rd, i32x4.mul(getV128(Rn), getV128(Rm)), Q);
-  else vecLoop(MUL, Q, size, Rm, Rn, Rd);
+  writeVQ(Rd, mulV(size, getV128(Rn), getV128(Rm)), Q);
 }
 export function PMUL_asimdsame_only(Q: u32, size: u32, Rm: u32, Rn: u32, Rd: u32): void {
   if (size != 0) {
