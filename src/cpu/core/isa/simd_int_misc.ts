@@ -393,6 +393,35 @@ function narrow(kind: u32, size: u32, elements: u32, Rn: u32): u64 {
   return r;
 }
 
+/**
+ * SQXTN, UQXTN, SQXTUN from 16- or 32-bit elements with wasm's saturating narrows (UQXTN first
+ * clamps its unsigned input); QC when an element does not survive the round trip.
+ */
+// @ts-ignore: decorator
+@inline function narrowSat(kind: u32, size: u32, n: v128): u64 {
+  let t: v128;
+  let back: v128;
+  if (size == 0) {
+    if (kind == NARROW_SQXTN) {
+      t = i8x16.narrow_i16x8_s(n, n);
+      back = i16x8.extend_low_i8x16_s(t);
+    } else {
+      t = i8x16.narrow_i16x8_u(kind == NARROW_UQXTN ? i16x8.min_u(n, i16x8.splat(0xff)) : n, n);
+      back = i16x8.extend_low_i8x16_u(t);
+    }
+  } else {
+    if (kind == NARROW_SQXTN) {
+      t = i16x8.narrow_i32x4_s(n, n);
+      back = i32x4.extend_low_i16x8_s(t);
+    } else {
+      t = i16x8.narrow_i32x4_u(kind == NARROW_UQXTN ? i32x4.min_u(n, i32x4.splat(0xffff)) : n, n);
+      back = i32x4.extend_low_i16x8_u(t);
+    }
+  }
+  if (!v128.all_true<i64>(i64x2.eq(back, n))) setQC();
+  return i64x2.extract_lane(t, 0);
+}
+
 /** XTN{2}-style vector narrowing: Q = 0 writes the low half (clearing the high), Q = 1 the high half. */
 function narrowVec(kind: u32, Q: u32, size: u32, Rn: u32, Rd: u32): void {
   if (size == 3) {
@@ -408,8 +437,10 @@ function narrowVec(kind: u32, Q: u32, size: u32, Rn: u32, Rd: u32): void {
     else if (size == 1) t = i8x16.shuffle(n, n, 0, 1, 4, 5, 8, 9, 12, 13, 0, 1, 4, 5, 8, 9, 12, 13);
     else t = i8x16.shuffle(n, n, 0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11);
     r = i64x2.extract_lane(t, 0);
+  } else if (size < 2) {
+    r = narrowSat(kind, size, getV128(Rn));
   } else {
-    r = narrow(kind, size, <u32>8 >> size, Rn);
+    r = narrow(kind, size, 2, Rn);
   }
   const a = vAddr(Rd);
   if (Q) {
