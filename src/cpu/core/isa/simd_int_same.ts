@@ -4,9 +4,9 @@
 import { fpCheck, undefinedInstruction } from "../exceptions";
 import { getV128 } from "../state";
 import {
-  ADD, CMEQ, CMGE, CMGT, CMHI, CMHS, CMTST, MLA, MLS, MUL, PMUL, SABA, SABD, SHADD, SHSUB, SMAX,
-  SMIN, SQADD, SQDMULH, SQRDMULH, SQRSHL, SQSHL, SQSUB, SRHADD, SRSHL, SSHL, SUB, UABA, UABD,
-  UHADD, UHSUB, UMAX, UMIN, UQADD, UQRSHL, UQSHL, UQSUB, URHADD, URSHL, USHL, sameLoop,
+  ADD, CMEQ, CMGE, CMGT, CMHI, CMHS, CMTST, PMUL, SHADD, SHSUB, SMAX, SMIN, SQADD, SQDMULH,
+  SQRDMULH, SQRSHL, SQSHL, SQSUB, SRHADD, SRSHL, SSHL, SUB, UHADD, UHSUB, UMAX, UMIN, UQADD,
+  UQRSHL, UQSHL, UQSUB, URHADD, URSHL, USHL, sameLoop,
 } from "./simd_int_sameop";
 import { addV, cmpEq, minMax, setQC, subV, uzpV, writeVQ } from "./simd_util";
 
