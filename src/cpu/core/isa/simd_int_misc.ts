@@ -3,7 +3,9 @@
 // src/cpu/decode/simd_int_misc.decode.
 import { fpCheck, undefinedInstruction } from "../exceptions";
 import { getV128, vAddr } from "../state";
-import { addV, elemS, elemU, minMax, satS, satSU, satU, scrClear, scrCommit, scrSet, setQC, smax, smin, writeVQ } from "./simd_util";
+import {
+  addV, cmpEq, elemS, elemU, minMax, satS, satSU, satU, scrClear, scrCommit, scrSet, setQC, smax, smin, writeVQ,
+} from "./simd_util";
 
 /** UNDEFINED (and true) when size = 3 with Q = 0, or size >= limit. */
 // @ts-ignore: decorator
@@ -287,6 +289,21 @@ export function NEG_asimdmisc_R(Q: u32, size: u32, Rn: u32, Rd: u32): void {
   writeVQ(Rd, r, Q);
 }
 
+/** Signed a > b per element. */
+// @ts-ignore: decorator
+@inline function gtS(size: u32, a: v128, b: v128): v128 {
+  switch (size) {
+    case 0:
+      return i8x16.gt_s(a, b);
+    case 1:
+      return i16x8.gt_s(a, b);
+    case 2:
+      return i32x4.gt_s(a, b);
+    default:
+      return i64x2.gt_s(a, b);
+  }
+}
+
 /** Compare each element with zero: 0 GT, 1 GE, 2 EQ, 3 LE, 4 LT. */
 // @ts-ignore: decorator
 @inline function cmpZero(Q: u32, size: u32, Rn: u32, Rd: u32, cond: u32): void {
@@ -294,18 +311,21 @@ export function NEG_asimdmisc_R(Q: u32, size: u32, Rn: u32, Rd: u32): void {
   const a = getV128(Rn);
   const z = i64x2.splat(0);
   let r: v128;
-  switch (size) {
+  switch (cond) {
     case 0:
-      r = cond == 0 ? i8x16.gt_s(a, z) : cond == 1 ? i8x16.ge_s(a, z) : cond == 2 ? i8x16.eq(a, z) : cond == 3 ? i8x16.le_s(a, z) : i8x16.lt_s(a, z);
+      r = gtS(size, a, z);
       break;
     case 1:
-      r = cond == 0 ? i16x8.gt_s(a, z) : cond == 1 ? i16x8.ge_s(a, z) : cond == 2 ? i16x8.eq(a, z) : cond == 3 ? i16x8.le_s(a, z) : i16x8.lt_s(a, z);
+      r = v128.not(gtS(size, z, a));
       break;
     case 2:
-      r = cond == 0 ? i32x4.gt_s(a, z) : cond == 1 ? i32x4.ge_s(a, z) : cond == 2 ? i32x4.eq(a, z) : cond == 3 ? i32x4.le_s(a, z) : i32x4.lt_s(a, z);
+      r = cmpEq(size, a, z);
+      break;
+    case 3:
+      r = v128.not(gtS(size, a, z));
       break;
     default:
-      r = cond == 0 ? i64x2.gt_s(a, z) : cond == 1 ? i64x2.ge_s(a, z) : cond == 2 ? i64x2.eq(a, z) : cond == 3 ? i64x2.le_s(a, z) : i64x2.lt_s(a, z);
+      r = gtS(size, z, a);
       break;
   }
   writeVQ(Rd, r, Q);
@@ -575,7 +595,8 @@ function addLongAcross(Q: u32, size: u32, Rn: u32, Rd: u32, unsigned: bool): voi
   let w: v128;
   if (size == 0) w = unsigned ? i16x8.extadd_pairwise_i8x16_u(a) : i16x8.extadd_pairwise_i8x16_s(a);
   else if (size == 1) w = unsigned ? i32x4.extadd_pairwise_i16x8_u(a) : i32x4.extadd_pairwise_i16x8_s(a);
-  else w = unsigned ? i64x2.add(i64x2.extend_low_i32x4_u(a), i64x2.extend_high_i32x4_u(a)) : i64x2.add(i64x2.extend_low_i32x4_s(a), i64x2.extend_high_i32x4_s(a));
+  else if (unsigned) w = i64x2.add(i64x2.extend_low_i32x4_u(a), i64x2.extend_high_i32x4_u(a));
+  else w = i64x2.add(i64x2.extend_low_i32x4_s(a), i64x2.extend_high_i32x4_s(a));
   // For 4S the two 64-bit partial sums are already in place (Q = 1): fold them.
   setScalar(Rd, size + 1, fold(FOLD_ADD, size + 1, Q, w));
 }
