@@ -15,34 +15,40 @@ export interface WordInit {
   fpsr?: number;
 }
 
-/** Runs one instruction word (followed by HVC #0) at EL1 with the given registers. */
-export function runWord(word: number, init: WordInit = {}): Cpu {
-  const cpu = freshCpu();
+let cpu: Cpu | null = null;
+
+/** A reset CPU (FP/SIMD enabled) holding `word` then HVC #0 at CODE_BASE; RAM is cleared once only. */
+function prepare(word: number): Cpu {
+  if (!cpu) cpu = freshCpu();
+  cpu.reset();
+  cpu.setSysreg(0xc082, 3n << 20n); // CPACR_EL1.FPEN = 0b11
   const code = new Uint8Array(8);
   const dv = new DataView(code.buffer);
   dv.setUint32(0, word >>> 0, true);
   dv.setUint32(4, HVC0, true);
   cpu.writePhys(CODE_BASE, code);
-  for (const [n, val] of Object.entries(init.v ?? {})) cpu.setV(Number(n), val);
-  for (const [n, val] of Object.entries(init.x ?? {})) cpu.setX(Number(n), val);
-  cpu.fpsr = init.fpsr ?? 0;
+  cpu.flushCaches();
   cpu.pc = CODE_BASE;
-  const r = cpu.run(10);
-  if (r !== ExitReason.Hvc) throw new Error(`word ${word.toString(16)} stopped with exit ${r} (undef count ${cpu.undefCount})`);
   return cpu;
+}
+
+/** Runs one instruction word (followed by HVC #0) at EL1 with the given registers. */
+export function runWord(word: number, init: WordInit = {}): Cpu {
+  const c = prepare(word);
+  for (const [n, val] of Object.entries(init.v ?? {})) c.setV(Number(n), val);
+  for (const [n, val] of Object.entries(init.x ?? {})) c.setX(Number(n), val);
+  c.fpsr = init.fpsr ?? 0;
+  const r = c.run(10);
+  if (r !== ExitReason.Hvc) throw new Error(`word ${word.toString(16)} stopped with exit ${r} (undef count ${c.undefCount})`);
+  return c;
 }
 
 /** Runs one word and reports whether it took an UNDEFINED exception (ESR_EL1.EC = 0). */
 export function isUndefined(word: number): boolean {
-  const cpu = freshCpu();
-  const code = new Uint8Array(8);
-  const dv = new DataView(code.buffer);
-  dv.setUint32(0, word >>> 0, true);
-  dv.setUint32(4, HVC0, true);
-  cpu.writePhys(CODE_BASE, code);
-  cpu.pc = CODE_BASE;
-  cpu.run(1);
-  return cpu.undefCount === 1;
+  const c = prepare(word);
+  const before = c.undefCount;
+  c.run(1);
+  return c.undefCount === before + 1;
 }
 
 export const M64 = (1n << 64n) - 1n;
