@@ -63,9 +63,23 @@ export function loadElf(mem: GuestMemory, b: Uint8Array): LoadedImage {
   return { entry, start, end, kind: "elf" };
 }
 
+/**
+ * Whether the bytes look like text (ASCII or UTF-8) rather than machine code, a common wrong
+ * argument: text has no NULs or other control bytes besides tab, newlines, form feed and escape.
+ */
+function looksLikeText(b: Uint8Array): boolean {
+  const n = Math.min(b.length, 4096);
+  for (let i = 0; i < n; i++) {
+    const c = b[i];
+    if (c < 0x20 && c !== 9 && c !== 10 && c !== 12 && c !== 13 && c !== 27) return false;
+  }
+  return true;
+}
+
 /** Loads a flat binary at `addr`; execution starts at its first byte. */
 export function loadBinary(mem: GuestMemory, b: Uint8Array, addr: bigint): LoadedImage {
   if (!b.length) throw new ImageError("the image is empty");
+  if (looksLikeText(b)) throw new ImageError("this looks like a text file, not a bare-metal image (an ELF or a flat binary)");
   try {
     mem.writePhys(addr, b);
   } catch {
