@@ -22,6 +22,8 @@ export const ATTR_LARGE: u32 = 8;
 export const ATTR_TTBR0: u32 = 16;
 /** SCTLR_EL1.A: every misaligned data access faults. */
 export const ATTR_ALIGN: u32 = 32;
+/** Non-global translation (nG): tied to the current ASID. */
+export const ATTR_NG: u32 = 64;
 
 /** MMU index of the current translation regime (0 for EL0 accesses, 1 for EL1). */
 export let mmuIdx: u32 = 1;
@@ -29,9 +31,12 @@ export let mmuIdx: u32 = 1;
 export let tlbCur: usize = TLB_BASE + TLB_IDX_BYTES;
 /** Some entry came from a block mapping: invalidation by VA must flush everything. */
 let hasLarge: bool = false;
-/** Entries filled from TTBR0 translations (so a TTBR0 switch flushes only those). */
-const ttbr0Fills = new StaticArray<u32>(<i32>(TLB_ENTRIES * 2));
-let nTtbr0Fills: i32 = 0;
+/**
+ * Entries filled from TTBR0 or from non-global (nG) descriptors: the ones an address-space
+ * switch (TTBR0 base or ASID change) can make stale. Global TTBR1 entries survive it.
+ */
+const asidFills = new StaticArray<u32>(<i32>(TLB_ENTRIES * 2));
+let nAsidFills: i32 = 0;
 
 export function setMmuIndex(idx: u32): void {
   mmuIdx = idx;
@@ -61,7 +66,7 @@ export function tlbFlushAll(): void {
   const end = TLB_BASE + 2 * TLB_IDX_BYTES;
   for (let e = TLB_BASE; e < end; e += TLB_ENTRY_SIZE) invalidate(e);
   hasLarge = false;
-  nTtbr0Fills = 0;
+  nAsidFills = 0;
 }
 
 /** Drops the translations of one VA (TLBI by VA); everything when a block mapping was cached. */
@@ -75,28 +80,29 @@ export function tlbFlushVA(va: u64): void {
   invalidate(tlbEntry(1, va));
 }
 
-/** Drops translations that came from TTBR0 (address-space switch). */
-export function tlbFlushTTBR0(): void {
-  if (hasLarge) {
-    tlbFlushAll();
-    return;
+/**
+ * Drops every translation that came from TTBR0 or from a non-global descriptor (a TTBR0 base
+ * or ASID change). Each entry covers one 4 KB page even when it came from a block, so block
+ * mappings need no special case here.
+ */
+export function tlbFlushASID(): void {
+  for (let i = 0; i < nAsidFills; i++) {
+    const e = <usize>asidFills[i];
+    if (load<u32>(e, 40) & (ATTR_TTBR0 | ATTR_NG)) invalidate(e);
   }
-  for (let i = 0; i < nTtbr0Fills; i++) {
-    const e = <usize>ttbr0Fills[i];
-    if (load<u32>(e, 40) & ATTR_TTBR0) invalidate(e);
-  }
-  nTtbr0Fills = 0;
+  nAsidFills = 0;
 }
 
 /** Records a new entry (called by the MMU after writing it). */
 export function tlbNoteFill(e: usize, attrs: u32): void {
   if (attrs & ATTR_LARGE) hasLarge = true;
-  if (attrs & ATTR_TTBR0) {
-    if (nTtbr0Fills >= <i32>(TLB_ENTRIES * 2)) {
+  if (attrs & (ATTR_TTBR0 | ATTR_NG)) {
+    if (nAsidFills >= <i32>(TLB_ENTRIES * 2)) {
+      // The list is full: everything it would have named goes (the new entry included).
       tlbFlushAll();
       return;
     }
-    ttbr0Fills[nTtbr0Fills++] = <u32>e;
+    asidFills[nAsidFills++] = <u32>e;
   }
 }
 

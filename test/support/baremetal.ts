@@ -1,0 +1,156 @@
+// Bare-metal guests for system-level tests: sources under test/guests (assembly and C) are
+// built at test time with the cross toolchain into an ELF linked at QEMU virt's RAM base
+// (test/guests/link.ld) and a flat image of it, then run on a Cpu with semihosting until the
+// guest exits (SYS_EXIT), or under qemu-system-aarch64 for comparison:
+//   qemu-system-aarch64 -M virt -cpu cortex-a57 -nographic -semihosting -kernel <elf>
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Cpu, type CpuCallbacks, ExitReason } from "../../src/cpu/cpu.ts";
+import { Semihosting } from "../../src/cpu/semihost.ts";
+import { gcc, repoRoot } from "./toolchain.ts";
+
+export const GUEST_DIR = join(repoRoot, "test/guests");
+/** Where the image is linked and loaded (QEMU virt's RAM base). */
+export const LOAD_ADDR = 0x4000_0000n;
+/** RAM given to guests on our Cpu. */
+export const GUEST_RAM = 16 << 20;
+
+/** Support files every assembly guest links with (start code and vector table). */
+export const ASM_RUNTIME = ["start.S", "vectors.S"];
+/** Support files every C guest links with (start code, vectors, C runtime). */
+export const C_RUNTIME = ["crt0.S", "bm.c"];
+
+export interface Guest {
+  elf: string;
+  image: Uint8Array;
+  entry: bigint;
+}
+
+export interface BuildOptions {
+  /** Extra compiler flags (e.g. -DTEST=3). */
+  cflags?: string[];
+  /** Generate code without FP/SIMD registers (-mgeneral-regs-only). */
+  noFp?: boolean;
+}
+
+/**
+ * Builds a guest from files in test/guests (plus every header there): compiled with
+ * `aarch64-linux-gnu-gcc -O2 -ffreestanding -nostdlib -static` and linked with link.ld.
+ */
+export function buildGuest(files: string[], opts: BuildOptions = {}): Guest {
+  const sources: Record<string, string> = {};
+  for (const f of files) sources[f] = readFileSync(join(GUEST_DIR, f), "utf8");
+  for (const f of ["link.ld", "bm-asm.h", "bm.h"]) {
+    if (existsSync(join(GUEST_DIR, f))) sources[f] = readFileSync(join(GUEST_DIR, f), "utf8");
+  }
+  const args = [
+    "-O2",
+    "-ffreestanding",
+    "-nostdlib",
+    "-static",
+    "-mcpu=cortex-a57",
+    "-fno-pie",
+    "-no-pie",
+    "-fno-stack-protector",
+    "-fno-asynchronous-unwind-tables",
+    "-Wall",
+    "-Werror",
+    "-T",
+    "link.ld",
+    "-Wl,--build-id=none",
+    "-I.",
+    ...(opts.noFp ? ["-mgeneral-regs-only"] : []),
+    ...(opts.cflags ?? []),
+  ];
+  const elf = gcc(sources, args, "guest.elf");
+  const bin = `${elf}.bin`;
+  if (!existsSync(bin)) execFileSync("aarch64-linux-gnu-objcopy", ["-O", "binary", elf, bin]);
+  return { elf, image: new Uint8Array(readFileSync(bin)), entry: LOAD_ADDR };
+}
+
+export interface GuestRun {
+  /** Exit status (SYS_EXIT subcode for ADP_Stopped_ApplicationExit, else 1), as QEMU's process status. */
+  code: number;
+  /** Everything the guest printed, in order. */
+  console: string;
+  stdout: string;
+  stderr: string;
+  instret: bigint;
+  cpu: Cpu;
+}
+
+let shared: Cpu | null = null;
+
+/** A reset Cpu with GUEST_RAM at 0x40000000 (reused across guests in one process). */
+export function guestCpu(callbacks: CpuCallbacks = {}): Cpu {
+  if (!shared) shared = new Cpu({ ramSize: GUEST_RAM });
+  shared.setCallbacks(callbacks);
+  shared.reset();
+  shared.ram.fill(0);
+  shared.flushCaches();
+  return shared;
+}
+
+export interface RunOptions {
+  /** Instructions before giving up (default 50 M). */
+  budget?: number;
+  callbacks?: CpuCallbacks;
+}
+
+/** Runs a guest on our Cpu to its SYS_EXIT; throws on any other stop. */
+export function runGuest(guest: Guest, opts: RunOptions = {}): GuestRun {
+  const cpu = guestCpu(opts.callbacks);
+  cpu.writePhys(LOAD_ADDR, guest.image);
+  cpu.pc = guest.entry;
+  cpu.setSemihosting(true);
+  let stdout = "";
+  let stderr = "";
+  let console = "";
+  const dec = new TextDecoder();
+  const semi = new Semihosting(cpu, {
+    write(stream, bytes) {
+      const s = dec.decode(bytes);
+      console += s;
+      if (stream === "stdout") stdout += s;
+      else stderr += s;
+    },
+  });
+  let left = opts.budget ?? 50_000_000;
+  while (left > 0) {
+    const before = cpu.instret;
+    const r = cpu.run(Math.min(left, 1_000_000));
+    left -= Math.max(1, Number(cpu.instret - before));
+    if (r === ExitReason.Budget) continue;
+    if (r === ExitReason.Semihost) {
+      const res = semi.handle();
+      if (res.kind === "exit") return { code: res.code, console, stdout, stderr, instret: cpu.instret, cpu };
+      continue;
+    }
+    throw new Error(`guest stopped with exit ${ExitReason[r]} at pc 0x${cpu.pc.toString(16)}${describe(cpu)}\n${console}`);
+  }
+  throw new Error(`guest did not exit within its budget (pc 0x${cpu.pc.toString(16)}${describe(cpu)})\n${console}`);
+}
+
+function describe(cpu: Cpu): string {
+  const u = cpu.lastUndef;
+  return `, ESR 0x${cpu.sysreg(0xc290).toString(16)}, ELR 0x${cpu.sysreg(0xc201).toString(16)}, ${cpu.undefCount} undefined (last 0x${u.word.toString(16)} at 0x${u.pc.toString(16)})`;
+}
+
+/** True when qemu-system-aarch64 is installed. */
+export function haveQemuSystem(): boolean {
+  return spawnSync("qemu-system-aarch64", ["--version"], { stdio: "ignore" }).status === 0;
+}
+
+/** Runs a guest's ELF under qemu-system-aarch64 (virt, cortex-a57, semihosting). */
+export function runGuestQemu(guest: Guest, timeoutMs = 20_000): { code: number; console: string } {
+  const r = spawnSync("qemu-system-aarch64", ["-M", "virt", "-cpu", "cortex-a57", "-m", "128M", "-nographic", "-semihosting", "-kernel", guest.elf], {
+    encoding: "utf8",
+    timeout: timeoutMs,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  if (r.error) throw r.error;
+  if (r.status === null) throw new Error(`qemu-system-aarch64 did not finish: ${r.signal}`);
+  // QEMU prints semihosting console output on stderr (serial output, none here, on stdout).
+  return { code: r.status, console: r.stderr + r.stdout };
+}
