@@ -1,0 +1,28 @@
+// Bare-metal guests (test/guests) built at test time and run to their semihosting exit on our
+// core, and under qemu-system-aarch64 (virt, cortex-a57) as the reference: both must exit 0
+// with the same console output. Guests built with -DQEMU_REF skip or adapt the few checks
+// where QEMU 7.2 departs from the architecture (each is commented in the guest).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { ASM_RUNTIME, buildGuest, haveQemuSystem, runGuest, runGuestQemu } from "../support/baremetal.ts";
+
+const qemu = haveQemuSystem();
+
+const guests: { file: string; expect: string }[] = [
+  { file: "exc.S", expect: "exc: start\nexc: ok\n" },
+  { file: "el0.S", expect: "el0: start\nel0: ok\n" },
+  { file: "mmu.S", expect: "mmu: start\nmmu: ok\n" },
+];
+
+for (const g of guests) {
+  test(`bare-metal ${g.file} on our core`, () => {
+    const r = runGuest(buildGuest([...ASM_RUNTIME, g.file]), { budget: 5_000_000 });
+    assert.equal(r.console, g.expect);
+    assert.equal(r.code, 0, `exit status ${r.code} names the failed check in ${g.file}`);
+  });
+  test(`bare-metal ${g.file} under qemu-system-aarch64`, { skip: !qemu && "qemu-system-aarch64 missing" }, () => {
+    const r = runGuestQemu(buildGuest([...ASM_RUNTIME, g.file], { cflags: ["-DQEMU_REF"] }));
+    assert.equal(r.console, g.expect);
+    assert.equal(r.code, 0, `exit status ${r.code} names the failed check in ${g.file}`);
+  });
+}
