@@ -81,8 +81,16 @@ export function writePstate(newBits: u32): void {
 // @ts-ignore: decorator
 @inline export function fpCheck(): bool {
   if (fpEnabled) return true;
-  takeException(VEC_SYNC, EC_FP_ACCESS, 0, PC, 0, false, false);
+  fpAccessTrap();
   return false;
+}
+
+/** ISS of EC 0x07 from AArch64: CV = 1, COND = 0b1110 (Arm ARM D17.2.37; QEMU syn_fp_access_trap). */
+const FP_TRAP_ISS: u32 = (1 << 24) | (0xe << 20);
+
+/** The FP/SIMD access trap (EC 0x07) for the current instruction. */
+export function fpAccessTrap(): void {
+  takeException(VEC_SYNC, EC_FP_ACCESS, FP_TRAP_ISS, PC, 0, false, false);
 }
 
 /** SPSR value describing the current PSTATE. */

@@ -1,7 +1,7 @@
 // System registers (MRS/MSR): storage, read-only ID values of the modelled Cortex-A57, side
 // effects on translation, and callouts to the host for the generic timer and the GICv3 CPU
 // interface. A register key is the MRS/MSR encoding bits [20:5]: op0:op1:CRn:CRm:op2.
-import { EC_FP_ACCESS, EC_SYSREG, syncException, undefinedInstruction, writePstate } from "./exceptions";
+import { EC_SYSREG, fpAccessTrap, syncException, undefinedInstruction, writePstate } from "./exceptions";
 import { EXIT_SYSREG } from "./exits";
 import { fpEnabled, updateFpEnabled } from "./fpaccess";
 import { hostSysregRead, hostSysregWrite, HOST_EXIT, HOST_OK } from "./host";
@@ -550,7 +550,7 @@ function raiseAccessFault(key: u32, rt: u32, read: bool): void {
     const iss = (op0 << 20) | (op2 << 17) | (op1 << 14) | (crn << 10) | (rt << 5) | (crm << 1) | (read ? 1 : 0);
     syncException(EC_SYSREG, iss);
   } else if (accessFault == 4) {
-    syncException(EC_FP_ACCESS, 0);
+    fpAccessTrap();
   } else if (accessFault == 3) {
     store<u64>(MBOX_EXIT_INFO0, <u64>key);
     store<u64>(MBOX_EXIT_INFO1, <u64>rt | (read ? 0x100 : 0));
