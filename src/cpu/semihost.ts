@@ -6,7 +6,7 @@
 import type { Cpu } from "./cpu.ts";
 
 /** Semihosting operation numbers (W0). */
-export const enum SemihostOp {
+export enum SemihostOp {
   Open = 0x01,
   Close = 0x02,
   WriteC = 0x03,
@@ -33,7 +33,7 @@ export const enum SemihostOp {
 export const ADP_STOPPED_APPLICATION_EXIT = 0x20026n;
 
 /** Handles SYS_OPEN(":tt") hands out: the console's input, output and error streams. */
-export const enum ConsoleHandle {
+export enum ConsoleHandle {
   Stdin = 0,
   Stdout = 1,
   Stderr = 2,

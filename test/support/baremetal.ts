@@ -96,6 +96,8 @@ export interface RunOptions {
   /** Instructions before giving up (default 50 M). */
   budget?: number;
   callbacks?: CpuCallbacks;
+  /** Handles any other exit (WFI, HVC, ...); returns false to fail the run. */
+  onExit?: (reason: ExitReason, cpu: Cpu) => boolean;
 }
 
 /** Runs a guest on our Cpu to its SYS_EXIT; throws on any other stop. */
@@ -127,6 +129,7 @@ export function runGuest(guest: Guest, opts: RunOptions = {}): GuestRun {
       if (res.kind === "exit") return { code: res.code, console, stdout, stderr, instret: cpu.instret, cpu };
       continue;
     }
+    if (opts.onExit?.(r, cpu)) continue;
     throw new Error(`guest stopped with exit ${ExitReason[r]} at pc 0x${cpu.pc.toString(16)}${describe(cpu)}\n${console}`);
   }
   throw new Error(`guest did not exit within its budget (pc 0x${cpu.pc.toString(16)}${describe(cpu)})\n${console}`);
@@ -144,11 +147,15 @@ export function haveQemuSystem(): boolean {
 
 /** Runs a guest's ELF under qemu-system-aarch64 (virt, cortex-a57, semihosting). */
 export function runGuestQemu(guest: Guest, timeoutMs = 20_000): { code: number; console: string } {
-  const r = spawnSync("qemu-system-aarch64", ["-M", "virt", "-cpu", "cortex-a57", "-m", "128M", "-nographic", "-semihosting", "-kernel", guest.elf], {
-    encoding: "utf8",
-    timeout: timeoutMs,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const r = spawnSync(
+    "qemu-system-aarch64",
+    ["-M", "virt", "-cpu", "cortex-a57", "-m", "128M", "-nographic", "-semihosting", "-kernel", guest.elf],
+    {
+      encoding: "utf8",
+      timeout: timeoutMs,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   if (r.error) throw r.error;
   if (r.status === null) throw new Error(`qemu-system-aarch64 did not finish: ${r.signal}`);
   // QEMU prints semihosting console output on stderr (serial output, none here, on stdout).
