@@ -82,7 +82,11 @@ export function HINT(CRm: u32, op2: u32): void {
         eventRegister = false;
         return;
       }
-      if (load<u32>(IRQ_LINES) != 0) return;
+      if (load<u32>(IRQ_LINES) != 0) {
+        // Woken by a pending interrupt: end the block so an unmasked one is taken right here.
+        endBlock();
+        return;
+      }
       exitAfter(EXIT_WFE);
       return;
     case 3: // WFI
@@ -90,7 +94,10 @@ export function HINT(CRm: u32, op2: u32): void {
         syncException(EC_WFX, (0xe << 20) | (1 << 24));
         return;
       }
-      if (load<u32>(IRQ_LINES) != 0) return;
+      if (load<u32>(IRQ_LINES) != 0) {
+        endBlock();
+        return;
+      }
       exitAfter(EXIT_WFI);
       return;
     case 4: // SEV
