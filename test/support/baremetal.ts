@@ -147,7 +147,7 @@ export function missingInstructions(guest: Guest): string[] {
   const missing = new Set<string>();
   for (const line of text.split("\n")) {
     const m = /^\s*[0-9a-f]+:\s+([0-9a-f]{8})\s+(\S+)/.exec(line);
-    if (!m || m[2] === "udf" || m[2] === ".inst") continue;
+    if (!m || m[2] === "udf" || m[2].startsWith(".")) continue;
     if (decodeOp(Number.parseInt(m[1], 16)) === 0) missing.add(m[2]);
   }
   return [...missing].sort();
