@@ -16,7 +16,9 @@ import { FSC_PERMISSION, P_R0, P_R1, P_W0, P_W1, walk, wAttr, wLevel, wPA, wPerm
 import { mrs, msr } from "../sysreg";
 import { SR_PAR_EL1, SR_SCTLR_EL1, srGet, srSet } from "../sysreg-slots";
 import { currentEL, ctl, endBlock, exitAfter, getPstateBits, getX, PSTATE_SP, setPstateBits } from "../state";
-import { mmuIdx, tlbFlushAll, tlbFlushVA } from "../tlb";
+import { paToHost } from "../regions";
+import { flushBlocks } from "../run";
+import { codePageWritten, hostPageOf, isCodePage, mmuIdx, tagHolds, tlbEntry, tlbFlushAll, tlbFlushVA } from "../tlb";
 
 /** Whether HLT #0xF000 at EL1 is a semihosting call (set by the host). */
 export let semihosting: bool = false;
@@ -147,6 +149,27 @@ export function MSR_imm(op1: u32, CRm: u32, op2: u32): void {
   undefinedInstruction();
 }
 
+/**
+ * IC IVAU: decoded code of va's physical page is dropped. Guest stores already do that; this
+ * covers memory written behind the core's back (device DMA that skipped notifyHostWrite), as
+ * real instruction caches need the same maintenance after DMA. Never faults (an unmapped
+ * address has nothing to invalidate).
+ */
+function icInvalidateVA(va: u64): void {
+  const e = tlbEntry(mmuIdx, va);
+  let hostPage: u32;
+  if (tagHolds(load<u64>(e), va) || tagHolds(load<u64>(e, 16), va)) {
+    hostPage = load<u32>(e, 44);
+    if (hostPage == 0xffffffff) return; // MMIO
+  } else {
+    if (walk(va, false)) return;
+    const host = paToHost(wPA);
+    if (host == 0) return;
+    hostPage = hostPageOf(host);
+  }
+  if (isCodePage(hostPage)) codePageWritten(hostPage);
+}
+
 /** PAR_EL1 fault format: F (bit 0) and the RES1 bit 11; FST goes in [6:1]. */
 const PAR_FAULT: u64 = 1 | (1 << 11);
 
@@ -190,7 +213,11 @@ export function SYS(op1: u32, CRn: u32, CRm: u32, op2: u32, Rt: u32): void {
         zeroBlock(v, 64); // DCZID_EL0.BS = 4: 64-byte blocks
         return;
       }
-      if (CRm == 5) endBlock(); // IC IVAU
+      if (CRm == 5) {
+        // IC IVAU
+        icInvalidateVA(v);
+        endBlock();
+      }
       return;
     }
     if (el == 0 || op1 != 0) {
@@ -198,7 +225,9 @@ export function SYS(op1: u32, CRn: u32, CRm: u32, op2: u32, Rt: u32): void {
       return;
     }
     if ((CRm == 1 || CRm == 5) && op2 == 0) {
-      endBlock(); // IC IALLUIS, IC IALLU
+      // IC IALLUIS, IC IALLU
+      flushBlocks();
+      endBlock();
       return;
     }
     if ((CRm == 6 && (op2 == 1 || op2 == 2)) || (CRm == 10 && op2 == 2) || (CRm == 14 && op2 == 2)) return; // DC IVAC/ISW/CSW/CISW
