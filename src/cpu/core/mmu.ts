@@ -249,5 +249,7 @@ export function tlbFill(va: u64, idx: u32, acc: u32): usize {
   store<u64>(e, paPage, 32);
   store<u32>(e, attrs, 40);
   store<u32>(e, hostPage, 44);
+  store<u64>(e, page, 48);
+  store<u32>(e, wLarge ? 12 + 9 * (3 - wLevel) : 12, 56);
   return e;
 }
