@@ -15,7 +15,7 @@ import { exclusiveClear, zeroBlock } from "../memory";
 import { FSC_PERMISSION, P_R0, P_R1, P_W0, P_W1, walk, wAttr, wLevel, wPA, wPerm, wSH } from "../mmu";
 import { mrs, msr } from "../sysreg";
 import { SR_PAR_EL1, SR_SCTLR_EL1, srGet, srSet } from "../sysreg-slots";
-import { currentEL, ctl, endBlock, exitAfter, getPstateBits, getX, PSTATE_SP, setPstateBits } from "../state";
+import { currentEL, endBlock, exitAfter, getPstateBits, getX, PSTATE_SP, setPstateBits } from "../state";
 import { paToHost } from "../regions";
 import { flushBlocks } from "../run";
 import { codePageWritten, hostPageOf, isCodePage, mmuIdx, tagHolds, tlbEntry, tlbFlushAll, tlbFlushVA } from "../tlb";
