@@ -16,14 +16,15 @@ function decodes(lines: string[]): boolean {
 }
 
 /** Optional checks for instruction groups other engineers are adding (built in when decoded). */
-const haveFp = decodes(["fmov d0, x1", "fmov x2, d0", "add v0.4s, v1.4s, v2.4s"]);
+const haveFp = decodes(["fmov d0, x1", "fmov x2, d0"]);
+const haveSimd = decodes(["add v0.4s, v1.4s, v2.4s"]);
 
 const guests: { file: string; expect: string; cflags?: string[] }[] = [
   { file: "exc.S", expect: "exc: start\nexc: ok\n" },
   { file: "el0.S", expect: "el0: start\nel0: ok\n" },
   { file: "mmu.S", expect: "mmu: start\nmmu: ok\n" },
   { file: "smc.S", expect: "smc: start\nsmc: ok\n" },
-  { file: "fp.S", expect: "fp: start\nfp: ok\n", cflags: haveFp ? ["-DHAVE_FP"] : [] },
+  { file: "fp.S", expect: "fp: start\nfp: ok\n", cflags: [...(haveFp ? ["-DHAVE_FP"] : []), ...(haveSimd ? ["-DHAVE_SIMD"] : [])] },
   { file: "mmu2.S", expect: "mmu2: start\nmmu2: ok\n" },
   { file: "align.S", expect: "align: start\nalign: ok\n" },
 ];
@@ -37,7 +38,7 @@ for (const g of guests) {
     assert.equal(r.code, 0, `exit status ${r.code} names the failed check in ${g.file}`);
   });
   test(`bare-metal ${g.file} under qemu-system-aarch64`, { skip: !qemu && "qemu-system-aarch64 missing" }, () => {
-    const r = runGuestQemu(buildGuest([...ASM_RUNTIME, g.file], { cflags: ["-DQEMU_REF", "-DHAVE_FP"] }));
+    const r = runGuestQemu(buildGuest([...ASM_RUNTIME, g.file], { cflags: ["-DQEMU_REF", "-DHAVE_FP", "-DHAVE_SIMD"] }));
     assert.equal(r.console, g.expect);
     assert.equal(r.code, 0, `exit status ${r.code} names the failed check in ${g.file}`);
   });

@@ -1,6 +1,6 @@
 // FP/SIMD access control: CPACR_EL1.FPEN traps (EC 0x07, CV = 1, COND = 0b1110) at EL1 and
 // EL0 for FPCR/FPSR accesses and FP instructions, and the FPCR/FPSR writable bits.
-// HAVE_FP adds FP data-processing instructions (when the core has them).
+// HAVE_FP and HAVE_SIMD add FP and AdvSIMD instructions (when the core has them).
 #include "bm-asm.h"
 
 #define FP_TRAP_ESR ((EC_FP << 26) | (1 << 25) | (1 << 24) | (0xe << 20))
@@ -71,6 +71,8 @@ main:
 #ifdef HAVE_FP
   TRAP fmov d0, x1
   EXPECT_FP_TRAP 4, 3
+#endif
+#ifdef HAVE_SIMD
   TRAP add v0.4s, v1.4s, v2.4s
   EXPECT_FP_TRAP 4, 4
 #endif
