@@ -25,7 +25,7 @@ main:
   adrp x1, buffer
   add x1, x1, :lo12:buffer
 
-  // MMU off: data accesses are Device-nGnRnE, so a misaligned load faults (Arm ARM B2.5.2).
+  // MMU off: data accesses are Device-nGnRnE, so a misaligned load faults (AArch64.TranslateAddressS1Off).
   // QEMU enforces this since 9.0; QEMU 7.2 (built with -DQEMU_REF) does not.
   add x2, x1, #1
   TRAP ldr x0, [x2]

@@ -85,7 +85,7 @@ export function writePstate(newBits: u32): void {
   return false;
 }
 
-/** ISS of EC 0x07 from AArch64: CV = 1, COND = 0b1110 (Arm ARM D17.2.37; QEMU syn_fp_access_trap). */
+/** ISS of EC 0x07 from AArch64: CV = 1, COND = 0b1110 (Arm ARM, ESR_ELx ISS for EC 0x07; QEMU syn_fp_access_trap). */
 const FP_TRAP_ISS: u32 = (1 << 24) | (0xe << 20);
 
 /** The FP/SIMD access trap (EC 0x07) for the current instruction. */
@@ -185,8 +185,8 @@ export function exceptionReturn(): void {
   const spsr = <u32>srGet(SR_SPSR_EL1);
   const target = srGet(SR_ELR_EL1);
   const m = spsr & 0x1f;
-  // A legal return restores IL from SPSR too (Arm ARM D1.10.2: an exception taken with IL set
-  // returns with IL set, and the Illegal Execution state exception follows).
+  // A legal return restores IL from SPSR too: an exception taken with IL set returns with IL
+  // set, and the Illegal Execution state exception follows (Arm ARM, PSTATE.IL).
   let bits = spsr & (PSTATE_D | PSTATE_A | PSTATE_I | PSTATE_F | PSTATE_SP | (3 << 2) | PSTATE_SS | PSTATE_IL);
   // Legal targets: EL0t (0b00000), EL1t (0b00100), EL1h (0b00101). Anything else (AArch32,
   // EL2/EL3, EL0h, M[1] set) is an illegal exception return: PSTATE.IL is set and EL/SP stay.

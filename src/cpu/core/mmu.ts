@@ -2,7 +2,7 @@
 // TCR (TxSZ, EPDn, TBIn, IPS), MAIR attributes, AP/UXN/PXN/APTable/XNTable/PXNTable permissions,
 // access flag (no hardware AF/dirty management in ARMv8.0), nG.
 //
-// With SCTLR_EL1.M = 0, data accesses are Device-nGnRnE (Arm ARM D5.2.9), so a misaligned data
+// With SCTLR_EL1.M = 0, data accesses are Device-nGnRnE (AArch64.TranslateAddressS1Off), so a misaligned data
 // access faults. QEMU enforces this too since 9.0 (commit 59754f85ed3, "target/arm: Do memory
 // type alignment check when translation disabled"); QEMU 7.2 did not. Bare-metal code must
 // enable the MMU (or avoid misaligned accesses, e.g. gcc -mstrict-align) before relying on them.

@@ -138,8 +138,8 @@ function isHostReg(key: u32): bool {
 
 /**
  * EL0 access to a host register: 0 allowed, 1 UNDEFINED, 2 trapped to EL1 (EC 0x18).
- * Only the generic timer is EL0-accessible, as CNTKCTL_EL1 allows (Arm ARM D10.5.x:
- * EL0PCTEN bit 0, EL0VCTEN bit 1, EL0VTEN bit 8, EL0PTEN bit 9).
+ * Only the generic timer is EL0-accessible, as CNTKCTL_EL1 allows (EL0PCTEN bit 0,
+ * EL0VCTEN bit 1, EL0VTEN bit 8, EL0PTEN bit 9).
  */
 function hostRegEl0Access(key: u32, read: bool): u32 {
   if ((key & 0xff80) != 0xdf00) return 1; // GIC CPU interface: EL1 only

@@ -59,6 +59,6 @@ export function ERET(): void {
     return;
   }
   exceptionReturn();
-  // An exception return sets the Event Register (Arm ARM D1.16.1), waking a later WFE.
+  // An exception return sets the Event Register (Arm ARM, "The Event Register"), waking a later WFE.
   sendEvent();
 }
