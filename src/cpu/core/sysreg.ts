@@ -125,7 +125,7 @@ function debugSlot(key: u32): u32 {
 
 /**
  * Routed to the host: generic timer (3,3,14,*,*) and GICv3 CPU interface (3,0,12,8..12,*).
- * CNTKCTL_EL1 is kept here (the host reads it with getSysreg) because it gates EL0 access.
+ * CNTKCTL_EL1 is kept here because it gates EL0 access; writes are passed on to the host too.
  */
 function isHostReg(key: u32): bool {
   if ((key & 0xff80) == 0xdf00) return true; // 3,3,14,*,*
@@ -493,10 +493,13 @@ function writeReg(key: u32, v: u64, el: u32, host: bool): void {
     case K_TPIDRRO_EL0:
       S.srSet(S.SR_TPIDRRO_EL0, v);
       return;
-    case K_CNTKCTL:
-      // EVNTI, EVNTDIR, EVNTEN, EL0{P,V}CTEN, EL0{V,P}TEN; the host reads it for the event stream.
+    case K_CNTKCTL: {
+      // EVNTI, EVNTDIR, EVNTEN, EL0{P,V}CTEN, EL0{V,P}TEN. Kept here for the EL0 checks and
+      // passed on to the host's timer (event stream, its own EL0 checks); reads stay here.
       S.srSet(S.SR_CNTKCTL_EL1, v & 0x3ff);
+      if (!host && hostSysregWrite(<i32>key, <i32>(v & 0x3ff), 0) == HOST_EXIT) accessFault = 3;
       return;
+    }
     case K_CSSELR:
       S.srSet(S.SR_CSSELR_EL1, v & 0xf);
       return;
