@@ -23,6 +23,17 @@ record:
 vec_cur_spx_sync:
   mov x28, #4
   b record
+// From EL0: record and come back to EL1 at x26.
+  .globl vec_lower64_sync
+vec_lower64_sync:
+  mov x28, #8
+  mrs x22, esr_el1
+  mrs x23, elr_el1
+  mrs x24, far_el1
+  mov x9, #0x3c5
+  msr spsr_el1, x9
+  msr elr_el1, x26
+  eret
 
 .macro TRAP insn:vararg
   adr x26, 9010f
@@ -111,6 +122,36 @@ main:
   EXPECT x24, (TEST_VA + 0x4000), 22
   EXPECT x23, (TEST_VA + 0x4000), 23
 
+  // EL0 stores (DC ZVA, allowed by SCTLR_EL1.DZE): an EL1-only page takes a permission fault
+  // to the lower-EL vector (EC 0x24); the EL0 read/write page works.
+  mrs x0, sctlr_el1
+  orr x0, x0, #SCTLR_DZE
+  msr sctlr_el1, x0
+  isb
+  mov x0, #0x8000
+  msr sp_el0, x0
+  MOV64 x1, TEST_VA
+  adr x9, el0_zva
+  msr elr_el1, x9
+  msr spsr_el1, xzr
+  adr x26, 1f
+  mov x28, #0xff
+  eret
+1:
+  EXPECT x28, 8, 40
+  EXPECT x22, ((EC_DABT_LOWER << 26) | (1 << 25) | (1 << 6) | 0x0f), 41
+  EXPECT x24, TEST_VA, 42
+  MOV64 x1, (TEST_VA + 0xa000)
+  adr x9, el0_zva
+  msr elr_el1, x9
+  msr spsr_el1, xzr
+  adr x26, 1f
+  mov x28, #0xff
+  eret
+1:
+  EXPECT x28, 8, 43
+  EXPECT x22, ((EC_SVC << 26) | (1 << 25) | 0x5), 44
+
   // TLBI VAE1 after unmapping a page: the cached translation must go.
   MOV64 x1, (TEST_VA + 0x8000)
   dc zva, x1                      // cached for writes now
@@ -167,6 +208,11 @@ main:
 
   PUTS "mmu: ok\n"
   EXIT 0
+
+// EL0 code (EL1-only pages without UXN are executable at EL0 in ARMv8.0).
+el0_zva:
+  dc zva, x1
+  svc #0x5
 
 // Pages executed through the test mappings.
   .section .text.page1, "ax"
