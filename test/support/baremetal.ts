@@ -39,6 +39,8 @@ export interface Guest {
 export interface BuildOptions {
   /** Extra compiler flags (e.g. -DTEST=3). */
   cflags?: string[];
+  /** Generated sources (name -> text) compiled with the files. */
+  extra?: Record<string, string>;
   /** Generate code without FP/SIMD registers (-mgeneral-regs-only). */
   noFp?: boolean;
   /**
@@ -55,6 +57,7 @@ export interface BuildOptions {
 export function buildGuest(files: string[], opts: BuildOptions = {}): Guest {
   const sources: Record<string, string> = {};
   for (const f of files) sources[f] = readFileSync(join(GUEST_DIR, f), "utf8");
+  Object.assign(sources, opts.extra ?? {});
   for (const f of ["link.ld", "bm-asm.h", "bm.h"]) {
     if (existsSync(join(GUEST_DIR, f))) sources[f] = readFileSync(join(GUEST_DIR, f), "utf8");
   }
