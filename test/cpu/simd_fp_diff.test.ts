@@ -76,8 +76,12 @@ interface Case {
 
 const M128 = (1n << 128n) - 1n;
 
-/** A biased operand of `w` bits: FP specials, nice values, denormals, integers, random bits. */
-function operand(rng: Rng, w: 16 | 32 | 64): bigint {
+/**
+ * A biased operand of `w` bits: FP specials, nice values, denormals, integers, random bits; or,
+ * when `normal`, only normal values (tiny, huge, few-bit and ordinary ones) as the v128 fast
+ * paths need.
+ */
+function operand(rng: Rng, w: 16 | 32 | 64, normal: boolean): bigint {
   const eb = w === 16 ? 5 : w === 32 ? 8 : 11;
   const fb = w - 1 - eb;
   const bias = (1n << BigInt(eb - 1)) - 1n;
@@ -85,7 +89,7 @@ function operand(rng: Rng, w: 16 | 32 | 64): bigint {
   const sign = BigInt(rng.below(2)) << BigInt(w - 1);
   const frac = () => rng.u64() & ((1n << BigInt(fb)) - 1n);
   const pack = (e: bigint, f: bigint) => sign | (e << BigInt(fb)) | f;
-  switch (rng.below(10)) {
+  switch (normal ? rng.pick([2, 3, 4, 7, 8, 9]) : rng.below(10)) {
     case 0: {
       const specials = [
         pack(0n, 0n), // zero
@@ -123,9 +127,9 @@ function operand(rng: Rng, w: 16 | 32 | 64): bigint {
 }
 
 /** A 128-bit register of `w`-bit lanes. */
-function register(rng: Rng, w: 16 | 32 | 64): bigint {
+function register(rng: Rng, w: 16 | 32 | 64, normal: boolean): bigint {
   let r = 0n;
-  for (let i = 0; i < 128 / w; i++) r |= operand(rng, w) << BigInt(i * w);
+  for (let i = 0; i < 128 / w; i++) r |= operand(rng, w, normal) << BigInt(i * w);
   return r & M128;
 }
 
@@ -134,14 +138,19 @@ function fieldOf(word: number, e: ReturnType<typeof loadTables>[number], name: s
   return f === undefined ? undefined : (word >>> f.pos) & ((1 << f.width) - 1);
 }
 
+const FAST = /^(FADD|FSUB|FMUL|FDIV|FMAX|FMIN|FMAXNM|FMINNM|FCMEQ|FCMGE|FCMGT)_asimd(same|elem)$|^F(ABS|NEG)_asimdmisc$/;
+
 function makeCases(): Case[] {
   const rng = new Rng(SEED);
   const entries = loadTables();
   const cases: Case[] = [];
   entries.forEach((e, i) => {
     if (!e.group.startsWith("simd_fp")) return;
+    // Entries with a v128 fast path get three times the cases, mostly with normal operands.
+    const fast = FAST.test(e.name);
+    const count = fast ? PER_ENTRY * 3 : PER_ENTRY;
     let made = 0;
-    for (let tries = 0; made < PER_ENTRY && tries < PER_ENTRY * 20; tries++) {
+    for (let tries = 0; made < count && tries < count * 20; tries++) {
       let w = (rng.u32() & ~e.mask) | e.value;
       for (const f of e.fields) {
         const v = f.name === "Rd" || f.name === "Rn" || f.name === "Rm" ? rng.below(4) : f.name === "M" ? 0 : -1;
@@ -152,10 +161,13 @@ function makeCases(): Case[] {
       const sz = fieldOf(w, e, "sz") ?? ((fieldOf(w, e, "immh") ?? 0) >= 8 ? 1 : 0);
       let lane: 16 | 32 | 64 = sz ? 64 : 32;
       if (e.name === "FCVTL_asimdmisc") lane = sz ? 32 : 16;
+      // One case in three has normal operands, mostly round-to-nearest with FPSR.IXC preset (the fast paths).
+      const normal = fast ? rng.below(3) !== 0 : rng.below(3) === 0;
+      const rmode = normal && rng.below(2) === 0 ? 0 : rng.below(4);
       const fpcr =
-        (rng.below(4) << 22) | (rng.below(4) === 0 ? 1 << 24 : 0) | (rng.below(4) === 0 ? 1 << 25 : 0) | (rng.below(4) === 0 ? 1 << 26 : 0);
-      const fpsr = rng.below(3) === 0 ? 0x10 : 0;
-      cases.push({ word: w, name: e.name, fpcr, fpsr, v: [0, 1, 2, 3].map(() => register(rng, lane)) });
+        (rmode << 22) | (rng.below(4) === 0 ? 1 << 24 : 0) | (rng.below(4) === 0 ? 1 << 25 : 0) | (rng.below(4) === 0 ? 1 << 26 : 0);
+      const fpsr = rng.below(3) < (normal ? 2 : 1) ? 0x10 : 0;
+      cases.push({ word: w, name: e.name, fpcr, fpsr, v: [0, 1, 2, 3].map(() => register(rng, lane, normal)) });
       made++;
     }
   });

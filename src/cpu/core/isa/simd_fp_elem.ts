@@ -14,7 +14,7 @@ import {
   u64ToF64,
 } from "../softfloat/index";
 import { setD, setS, vAddr } from "../state";
-import { clearHigh, FOP_MLA, FOP_MLS, FOP_MUL, FOP_MULX, fop32, fop64, lane32, lane64 } from "./simd_fp_lanes";
+import { clearHigh, FOP_MLA, FOP_MLS, FOP_MUL, FOP_MULX, fast32, fop32, fop64, hasFast32, lane32, lane64 } from "./simd_fp_lanes";
 
 /** Vector by element: Vd[e] = op(Vn[e], Vm[index], Vd[e]); Vm[index] is read before any write. */
 // @ts-ignore: decorator
@@ -34,6 +34,7 @@ import { clearHigh, FOP_MLA, FOP_MLS, FOP_MUL, FOP_MULX, fop32, fop64, lane32, l
     return;
   }
   const e = lane32(m, (H << 1) | L);
+  if (hasFast32(op) && fast32(op, Q, v128.load(n), i32x4.splat(e), Rd)) return;
   store<u32>(d, fop32(op, load<u32>(n), e, load<u32>(d)));
   store<u32>(d, fop32(op, load<u32>(n, 4), e, load<u32>(d, 4)), 4);
   if (Q) {

@@ -62,6 +62,7 @@ import {
   urecpe,
   ursqrte,
 } from "../softfloat/index";
+import { FPCR_ADDR, FPSR_ADDR } from "../layout";
 import { vAddr } from "../state";
 
 const SIGN32: u32 = 0x80000000;
@@ -372,4 +373,91 @@ export const UOP_CMLT0: u32 = 31;
 // @ts-ignore: decorator
 @inline export function clearHigh(d: u32): void {
   store<u64>(vAddr(d), 0, 8);
+}
+
+// ---- v128 fast path ----
+// Under RMode = RN with every input lane normal and every result lane safely normal (biased
+// exponent 2..254, or an exact zero from ADD/SUB), wasm's IEEE arithmetic gives exactly Arm's
+// result (FZ and DN cannot act), and the only possible flag is IXC: the inexact ops take this
+// path only once FPSR.IXC is already set. MAX/MIN/MAXNM/MINNM and the compares raise nothing
+// on normal inputs. Anything else returns false and the lane loop runs.
+
+const FPSR_IXC_BIT: u32 = 0x10;
+const ONE_PAIR32: i64 = 0x3f8000003f800000;
+
+/** Every 32-bit lane of x has a biased exponent in 1..254. */
+// @ts-ignore: decorator
+@inline function allNormal32(x: v128): bool {
+  const e = i32x4.shr_u(i32x4.shl(x, 1), 24);
+  return i32x4.all_true(i32x4.lt_u(i32x4.sub(e, i32x4.splat(1)), i32x4.splat(254)));
+}
+
+/** Every 32-bit lane of r has a biased exponent in 2..254 (or is a zero, when `zeroOk`). */
+// @ts-ignore: decorator
+@inline function allSafe32(r: v128, zeroOk: bool): bool {
+  const twice = i32x4.shl(r, 1);
+  let ok = i32x4.lt_u(i32x4.sub(i32x4.shr_u(twice, 24), i32x4.splat(2)), i32x4.splat(253));
+  if (zeroOk) ok = v128.or(ok, i32x4.eq(twice, i32x4.splat(0)));
+  return i32x4.all_true(ok);
+}
+
+/** Whether `op` has a v128 fast path for 32-bit lanes (a compile-time constant after inlining). */
+// @ts-ignore: decorator
+@inline export function hasFast32(op: u32): bool {
+  return op <= FOP_MINNM || op == FOP_CMEQ || op == FOP_CMGE || op == FOP_CMGT;
+}
+
+/**
+ * The f32 lanes of op(a, b) written to Vd when the fast path applies (Q = 0: two lanes, the
+ * top half of Vd cleared); false, with nothing written, when the lane loop must run.
+ */
+// @ts-ignore: decorator
+@inline export function fast32(op: u32, Q: u32, a: v128, b: v128, d: u32): bool {
+  if (!Q) {
+    a = i64x2.replace_lane(a, 1, ONE_PAIR32);
+    b = i64x2.replace_lane(b, 1, ONE_PAIR32);
+  }
+  const inexact = op <= FOP_DIV;
+  if (inexact && (load<u32>(FPCR_ADDR) & (3 << 22)) != 0) return false;
+  if (inexact && (load<u32>(FPSR_ADDR) & FPSR_IXC_BIT) == 0) return false;
+  if (!allNormal32(a) || !allNormal32(b)) return false;
+  let r: v128;
+  switch (op) {
+    case FOP_ADD:
+      r = f32x4.add(a, b);
+      if (!allSafe32(r, true)) return false;
+      break;
+    case FOP_SUB:
+      r = f32x4.sub(a, b);
+      if (!allSafe32(r, true)) return false;
+      break;
+    case FOP_MUL:
+      r = f32x4.mul(a, b);
+      if (!allSafe32(r, false)) return false;
+      break;
+    case FOP_DIV:
+      r = f32x4.div(a, b);
+      if (!allSafe32(r, false)) return false;
+      break;
+    case FOP_MAX:
+    case FOP_MAXNM:
+      r = f32x4.max(a, b);
+      break;
+    case FOP_MIN:
+    case FOP_MINNM:
+      r = f32x4.min(a, b);
+      break;
+    case FOP_CMEQ:
+      r = f32x4.eq(a, b);
+      break;
+    case FOP_CMGE:
+      r = f32x4.ge(a, b);
+      break;
+    default:
+      r = f32x4.gt(a, b);
+      break;
+  }
+  if (!Q) r = i64x2.replace_lane(r, 1, 0);
+  v128.store(vAddr(d), r);
+  return true;
 }

@@ -24,8 +24,10 @@ import {
   FOP_RECPS,
   FOP_RSQRTS,
   FOP_SUB,
+  fast32,
   fop32,
   fop64,
+  hasFast32,
   lane32,
   lane64,
 } from "./simd_fp_lanes";
@@ -41,6 +43,7 @@ import {
   const n = vAddr(Rn);
   const m = vAddr(Rm);
   const d = vAddr(Rd);
+  if (!sz && hasFast32(op) && fast32(op, Q, v128.load(n), v128.load(m), Rd)) return;
   if (sz) {
     store<u64>(d, fop64(op, load<u64>(n), load<u64>(m), load<u64>(d)));
     store<u64>(d, fop64(op, load<u64>(n, 8), load<u64>(m, 8), load<u64>(d, 8)), 8);
