@@ -140,7 +140,7 @@ function fieldOf(word: number, e: ReturnType<typeof loadTables>[number], name: s
   return f === undefined ? undefined : (word >>> f.pos) & ((1 << f.width) - 1);
 }
 
-const FAST = /^(FADD|FSUB|FMUL|FDIV|FMAX|FMIN|FMAXNM|FMINNM|FCMEQ|FCMGE|FCMGT)_asimd(same|elem)$|^F(ABS|NEG)_asimdmisc$/;
+const FAST = /^(FADD|FSUB|FMUL|FMULX|FDIV|FMAX|FMIN|FMAXNM|FMINNM|FCMEQ|FCMGE|FCMGT|FMLA|FMLS)_asimd(same|elem)$|^F(ABS|NEG)_asimdmisc$/;
 
 function makeCases(): Case[] {
   const rng = new Rng(SEED);

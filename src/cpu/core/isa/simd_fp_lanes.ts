@@ -72,6 +72,17 @@ const ABS64: u64 = 0x7fffffffffffffff;
 
 // ---- Two-operand ops (three-same, pairwise, across lanes, by element) ----
 
+/** Biased exponent in 1..254. */
+// @ts-ignore: decorator
+@inline function normal32(x: u32): bool {
+  return ((x >> 23) & 0xff) - 1 < 254;
+}
+/** Biased exponent in 1..2046. */
+// @ts-ignore: decorator
+@inline function normal64(x: u64): bool {
+  return ((<u32>(x >> 52)) & 0x7ff) - 1 < 2046;
+}
+
 export const FOP_ADD: u32 = 0;
 export const FOP_SUB: u32 = 1;
 export const FOP_MUL: u32 = 2;
@@ -115,7 +126,8 @@ export const FOP_MLS: u32 = 18;
     case FOP_MINNM:
       return f32MinNum(n, m);
     case FOP_MULX:
-      return f32MulX(n, m);
+      // Only infinity times zero differs from FMUL (whose fast path then applies).
+      return normal32(n) && normal32(m) ? f32Mul(n, m) : f32MulX(n, m);
     case FOP_ABD:
       return f32Abd(n, m);
     case FOP_RECPS:
@@ -160,7 +172,7 @@ export const FOP_MLS: u32 = 18;
     case FOP_MINNM:
       return f64MinNum(n, m);
     case FOP_MULX:
-      return f64MulX(n, m);
+      return normal64(n) && normal64(m) ? f64Mul(n, m) : f64MulX(n, m);
     case FOP_ABD:
       return f64Abd(n, m);
     case FOP_RECPS:
@@ -380,7 +392,7 @@ export const UOP_CMLT0: u32 = 31;
 // exponent 2..254, or an exact zero from ADD/SUB), wasm's IEEE arithmetic gives exactly Arm's
 // result (FZ and DN cannot act), and the only possible flag is IXC: the inexact ops take this
 // path only once FPSR.IXC is already set. MAX/MIN/MAXNM/MINNM and the compares raise nothing
-// on normal inputs. Anything else returns false and the lane loop runs.
+// on normal inputs, and FMULX equals FMUL on them. Anything else returns false and the lane loop runs.
 
 const FPSR_IXC_BIT: u32 = 0x10;
 const ONE_PAIR32: i64 = 0x3f8000003f800000;
@@ -404,8 +416,29 @@ const ONE_PAIR32: i64 = 0x3f8000003f800000;
 /** Whether `op` has a v128 fast path for 32-bit lanes (a compile-time constant after inlining). */
 // @ts-ignore: decorator
 @inline export function hasFast32(op: u32): bool {
-  return op <= FOP_MINNM || op == FOP_CMEQ || op == FOP_CMGE || op == FOP_CMGT;
+  return op <= FOP_MULX || op == FOP_CMEQ || op == FOP_CMGE || op == FOP_CMGT || op == FOP_MLA || op == FOP_MLS;
 }
+
+/**
+ * Fused c + a*b on four f32 lanes through f64 (the product is exact; the f64 sum rounds to the
+ * f32 result unless it is exactly an f32 midpoint, as in softfloat's f32MulAdd). Sets
+ * mulAddMidpoint when some lane is such a midpoint (the result must then not be used).
+ */
+// @ts-ignore: decorator
+@inline function mulAdd32(c: v128, a: v128, b: v128): v128 {
+  const lo = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(a), f64x2.promote_low_f32x4(b)), f64x2.promote_low_f32x4(c));
+  const ah = i32x4.shuffle(a, a, 2, 3, 0, 1);
+  const bh = i32x4.shuffle(b, b, 2, 3, 0, 1);
+  const ch = i32x4.shuffle(c, c, 2, 3, 0, 1);
+  const hi = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(ah), f64x2.promote_low_f32x4(bh)), f64x2.promote_low_f32x4(ch));
+  const mask = i64x2.splat(0x1fffffff);
+  const mid = i64x2.splat(0x10000000);
+  mulAddMidpoint = v128.any_true(v128.or(i64x2.eq(v128.and(lo, mask), mid), i64x2.eq(v128.and(hi, mask), mid)));
+  return i64x2.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 2);
+}
+
+/** Set by mulAdd32 when some lane's f64 sum is an f32 midpoint (double rounding could differ). */
+let mulAddMidpoint: bool = false;
 
 /**
  * The f32 lanes of op(a, b) written to Vd when the fast path applies (Q = 0: two lanes, the
@@ -417,11 +450,21 @@ const ONE_PAIR32: i64 = 0x3f8000003f800000;
     a = i64x2.replace_lane(a, 1, ONE_PAIR32);
     b = i64x2.replace_lane(b, 1, ONE_PAIR32);
   }
-  const inexact = op <= FOP_DIV;
+  const inexact = op <= FOP_DIV || op == FOP_MULX || op == FOP_MLA || op == FOP_MLS;
   if (inexact && (load<u32>(FPCR_ADDR) & (3 << 22)) != 0) return false;
   if (inexact && (load<u32>(FPSR_ADDR) & FPSR_IXC_BIT) == 0) return false;
   if (!allNormal32(a) || !allNormal32(b)) return false;
   let r: v128;
+  if (op == FOP_MLA || op == FOP_MLS) {
+    let c = v128.load(vAddr(d));
+    if (!Q) c = i64x2.replace_lane(c, 1, ONE_PAIR32);
+    if (!allNormal32(c)) return false;
+    r = mulAdd32(c, op == FOP_MLS ? f32x4.neg(a) : a, b);
+    if (mulAddMidpoint || !allSafe32(r, false)) return false;
+    if (!Q) r = i64x2.replace_lane(r, 1, 0);
+    v128.store(vAddr(d), r);
+    return true;
+  }
   switch (op) {
     case FOP_ADD:
       r = f32x4.add(a, b);
@@ -432,6 +475,7 @@ const ONE_PAIR32: i64 = 0x3f8000003f800000;
       if (!allSafe32(r, true)) return false;
       break;
     case FOP_MUL:
+    case FOP_MULX:
       r = f32x4.mul(a, b);
       if (!allSafe32(r, false)) return false;
       break;

@@ -55,6 +55,14 @@ import {
   if (!fpCheck()) return;
   const n = vAddr(Rn);
   const d = vAddr(Rd);
+  if (op == UOP_ABS || op == UOP_NEG) {
+    // Pure sign-bit operations (no NaN processing, no flags): one v128 operation.
+    const sign = sz ? i64x2.splat(0x8000000000000000) : i32x4.splat(0x80000000);
+    let r = op == UOP_ABS ? v128.andnot(v128.load(n), sign) : v128.xor(v128.load(n), sign);
+    if (!Q) r = i64x2.replace_lane(r, 1, 0);
+    v128.store(d, r);
+    return;
+  }
   if (sz) {
     store<u64>(d, uop64(op, load<u64>(n)));
     store<u64>(d, uop64(op, load<u64>(n, 8)), 8);
