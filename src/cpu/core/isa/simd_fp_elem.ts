@@ -14,7 +14,7 @@ import {
   u64ToF64,
 } from "../softfloat/index";
 import { setD, setS, vAddr } from "../state";
-import { clearHigh, FOP_MLA, FOP_MLS, FOP_MUL, FOP_MULX, fast32, fop32, fop64, hasFast32, lane32, lane64 } from "./simd_fp_lanes";
+import { clearHigh, FOP_MLA, FOP_MLS, FOP_MUL, FOP_MULX, fast32, fast64, fop32, fop64, hasFast32, hasFast64, lane32, lane64 } from "./simd_fp_lanes";
 
 /** Vector by element: Vd[e] = op(Vn[e], Vm[index], Vd[e]); Vm[index] is read before any write. */
 // @ts-ignore: decorator
@@ -29,6 +29,7 @@ import { clearHigh, FOP_MLA, FOP_MLS, FOP_MUL, FOP_MULX, fast32, fop32, fop64, h
   const d = vAddr(Rd);
   if (sz) {
     const e = lane64(m, H);
+    if (hasFast64(op) && fast64(op, v128.load(n), i64x2.splat(e), Rd)) return;
     store<u64>(d, fop64(op, load<u64>(n), e, load<u64>(d)));
     store<u64>(d, fop64(op, load<u64>(n, 8), e, load<u64>(d, 8)), 8);
     return;

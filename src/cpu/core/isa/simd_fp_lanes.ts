@@ -505,3 +505,75 @@ let mulAddMidpoint: bool = false;
   v128.store(vAddr(d), r);
   return true;
 }
+
+/** Every 64-bit lane of x has a biased exponent in 1..2046. */
+// @ts-ignore: decorator
+@inline function allNormal64(x: v128): bool {
+  // No unsigned 64-bit lane compare in wasm: both bounds, signed (e is 0..2047).
+  const e = i64x2.shr_u(i64x2.shl(x, 1), 53);
+  return i64x2.all_true(v128.and(i64x2.gt_s(e, i64x2.splat(0)), i64x2.lt_s(e, i64x2.splat(2047))));
+}
+
+/** Every 64-bit lane of r has a biased exponent in 2..2046 (or is a zero, when `zeroOk`). */
+// @ts-ignore: decorator
+@inline function allSafe64(r: v128, zeroOk: bool): bool {
+  const twice = i64x2.shl(r, 1);
+  const e = i64x2.shr_u(twice, 53);
+  let ok = v128.and(i64x2.gt_s(e, i64x2.splat(1)), i64x2.lt_s(e, i64x2.splat(2047)));
+  if (zeroOk) ok = v128.or(ok, i64x2.eq(twice, i64x2.splat(0)));
+  return i64x2.all_true(ok);
+}
+
+/** Whether `op` has a v128 fast path for 64-bit lanes. */
+// @ts-ignore: decorator
+@inline export function hasFast64(op: u32): bool {
+  return op <= FOP_MULX || op == FOP_CMEQ || op == FOP_CMGE || op == FOP_CMGT;
+}
+
+/** The 2D form of fast32 (same conditions); false, with nothing written, when the lane loop must run. */
+// @ts-ignore: decorator
+@inline export function fast64(op: u32, a: v128, b: v128, d: u32): bool {
+  const inexact = op <= FOP_DIV || op == FOP_MULX;
+  if (inexact && (load<u32>(FPCR_ADDR) & (3 << 22)) != 0) return false;
+  if (inexact && (load<u32>(FPSR_ADDR) & FPSR_IXC_BIT) == 0) return false;
+  if (!allNormal64(a) || !allNormal64(b)) return false;
+  let r: v128;
+  switch (op) {
+    case FOP_ADD:
+      r = f64x2.add(a, b);
+      if (!allSafe64(r, true)) return false;
+      break;
+    case FOP_SUB:
+      r = f64x2.sub(a, b);
+      if (!allSafe64(r, true)) return false;
+      break;
+    case FOP_MUL:
+    case FOP_MULX:
+      r = f64x2.mul(a, b);
+      if (!allSafe64(r, false)) return false;
+      break;
+    case FOP_DIV:
+      r = f64x2.div(a, b);
+      if (!allSafe64(r, false)) return false;
+      break;
+    case FOP_MAX:
+    case FOP_MAXNM:
+      r = f64x2.max(a, b);
+      break;
+    case FOP_MIN:
+    case FOP_MINNM:
+      r = f64x2.min(a, b);
+      break;
+    case FOP_CMEQ:
+      r = f64x2.eq(a, b);
+      break;
+    case FOP_CMGE:
+      r = f64x2.ge(a, b);
+      break;
+    default:
+      r = f64x2.gt(a, b);
+      break;
+  }
+  v128.store(vAddr(d), r);
+  return true;
+}

@@ -25,9 +25,11 @@ import {
   FOP_RSQRTS,
   FOP_SUB,
   fast32,
+  fast64,
   fop32,
   fop64,
   hasFast32,
+  hasFast64,
   lane32,
   lane64,
 } from "./simd_fp_lanes";
@@ -45,6 +47,7 @@ import {
   const d = vAddr(Rd);
   if (!sz && hasFast32(op) && fast32(op, Q, v128.load(n), v128.load(m), Rd)) return;
   if (sz) {
+    if (hasFast64(op) && fast64(op, v128.load(n), v128.load(m), Rd)) return;
     store<u64>(d, fop64(op, load<u64>(n), load<u64>(m), load<u64>(d)));
     store<u64>(d, fop64(op, load<u64>(n, 8), load<u64>(m, 8), load<u64>(d, 8)), 8);
     return;
