@@ -2,8 +2,8 @@
 // including the FP widening/narrowing conversions FCVTL, FCVTN and FCVTXN. Handlers take the
 // fields of src/cpu/decode/simd_fp_misc.decode.
 import { fpCheck, undefinedInstruction } from "../exceptions";
-import { FP_SCRATCH } from "../layout";
-import { f16ToF32, f32ToF16, f32ToF64, f64ToF32, f64ToF32Odd } from "../softfloat/index";
+import { FP_SCRATCH, FPCR_ADDR, FPSR_ADDR } from "../layout";
+import { f16ToF32, f32ToF16, f32ToF64, f64ToF32, f64ToF32Odd, FPSR_IXC, fpFlagsRaise } from "../softfloat/index";
 import { setD, setS, vAddr } from "../state";
 import {
   clearHigh,
@@ -64,10 +64,12 @@ import {
     return;
   }
   if (sz) {
+    if (hasFastMisc64(op) && fastMisc64(op, v128.load(n), d)) return;
     store<u64>(d, uop64(op, load<u64>(n)));
     store<u64>(d, uop64(op, load<u64>(n, 8)), 8);
     return;
   }
+  if (hasFastMisc32(op) && fastMisc32(op, Q, v128.load(n), d)) return;
   store<u32>(d, uop32(op, load<u32>(n)));
   store<u32>(d, uop32(op, load<u32>(n, 4)), 4);
   if (Q) {
@@ -76,6 +78,120 @@ import {
   } else {
     clearHigh(Rd);
   }
+}
+
+// ---- v128 fast paths (see simd_fp_lanes.ts for the reasoning) ----
+// FRINTN/M/P/Z of normal values are wasm's nearest/floor/ceil/trunc and raise nothing; FSQRT of
+// positive normal values is never tiny or huge (IXC only: taken once FPSR.IXC is set, under RN);
+// FCVTZS/FCVTZU of zeros and normal values in range are wasm's saturating truncations, inexact
+// exactly when converting back differs; SCVTF/UCVTF of integers up to 2^24 are exact.
+
+/** Whether `op` has a 32-bit-lane fast path. */
+// @ts-ignore: decorator
+@inline function hasFastMisc32(op: u32): bool {
+  return op == UOP_RINTN || op == UOP_RINTM || op == UOP_RINTP || op == UOP_RINTZ || op == UOP_SQRT || op == UOP_CVTZS || op == UOP_CVTZU || op == UOP_SCVTF || op == UOP_UCVTF;
+}
+
+/** Whether `op` has a 64-bit-lane fast path. */
+// @ts-ignore: decorator
+@inline function hasFastMisc64(op: u32): bool {
+  return op == UOP_RINTN || op == UOP_RINTM || op == UOP_RINTP || op == UOP_RINTZ || op == UOP_SQRT;
+}
+
+/** Biased exponents of the 32-bit lanes. */
+// @ts-ignore: decorator
+@inline function exp32(x: v128): v128 {
+  return i32x4.shr_u(i32x4.shl(x, 1), 24);
+}
+
+/** Writes op(x) for 32-bit lanes to Vd when the fast path applies; false (nothing written) otherwise. */
+// @ts-ignore: decorator
+@inline function fastMisc32(op: u32, Q: u32, x: v128, d: usize): bool {
+  const intIn = op == UOP_SCVTF || op == UOP_UCVTF;
+  if (!Q) x = i64x2.replace_lane(x, 1, intIn ? 0 : 0x3f8000003f800000);
+  let r: v128;
+  if (op == UOP_SCVTF) {
+    if (!i32x4.all_true(i32x4.lt_u(i32x4.add(x, i32x4.splat(1 << 24)), i32x4.splat((1 << 25) + 1)))) return false;
+    r = f32x4.convert_i32x4_s(x);
+  } else if (op == UOP_UCVTF) {
+    if (!i32x4.all_true(i32x4.lt_u(x, i32x4.splat((1 << 24) + 1)))) return false;
+    r = f32x4.convert_i32x4_u(x);
+  } else if (op == UOP_CVTZS || op == UOP_CVTZU) {
+    const e = exp32(x);
+    const zero = i32x4.eq(i32x4.shl(x, 1), i32x4.splat(0));
+    let ok: v128;
+    if (op == UOP_CVTZS) {
+      // Zero or 2^-126 <= |x| < 2^31.
+      ok = v128.or(zero, i32x4.lt_u(i32x4.sub(e, i32x4.splat(1)), i32x4.splat(157)));
+    } else {
+      // +0 or 2^-126 <= x < 2^32.
+      ok = v128.and(i32x4.lt_u(x, i32x4.splat(159 << 23)), v128.or(i32x4.eq(x, i32x4.splat(0)), i32x4.ge_u(x, i32x4.splat(1 << 23))));
+    }
+    if (!i32x4.all_true(ok)) return false;
+    let back: v128;
+    if (op == UOP_CVTZS) {
+      r = i32x4.trunc_sat_f32x4_s(x);
+      back = f32x4.convert_i32x4_s(r);
+    } else {
+      r = i32x4.trunc_sat_f32x4_u(x);
+      back = f32x4.convert_i32x4_u(r);
+    }
+    if (!i32x4.all_true(f32x4.eq(back, x))) fpFlagsRaise(FPSR_IXC);
+  } else {
+    const e = exp32(x);
+    if (!i32x4.all_true(i32x4.lt_u(i32x4.sub(e, i32x4.splat(1)), i32x4.splat(254)))) return false;
+    switch (op) {
+      case UOP_RINTN:
+        r = f32x4.nearest(x);
+        break;
+      case UOP_RINTM:
+        r = f32x4.floor(x);
+        break;
+      case UOP_RINTP:
+        r = f32x4.ceil(x);
+        break;
+      case UOP_RINTZ:
+        r = f32x4.trunc(x);
+        break;
+      default:
+        if ((load<u32>(FPCR_ADDR) & (3 << 22)) != 0 || (load<u32>(FPSR_ADDR) & FPSR_IXC) == 0) return false;
+        if (v128.any_true(v128.and(x, i32x4.splat(0x80000000)))) return false;
+        r = f32x4.sqrt(x);
+        break;
+    }
+  }
+  if (!Q) r = i64x2.replace_lane(r, 1, 0);
+  v128.store(d, r);
+  return true;
+}
+
+/** The 2D form of fastMisc32 for FRINTN/M/P/Z and FSQRT. */
+// @ts-ignore: decorator
+@inline function fastMisc64(op: u32, x: v128, d: usize): bool {
+  const e = i64x2.shr_u(i64x2.shl(x, 1), 53);
+  if (!i64x2.all_true(v128.and(i64x2.gt_s(e, i64x2.splat(0)), i64x2.lt_s(e, i64x2.splat(2047))))) return false;
+  let r: v128;
+  switch (op) {
+    case UOP_RINTN:
+      r = f64x2.nearest(x);
+      break;
+    case UOP_RINTM:
+      r = f64x2.floor(x);
+      break;
+    case UOP_RINTP:
+      r = f64x2.ceil(x);
+      break;
+    case UOP_RINTZ:
+      r = f64x2.trunc(x);
+      break;
+    default:
+      if ((load<u32>(FPCR_ADDR) & (3 << 22)) != 0 || (load<u32>(FPSR_ADDR) & FPSR_IXC) == 0) return false;
+      if (v128.any_true(v128.and(x, i64x2.splat(0x8000000000000000)))) return false;
+      r = f64x2.sqrt(x);
+      break;
+  }
+  v128.store(d, r);
+  return true;
 }
 
 /** Scalar two-register misc: op on lane 0, the rest of Vd cleared. */
