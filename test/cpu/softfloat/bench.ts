@@ -2,9 +2,9 @@
 // entry, for normal operands under RN, with FPSR.IXC preset (native fast paths) and clear.
 // Run: npx tsx test/cpu/softfloat/bench.ts
 
-import { fromNumber, Rng } from "./gen";
-import { type Case, Harness } from "./harness";
-import { OPS } from "./ops";
+import { fromNumber, Rng } from "./gen.ts";
+import { type Case, Harness } from "./harness.ts";
+import { OPS } from "./ops.ts";
 
 const N = 100_000;
 const h = new Harness();

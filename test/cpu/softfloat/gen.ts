@@ -1,7 +1,7 @@
 // Deterministic case generation for the soft-float differential tests. Values are produced as
 // bigint bit patterns biased towards the interesting classes.
 
-import type { Kind, OpSpec } from "./ops";
+import type { Kind, OpSpec } from "./ops.ts";
 
 /** Small seeded PRNG (xorshift32 variant). */
 export class Rng {

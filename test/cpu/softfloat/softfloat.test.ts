@@ -5,9 +5,9 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { cornerCases, genFpcr, genOperands, Rng } from "./gen";
-import { type Case, Harness, type Result } from "./harness";
-import { OPS } from "./ops";
+import { cornerCases, genFpcr, genOperands, Rng } from "./gen.ts";
+import { type Case, Harness, type Result } from "./harness.ts";
+import { OPS } from "./ops.ts";
 
 // Defaults keep the run to a few seconds; raise SOFTFLOAT_CASES / change SOFTFLOAT_SEED to soak.
 const CASES_PER_OP = Number(process.env.SOFTFLOAT_CASES ?? 1000);
