@@ -18,6 +18,8 @@ export interface BoardConfig {
   systemSuspend?: boolean;
   /** Console output sink (one byte at a time). */
   output: (byte: number) => void;
+  /** Kernel command line for the device tree's /chosen node. */
+  bootargs?: string;
 }
 
 export class VirtBoard {
@@ -47,7 +49,12 @@ export class VirtBoard {
   load(bytes: Uint8Array): LoadedImage {
     const mem = this.vm.core;
     const loaded = isElf(bytes) ? loadElf(mem, bytes) : loadBinary(mem, bytes, VIRT.ramBase);
-    const dtb = virtDtb({ cpus: this.config.cpus, ramSize: BigInt(this.config.ramSize), psciConduit: this.config.psciConduit });
+    const dtb = virtDtb({
+      cpus: this.config.cpus,
+      ramSize: BigInt(this.config.ramSize),
+      psciConduit: this.config.psciConduit,
+      bootargs: this.config.bootargs,
+    });
     // The device tree goes at the top of RAM, 2 MiB aligned, clear of the image.
     this.dtbAddr = (VIRT.ramBase + BigInt(this.config.ramSize) - (2n << 20n)) & ~0x1f_ffffn;
     if (this.dtbAddr < loaded.end) throw new Error("the image leaves no room for the device tree: give the guest more memory");

@@ -1,4 +1,5 @@
 // Exception entry and return for EL0/EL1 (no EL2/EL3: HVC and SMC go to the host).
+import { branchAddr } from "./branchaddr";
 import {
   EXCL_VALID,
   UNDEF_COUNT,
@@ -196,7 +197,7 @@ export function exceptionReturn(): void {
   setNZCV(spsr);
   writePstate(bits);
   store<u32>(EXCL_VALID, 0);
-  // The full 64-bit address is kept; bits above the VA range fault on fetch.
-  branchTo(target);
+  // BranchAddr: a TBI tag is dropped; other bits above the VA range fault on fetch.
+  branchTo(branchAddr(target));
   endBlock();
 }

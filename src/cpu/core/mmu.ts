@@ -149,7 +149,7 @@ export function walk(va: u64, fetch: bool): u32 {
       return WALK_FAULT | (FSC_TRANSLATION + level);
     }
     if (level < 3 && desc & 2) {
-      if ((desc >>> 48) & 0xf || desc & 0x0000_ffff_ffff_f000 & paHigh) {
+      if (desc & 0x0000_ffff_ffff_f000 & paHigh) {
         wLevel = level;
         return WALK_FAULT | (FSC_ADDR_SIZE + level);
       }
@@ -165,7 +165,9 @@ export function walk(va: u64, fetch: bool): u32 {
     wLevel = level;
     const blockMask: u64 = (<u64>1 << shift) - 1;
     const oa = desc & 0x0000_ffff_ffff_f000 & ~blockMask;
-    if ((desc >>> 48) & 0xf || oa & paHigh) return WALK_FAULT | (FSC_ADDR_SIZE + level);
+    // Descriptor bits [51:48] are not output-address bits with a 48-bit PA and the 4 KB granule:
+    // hardware ignores them (bit 51 is DBM from v8.1, and Linux sets it as PTE_WRITE).
+    if (oa & paHigh) return WALK_FAULT | (FSC_ADDR_SIZE + level);
     if ((desc & (1 << 10)) == 0) return WALK_FAULT | (FSC_ACCESS_FLAG + level);
     wPA = oa | (addr & blockMask);
     wNG = (desc & (1 << 11)) != 0;

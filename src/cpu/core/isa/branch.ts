@@ -1,4 +1,5 @@
 // Branches (Arm ARM C4.1.65). Handlers take the fields of src/cpu/decode/branch.decode.
+import { branchAddr } from "../branchaddr";
 import { exceptionReturn, undefinedInstruction } from "../exceptions";
 import { branchTo, conditionHolds, currentEL, getX, PC, setX } from "../state";
 import { sendEvent } from "./system";
@@ -40,17 +41,17 @@ export function TBNZ(b5: u32, b40: u32, imm14: u32, Rt: u32): void {
 }
 
 export function BR(Rn: u32): void {
-  branchTo(getX(Rn));
+  branchTo(branchAddr(getX(Rn)));
 }
 
 export function BLR(Rn: u32): void {
-  const target = getX(Rn);
+  const target = branchAddr(getX(Rn));
   setX(30, PC + 4);
   branchTo(target);
 }
 
 export function RET(Rn: u32): void {
-  branchTo(getX(Rn));
+  branchTo(branchAddr(getX(Rn)));
 }
 
 export function ERET(): void {
