@@ -1,0 +1,40 @@
+// npm run test:diff -- --seed N --count M [--group G] [--entry NAME] [--len L] [--show K]
+// Differential execution against qemu-aarch64: prints a summary, per-group mismatch counts,
+// entries never compared, and reports of the first mismatches (minimal reproducers).
+import { parseArgs } from "node:util";
+import { checkOracle } from "./oracle.ts";
+import { mismatchReport, runDiff } from "./harness.ts";
+
+const { values } = parseArgs({
+  options: {
+    seed: { type: "string", default: "1" },
+    count: { type: "string", default: "20000" },
+    group: { type: "string" },
+    entry: { type: "string" },
+    len: { type: "string", default: "8" },
+    show: { type: "string", default: "10" },
+    shrink: { type: "string", default: "50" },
+  },
+});
+
+checkOracle();
+const seed = Number(values.seed);
+const t0 = performance.now();
+const r = runDiff({
+  seed,
+  count: Number(values.count),
+  group: values.group,
+  entry: values.entry,
+  maxLen: Number(values.len),
+  shrink: Number(values.shrink),
+});
+const secs = (ms: number) => (ms / 1000).toFixed(1);
+console.log(mismatchReport(r, seed, Number(values.show)));
+if (r.mismatches.length) console.log("");
+console.log(`cases: ${r.count}; endings: ${[...r.endings].map(([k, v]) => `${k} ${v}`).join(", ")}`);
+console.log(`entries compared: ${r.coverage.size}; never compared: ${r.neverCompared.size}`);
+for (const [name, why] of r.neverCompared) console.log(`  never compared: ${name} (${why})`);
+for (const [g, n] of [...r.byGroup].sort()) console.log(`  mismatches involving ${g}: ${n}`);
+console.log(`time: qemu ${secs(r.oracleMs)} s, dormouse ${secs(r.oursMs)} s, total ${secs(performance.now() - t0)} s`);
+console.log(`diff: ${r.count - r.mismatches.length} passed, ${r.mismatches.length} failed`);
+process.exit(r.mismatches.length ? 1 : 0);
