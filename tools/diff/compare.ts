@@ -4,9 +4,18 @@ import { type Case, CODE_ADDR, type Outcome, SIGBUS, SIGNAL_NAMES, SIGSEGV } fro
 
 const hex = (v: bigint | number, w = 16) => `0x${v.toString(16).padStart(w, "0")}`;
 
-/** The differences between two outcomes ("" lines for none). */
+/**
+ * FPCR.Len/Stride (bits 21:20, 18:16) and FPSR.NZCV (bits 31:28) only hold AArch32 FPSCR state:
+ * qemu's Cortex-A57 implements AArch32 and keeps them; Dormouse is AArch64-only, where they are RES0.
+ */
+export const FPCR_AARCH32_ONLY = 0x0037_0000;
+export const FPSR_AARCH32_ONLY = 0xf000_0000;
+
+/** The differences between two outcomes (none: empty). */
 export function differences(ref: Outcome, ours: Outcome): string[] {
   const d: string[] = [];
+  const refFpcr = (ref.fpcr & ~FPCR_AARCH32_ONLY) >>> 0;
+  const refFpsr = (ref.fpsr & ~FPSR_AARCH32_ONLY) >>> 0;
   const sig = (s: number) => SIGNAL_NAMES[s] ?? `signal ${s}`;
   if (ref.sig !== ours.sig) d.push(`end: qemu ${sig(ref.sig)}, ours ${sig(ours.sig)}`);
   if (ref.pc !== ours.pc) d.push(`pc: qemu ${hex(ref.pc)}, ours ${hex(ours.pc)}`);
@@ -16,8 +25,8 @@ export function differences(ref: Outcome, ours: Outcome): string[] {
   for (let i = 0; i < 31; i++) if (ref.x[i] !== ours.x[i]) d.push(`x${i}: qemu ${hex(ref.x[i])}, ours ${hex(ours.x[i])}`);
   if (ref.sp !== ours.sp) d.push(`sp: qemu ${hex(ref.sp)}, ours ${hex(ours.sp)}`);
   if (ref.nzcv !== ours.nzcv) d.push(`nzcv: qemu ${hex(ref.nzcv >>> 28, 1)}, ours ${hex(ours.nzcv >>> 28, 1)}`);
-  if (ref.fpsr !== ours.fpsr) d.push(`fpsr: qemu ${hex(ref.fpsr, 8)}, ours ${hex(ours.fpsr, 8)}`);
-  if (ref.fpcr !== ours.fpcr) d.push(`fpcr: qemu ${hex(ref.fpcr, 8)}, ours ${hex(ours.fpcr, 8)}`);
+  if (refFpsr !== ours.fpsr) d.push(`fpsr: qemu ${hex(refFpsr, 8)}, ours ${hex(ours.fpsr, 8)}`);
+  if (refFpcr !== ours.fpcr) d.push(`fpcr: qemu ${hex(refFpcr, 8)}, ours ${hex(ours.fpcr, 8)}`);
   for (let i = 0; i < 32; i++) if (ref.v[i] !== ours.v[i]) d.push(`v${i}: qemu ${hex(ref.v[i], 32)}, ours ${hex(ours.v[i], 32)}`);
   const mem = memDiff(ref.mem, ours.mem);
   if (mem) d.push(mem);
@@ -31,7 +40,10 @@ function memDiff(a: number[], b: number[]): string | null {
   for (const off of new Set([...ma.keys(), ...mb.keys()])) {
     const x = ma.get(off);
     const y = mb.get(off);
-    if (x !== y) bad.push(`+0x${off.toString(16)}: qemu ${x === undefined ? "unchanged" : hex(x, 2)}, ours ${y === undefined ? "unchanged" : hex(y, 2)}`);
+    if (x !== y)
+      bad.push(
+        `+0x${off.toString(16)}: qemu ${x === undefined ? "unchanged" : hex(x, 2)}, ours ${y === undefined ? "unchanged" : hex(y, 2)}`,
+      );
   }
   if (!bad.length) return null;
   bad.sort();
@@ -53,7 +65,9 @@ export function initialState(c: Case): string {
   const xs = c.x.map((v, i) => `x${i}=${hex(v)}`);
   const rows: string[] = [];
   for (let i = 0; i < 31; i += 4) rows.push(`  ${xs.slice(i, i + 4).join(" ")}`);
-  rows.push(`  sp=${hex(c.sp)} nzcv=${(c.nzcv >>> 28).toString(2).padStart(4, "0")} fpcr=${hex(c.fpcr, 8)} fpsr=${hex(c.fpsr, 8)} data seed=${hex(c.dataSeed, 8)}`);
+  rows.push(
+    `  sp=${hex(c.sp)} nzcv=${(c.nzcv >>> 28).toString(2).padStart(4, "0")} fpcr=${hex(c.fpcr, 8)} fpsr=${hex(c.fpsr, 8)} data seed=${hex(c.dataSeed, 8)}`,
+  );
   for (let i = 0; i < 32; i += 2) rows.push(`  v${i}=${hex(c.v[i], 32)} v${i + 1}=${hex(c.v[i + 1], 32)}`);
   return rows.join("\n");
 }

@@ -85,7 +85,8 @@ export function signalOf(esr: bigint): number {
 /** A Cpu set up once as an EL0 user process at the oracle's addresses. */
 export class DormouseRunner {
   readonly cpu: Cpu;
-  private readonly data = new Uint32Array(DATA_SIZE / 4);
+  private data: Uint32Array = new Uint32Array(DATA_SIZE / 4);
+  private readonly fills = new Map<number, Uint32Array>();
   private readonly ram32: Uint32Array;
   private readonly codeBuf = new Uint8Array(CODE_SIZE);
   /** Instructions one case may execute before it counts as not finishing. */
@@ -137,7 +138,13 @@ export class DormouseRunner {
   /** Runs one case; returns its outcome. */
   run(c: Case): Outcome {
     const cpu = this.cpu;
-    fillData(c.dataSeed, this.data);
+    let data = this.fills.get(c.dataSeed);
+    if (!data) {
+      data = new Uint32Array(DATA_SIZE / 4);
+      fillData(c.dataSeed, data);
+      if (this.fills.size < 1024) this.fills.set(c.dataSeed, data);
+    }
+    this.data = data;
     this.ram32.set(this.data);
     this.codeBuf.fill(0);
     const cdv = new DataView(this.codeBuf.buffer);

@@ -4,9 +4,9 @@
 // inside the sequence, and instructions whose user-mode behaviour is the kernel's (exception
 // generation, WFI/WFE, timers, ID registers, TPIDR) are left out.
 import { decodeOp } from "../../src/cpu/disasm/generated/disasm.gen.ts";
-import { Rng } from "../../test/support/rng.ts";
 import { type Entry, loadTables } from "../gen-decoder.ts";
 import { BRK0, type Case, CODE_ADDR, DATA_ADDR, DATA_SIZE, MAX_WORDS } from "./format.ts";
+import { FastRng as Rng } from "./rng.ts";
 import { fpcrValue, fpsrValue, intValue, vecValue } from "./values.ts";
 
 /** Whether the word's bits under mask equal value (unsigned: JavaScript's & is signed). */
@@ -100,6 +100,30 @@ export function accessOf(w: number): Access {
   return a;
 }
 
+/** System registers (op0, op1, CRn, CRm, op2) whose EL0 behaviour Linux leaves to the hardware. */
+const EL0_SYSREGS = [
+  [3, 3, 4, 2, 0], // NZCV
+  [3, 3, 4, 2, 1], // DAIF (traps: SCTLR_EL1.UMA is 0)
+  [3, 3, 4, 4, 0], // FPCR
+  [3, 3, 4, 4, 1], // FPSR
+  [3, 3, 0, 0, 1], // CTR_EL0
+  [3, 3, 0, 0, 7], // DCZID_EL0
+  [3, 0, 4, 2, 0], // SPSel (UNDEFINED at EL0)
+  [3, 0, 4, 2, 2], // CurrentEL (UNDEFINED at EL0)
+  [3, 0, 1, 0, 0], // SCTLR_EL1 (UNDEFINED at EL0)
+];
+/** Cache maintenance by address allowed at EL0 (op1, CRn, CRm, op2): DC ZVA, CVAC, CVAU, CIVAC, IC IVAU. */
+const EL0_CACHE_OPS = [
+  [3, 7, 4, 1],
+  [3, 7, 10, 1],
+  [3, 7, 11, 1],
+  [3, 7, 14, 1],
+  [3, 7, 5, 1],
+];
+
+/** The data buffer's possible initial contents (few, so both sides can cache them). */
+const DATA_SEEDS = Array.from({ length: 64 }, (_, i) => (Math.imul(i + 1, 0x9e3779b9) ^ 0x5eed) >>> 0);
+
 const setField = (w: number, pos: number, val: number) => ((w & ~(31 << pos)) | ((val & 31) << pos)) >>> 0;
 const field = (w: number, pos: number) => (w >>> pos) & 31;
 
@@ -144,7 +168,9 @@ class Generator {
   ) {
     this.rng = new Rng(seed);
     this.pool = pool;
-    this.all.forEach((e, i) => this.opOf.set(e, i + 1));
+    this.all.forEach((e, i) => {
+      this.opOf.set(e, i + 1);
+    });
   }
 
   /** A random word of entry e that decodes to it and is not excluded, or null. */
@@ -186,7 +212,7 @@ class Generator {
       fpcr: fpcrValue(rng),
       fpsr: fpsrValue(rng),
       v: Array.from({ length: 32 }, () => vecValue(rng)),
-      dataSeed: rng.u32(),
+      dataSeed: DATA_SEEDS[rng.below(DATA_SEEDS.length)],
     };
     const pinned = new Set<number>(); // registers holding an address some instruction relies on
     const written = new Set<number>(); // registers an earlier instruction may have changed
@@ -250,8 +276,8 @@ class Generator {
       if (is(w, 0x7e00_0000, 0x3600_0000)) return ((w & ~(0x3fff << 5)) | (forward() << 5)) >>> 0;
       return ((w & ~(0x7ffff << 5)) | (forward() << 5)) >>> 0;
     }
-    if (is(w, 0xfe00_0000, 0xd600_0000)) {
-      // Branch to register: point the register at a later instruction, sometimes anywhere in the
+    if (is(w, 0xff9f_fc1f, 0xd61f_0000)) {
+      // BR, BLR, RET: point the register at a later instruction, sometimes anywhere in the
       // code page (misaligned: PC alignment fault), sometimes leave it as it is (qemu checks a
       // misaligned PC only in mapped pages, so those unmapped addresses are made aligned).
       const r = this.freeReg(pinned, written, [], false);
@@ -262,6 +288,17 @@ class Generator {
       else if (how === 1) c.x[r] = (c.x[r] & ~3n) | (c.x[r] >> 60n === 0n ? 1n << 60n : 0n);
       else c.x[r] = CODE_ADDR + 4n * BigInt(i + forward());
       return setField(w, 5, r);
+    }
+    if (is(w, 0xffd0_0000, 0xd510_0000) && rng.below(4)) {
+      // MRS/MSR (register): mostly registers user space really uses.
+      const [op0, op1, crn, crm, op2] = rng.pick(EL0_SYSREGS);
+      const key = ((op0 & 1) << 14) | (op1 << 11) | (crn << 7) | (crm << 3) | op2;
+      w = ((w & ~(0x7fff << 5)) | (key << 5)) >>> 0;
+    }
+    if (is(w, 0xfff8_0000, 0xd508_0000) && rng.below(4)) {
+      // SYS: mostly the cache maintenance EL0 may do.
+      const [op1, crn, crm, op2] = rng.pick(EL0_CACHE_OPS);
+      w = ((w & ~(0x3fff << 5)) | (op1 << 16) | (crn << 12) | (crm << 8) | (op2 << 5)) >>> 0;
     }
     if (is(w, 0xfff8_0000, 0xd508_0000) && ((w >>> 16) & 7) === 3 && ((w >>> 12) & 15) === 7) {
       // DC/IC by address at EL0: the address register points into the data buffer.

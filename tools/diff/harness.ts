@@ -101,7 +101,11 @@ export function runDiff(opts: DiffOptions): DiffResult {
   cases.forEach((c, k) => {
     const end = reached(c, refs[k]);
     for (let i = 0; i <= end; i++) if (c.names[i]) coverage.set(c.names[i], (coverage.get(c.names[i]) ?? 0) + 1);
-    const e = refs[k].sig === 5 ? "end (BRK)" : (({ 4: "SIGILL", 7: "SIGBUS", 8: "SIGFPE", 11: "SIGSEGV", 14: "timeout" }) as Record<number, string>)[refs[k].sig] ?? `signal ${refs[k].sig}`;
+    const e =
+      refs[k].sig === 5
+        ? "end (BRK)"
+        : (({ 4: "SIGILL", 7: "SIGBUS", 8: "SIGFPE", 11: "SIGSEGV", 14: "timeout" } as Record<number, string>)[refs[k].sig] ??
+          `signal ${refs[k].sig}`);
     endings.set(e, (endings.get(e) ?? 0) + 1);
     if (!same(refs[k], outs[k])) bad.push(k);
   });
@@ -117,7 +121,8 @@ export function runDiff(opts: DiffOptions): DiffResult {
   const groupOf = new Map(entries().map((e) => [e.name, e.group]));
   const byGroup = new Map<string, number>();
   for (const m of mismatches) {
-    for (const g of new Set(m.minimal.case.names.filter((n) => n).map((n) => groupOf.get(n) ?? "?"))) byGroup.set(g, (byGroup.get(g) ?? 0) + 1);
+    for (const g of new Set(m.minimal.case.names.filter((n) => n).map((n) => groupOf.get(n) ?? "?")))
+      byGroup.set(g, (byGroup.get(g) ?? 0) + 1);
   }
   const neverCompared = new Map<string, string>();
   for (const e of gen.pool) {

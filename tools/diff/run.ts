@@ -2,8 +2,8 @@
 // Differential execution against qemu-aarch64: prints a summary, per-group mismatch counts,
 // entries never compared, and reports of the first mismatches (minimal reproducers).
 import { parseArgs } from "node:util";
-import { checkOracle } from "./oracle.ts";
 import { mismatchReport, runDiff } from "./harness.ts";
+import { checkOracle } from "./oracle.ts";
 
 const { values } = parseArgs({
   options: {

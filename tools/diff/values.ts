@@ -1,6 +1,6 @@
 // Initial values biased toward the cases that break emulators: FP specials (NaNs with payloads,
 // infinities, zeros, denormals, boundaries, rounding ties) and integer boundaries.
-import type { Rng } from "../../test/support/rng.ts";
+import type { FastRng as Rng } from "./rng.ts";
 
 const M64 = (1n << 64n) - 1n;
 
@@ -11,50 +11,82 @@ export function fpValue(rng: Rng, ebits: number, fbits: number): bigint {
   const emax = (1n << E) - 1n;
   const bias = emax >> 1n;
   const fmask = (1n << F) - 1n;
-  const rand = (bits: bigint) => rng.u64() & ((1n << bits) - 1n);
   const sign = BigInt(rng.below(2)) << (E + F);
-  const make = (e: bigint, f: bigint) => sign | (e << F) | (f & fmask);
+  const r = rng.u64();
+  let e: bigint;
+  let f: bigint;
   switch (rng.below(16)) {
-    case 0:
-      return make(0n, 0n); // ±0
-    case 1:
-      return make(emax, 0n); // ±inf
-    case 2:
-      return make(emax, (1n << (F - 1n)) | rand(F - 1n)); // quiet NaN, random payload
-    case 3:
-      return make(emax, 1n << (F - 1n)); // default-shaped quiet NaN
-    case 4: {
-      const f = rand(F - 1n);
-      return make(emax, f === 0n ? 1n : f); // signalling NaN
-    }
-    case 5:
-      return make(0n, rng.below(2) ? 1n : rng.below(2) ? fmask : rand(F)); // denormals
-    case 6:
-      return make(rng.below(2) ? 1n : emax - 1n, rng.below(2) ? 0n : fmask); // min / max normal
-    case 7:
-      return make(bias + BigInt(rng.below(3)) - 1n, 0n); // 0.5, 1, 2
+    case 0: // ±0
+      e = 0n;
+      f = 0n;
+      break;
+    case 1: // ±inf
+      e = emax;
+      f = 0n;
+      break;
+    case 2: // quiet NaN, random payload
+      e = emax;
+      f = (1n << (F - 1n)) | r;
+      break;
+    case 3: // default-shaped quiet NaN
+      e = emax;
+      f = 1n << (F - 1n);
+      break;
+    case 4: // signalling NaN
+      e = emax;
+      f = r & ((1n << (F - 1n)) - 1n);
+      if (f === 0n) f = 1n;
+      break;
+    case 5: // denormals
+      e = 0n;
+      f = rng.below(2) ? 1n : rng.below(2) ? fmask : r;
+      break;
+    case 6: // min / max normal
+      e = rng.below(2) ? 1n : emax - 1n;
+      f = rng.below(2) ? 0n : fmask;
+      break;
+    case 7: // 0.5, 1, 2
+      e = bias + BigInt(rng.below(3)) - 1n;
+      f = 0n;
+      break;
     case 8: {
-      // Values with a half-way fraction near the integers (rounding ties, conversions).
-      const e = bias + BigInt(rng.below(Math.min(Number(F) + 2, 66)));
-      const frac = rand(F) | (1n << (F - 1n - (e - bias < F ? e - bias : F - 1n)));
-      return make(e > emax - 1n ? emax - 1n : e, frac);
+      // Integers and halves (rounding ties, conversions): k + 0.5 or k for k < 2^(F+1).
+      const k = BigInt(rng.below(Number(F) + 1));
+      e = bias + k;
+      const top = F - k; // bits below the binary point
+      f = (r << top) & fmask;
+      if (top > 0n && rng.below(2)) f |= 1n << (top - 1n);
+      break;
     }
     case 9: {
-      // Around the integer-conversion boundaries 2^15, 2^31, 2^32, 2^63, 2^64.
-      const p = BigInt(rng.pick([15, 16, 31, 32, 63, 64]));
-      const e = bias + p - BigInt(rng.below(2));
-      if (e >= emax) return make(emax - 1n, fmask);
-      return make(e, rng.below(2) ? 0n : rng.below(2) ? fmask : rand(F));
+      // Around the integer-conversion boundaries 2^15, 2^16, 2^31, 2^32, 2^63, 2^64.
+      e = bias + BigInt(rng.pick([15, 16, 31, 32, 63, 64])) - BigInt(rng.below(2));
+      f = rng.below(2) ? 0n : rng.below(2) ? fmask : r;
+      if (e >= emax) {
+        e = emax - 1n;
+        f = fmask;
+      }
+      break;
     }
-    case 10:
-      return make(bias + BigInt(rng.below(40)) - 20n, rand(F)); // moderate magnitudes
-    case 11:
-      return make(1n + BigInt(rng.below(4)), rand(F)); // tiny normals (underflow)
-    case 12:
-      return make(emax - 1n - BigInt(rng.below(4)), rand(F)); // huge (overflow)
-    default:
-      return make(1n + (rng.u64() % (emax - 1n)), rand(F)); // any finite
+    case 10: // moderate magnitudes
+      e = bias + BigInt(rng.below(40)) - 20n;
+      f = r;
+      break;
+    case 11: // tiny normals (underflow)
+      e = 1n + BigInt(rng.below(4));
+      f = r;
+      break;
+    case 12: // huge (overflow)
+      e = emax - 1n - BigInt(rng.below(4));
+      f = r;
+      break;
+    default: // any finite
+      e = 1n + (r % (emax - 1n));
+      f = rng.u64();
   }
+  if (e < 0n) e = 0n;
+  if (e > emax) e = emax;
+  return sign | (e << F) | (f & fmask);
 }
 
 /** A 128-bit vector register value: lanes of one FP format, integers, or random bits. */
