@@ -339,7 +339,10 @@ class Generator {
       while (busy.includes(rs)) rs = rng.below(31);
       w = setField(w, 16, rs);
     }
-    const addr = this.dataTarget() - offset;
+    // qemu fails a store-exclusive whose address is not the monitored one before checking its
+    // alignment (the Arm ARM checks alignment first): keep those aligned.
+    const target = a.exclusive && a.store ? this.dataTarget() & ~15n : this.dataTarget();
+    const addr = target - offset;
     if (base === 31) c.sp = addr;
     else c.x[base] = addr;
     return w;
