@@ -82,6 +82,11 @@ export function signalOf(esr: bigint): number {
   }
 }
 
+/** An address without its tag: the top byte is cleared where TBI0 applies (bit 55 clear; TBI1 is off). */
+export function untag(va: bigint): bigint {
+  return va & (1n << 55n) ? va : va & 0x00ff_ffff_ffff_ffffn;
+}
+
 /** A Cpu set up once as an EL0 user process at the oracle's addresses. */
 export class DormouseRunner {
   readonly cpu: Cpu;
@@ -164,6 +169,21 @@ export class DormouseRunner {
     return this.outcome(exit);
   }
 
+  /**
+   * Whether Dormouse takes an UNDEFINED exception on the word as the first instruction at EL0
+   * (whatever state the registers are in). Used to steer generation toward allocated encodings.
+   */
+  isUndefined(word: number): boolean {
+    const cpu = this.cpu;
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, word >>> 0, true);
+    cpu.writePhys(CODE_ADDR, b);
+    cpu.pstate = 0;
+    cpu.pc = CODE_ADDR;
+    cpu.run(1);
+    return cpu.pc === VECTORS + 0x400n && cpu.sysreg(K.ESR) >> 26n === 0n;
+  }
+
   private outcome(exit: ExitReason): Outcome {
     const cpu = this.cpu;
     let sig: number;
@@ -177,7 +197,8 @@ export class DormouseRunner {
       sig = signalOf(esr);
       pc = cpu.sysreg(K.ELR);
       sp = cpu.sysreg(K.SP_EL0);
-      if (sig === SIGSEGV || sig === SIGBUS) fault = cpu.sysreg(K.FAR);
+      // Linux delivers si_addr without the address tag.
+      if (sig === SIGSEGV || sig === SIGBUS) fault = untag(cpu.sysreg(K.FAR));
       note = `ESR 0x${esr.toString(16)} (EC 0x${((esr >> 26n) & 0x3fn).toString(16)}), FAR 0x${cpu.sysreg(K.FAR).toString(16)}`;
     } else if (exit === ExitReason.Budget) {
       sig = SIGALRM;

@@ -92,7 +92,8 @@ function reached(c: Case, ref: Outcome): number {
 
 /** Generates and compares cases. */
 export function runDiff(opts: DiffOptions): DiffResult {
-  const gen = generate(opts);
+  const r = ours();
+  const gen = generate({ ...opts, isUndefined: opts.isUndefined ?? ((w) => r.isUndefined(w)) });
   const { cases } = gen;
   const { refs, outs, oracleMs, oursMs } = runBoth(cases, opts.batch);
   const coverage = new Map<string, number>();
