@@ -96,6 +96,7 @@ tramp_start:
   ldp x26, x27, [x30, #208]
   ldp x28, x29, [x30, #224]
   ldr x30, [x30, #240]
+  clrex // no exclusive monitor state carries over from the previous case
 tramp_branch:
   b tramp_branch // patched to branch to CODE_ADDR
 tramp_end:
