@@ -25,4 +25,6 @@ fi
 npm run --silent build
 npx biome check .
 npx tsc --noEmit -p tsconfig.json
-exec npx tsx --test --test-concurrency=2 "test/**/*.test.ts"
+# Node 20's test runner does not expand globs itself.
+shopt -s globstar nullglob
+exec npx tsx --test --test-concurrency=2 test/**/*.test.ts

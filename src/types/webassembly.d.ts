@@ -20,4 +20,6 @@ declare namespace WebAssembly {
     readonly exports: Exports;
   }
   function validate(bytes: BufferSource): boolean;
+  function compile(bytes: BufferSource): Promise<Module>;
+  function instantiate(module: Module, imports?: Imports): Promise<Instance>;
 }

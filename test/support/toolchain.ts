@@ -33,7 +33,7 @@ export function assemble(source: string, base = 0x4000_0000): Uint8Array {
   const file = cached(`asm:${base}:${source}`, ".bin", (out) => {
     const dir = `${out}.d`;
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, "a.s"), source);
+    writeFileSync(join(dir, "a.s"), `.global _start\n_start:\n${source}\n`);
     execFileSync("aarch64-linux-gnu-as", ["-o", join(dir, "a.o"), join(dir, "a.s")]);
     execFileSync("aarch64-linux-gnu-ld", ["-Ttext", `0x${base.toString(16)}`, "-o", join(dir, "a.elf"), join(dir, "a.o")]);
     execFileSync("aarch64-linux-gnu-objcopy", ["-O", "binary", join(dir, "a.elf"), out]);

@@ -1,8 +1,8 @@
 // Data processing -- immediate (Arm ARM C4.1.64). Handlers take the fields of
 // src/cpu/decode/dp_imm.decode.
 import { undefinedInstruction } from "../exceptions";
-import { getR, getRSP, getX, PC, setFlags, setR, setRSP } from "../state";
-import { addWithCarry32, addWithCarry64, bmTmask, bmWmask, decodeBitMasks } from "./alu";
+import { getW, getX, getXSP, PC, setW, setX, setXSP } from "../state";
+import { adds32, adds64, logicalImmediate, logicFlags32, logicFlags64, subs32, subs64 } from "./alu";
 
 // @ts-ignore: decorator
 @inline function sext(v: u64, bits: u32): u64 {
@@ -10,22 +10,28 @@ import { addWithCarry32, addWithCarry64, bmTmask, bmWmask, decodeBitMasks } from
 }
 
 export function ADR(immlo: u32, immhi: u32, Rd: u32): void {
-  setR(1, Rd, PC + sext((<u64>immhi << 2) | immlo, 21));
+  setX(Rd, PC + sext((<u64>immhi << 2) | immlo, 21));
 }
 
 export function ADRP(immlo: u32, immhi: u32, Rd: u32): void {
-  setR(1, Rd, (PC & ~(<u64>0xfff)) + (sext((<u64>immhi << 2) | immlo, 21) << 12));
+  setX(Rd, (PC & ~(<u64>0xfff)) + (sext((<u64>immhi << 2) | immlo, 21) << 12));
 }
 
+// ---- Add/subtract (immediate) ---------------------------------------------------------------
+
+// Rn is SP-or-register; Rd is SP for ADD/SUB and ZR for ADDS/SUBS.
 // @ts-ignore: decorator
 @inline function addSubImm(sf: u32, sh: u32, imm12: u32, Rn: u32, Rd: u32, sub: bool, setflags: bool): void {
-  const imm: u64 = <u64>imm12 << (sh * 12);
-  const n = getRSP(sf, Rn);
-  let r: u64;
-  if (sf) r = addWithCarry64(n, sub ? ~imm : imm, sub ? 1 : 0, setflags);
-  else r = <u64>addWithCarry32(<u32>n, sub ? ~(<u32>imm) : <u32>imm, sub ? 1 : 0, setflags);
-  if (setflags) setR(sf, Rd, r);
-  else setRSP(sf, Rd, r);
+  const imm = imm12 << (sh * 12);
+  if (sf) {
+    const n = getXSP(Rn);
+    if (setflags) setX(Rd, sub ? subs64(n, imm) : adds64(n, imm));
+    else setXSP(Rd, sub ? n - imm : n + imm);
+  } else {
+    const n = <u32>getXSP(Rn);
+    if (setflags) setW(Rd, sub ? subs32(n, imm) : adds32(n, imm));
+    else setXSP(Rd, <u64>(sub ? n - imm : n + imm));
+  }
 }
 
 export function ADD_imm(sf: u32, sh: u32, imm12: u32, Rn: u32, Rd: u32): void {
@@ -41,37 +47,32 @@ export function SUBS_imm(sf: u32, sh: u32, imm12: u32, Rn: u32, Rd: u32): void {
   addSubImm(sf, sh, imm12, Rn, Rd, true, true);
 }
 
+// ---- Logical (immediate) --------------------------------------------------------------------
 
-function logicalImm(sf: u32, N: u32, immr: u32, imms: u32, Rn: u32, Rd: u32, opc: u32): void {
-  if (sf == 0 && N == 1) {
+// opc: 0 AND, 1 ORR, 2 EOR, 3 ANDS. Rd is SP except for ANDS.
+// @ts-ignore: decorator
+@inline function logicalImm(sf: u32, N: u32, immr: u32, imms: u32, Rn: u32, Rd: u32, opc: u32): void {
+  const imm = logicalImmediate(N, immr, imms);
+  // Reserved bitmasks decode to 0; 32-bit forms need N = 0.
+  if (imm == 0 || (N > sf)) {
     undefinedInstruction();
     return;
   }
-  if (!decodeBitMasks(N, imms, immr, true, sf ? 64 : 32)) {
-    undefinedInstruction();
-    return;
-  }
-  const imm = bmWmask;
-  const n = getR(sf, Rn);
+  const n = getX(Rn);
   let r: u64;
-  switch (opc) {
-    case 0:
-    case 3:
-      r = n & imm;
-      break;
-    case 1:
-      r = n | imm;
-      break;
-    default:
-      r = n ^ imm;
-      break;
-  }
+  if (opc == 1) r = n | imm;
+  else if (opc == 2) r = n ^ imm;
+  else r = n & imm;
   if (opc == 3) {
-    const neg = sf ? <i64>r < 0 : <i32>(<u32>r) < 0;
-    setFlags(neg, r == 0, false, false);
-    setR(sf, Rd, r);
+    if (sf) {
+      logicFlags64(r);
+      setX(Rd, r);
+    } else {
+      logicFlags32(<u32>r);
+      setW(Rd, <u32>r);
+    }
   } else {
-    setRSP(sf, Rd, r);
+    setXSP(Rd, sf ? r : r & 0xffffffff);
   }
 }
 
@@ -88,12 +89,15 @@ export function ANDS_imm(sf: u32, N: u32, immr: u32, imms: u32, Rn: u32, Rd: u32
   logicalImm(sf, N, immr, imms, Rn, Rd, 3);
 }
 
+// ---- Move wide (immediate) ------------------------------------------------------------------
+
 export function MOVN(sf: u32, hw: u32, imm16: u32, Rd: u32): void {
   if (sf == 0 && hw >= 2) {
     undefinedInstruction();
     return;
   }
-  setR(sf, Rd, ~(<u64>imm16 << (hw * 16)));
+  const r = ~(<u64>imm16 << (hw * 16));
+  setX(Rd, sf ? r : r & 0xffffffff);
 }
 
 export function MOVZ(sf: u32, hw: u32, imm16: u32, Rd: u32): void {
@@ -101,7 +105,7 @@ export function MOVZ(sf: u32, hw: u32, imm16: u32, Rd: u32): void {
     undefinedInstruction();
     return;
   }
-  setR(sf, Rd, <u64>imm16 << (hw * 16));
+  setX(Rd, <u64>imm16 << (hw * 16));
 }
 
 export function MOVK(sf: u32, hw: u32, imm16: u32, Rd: u32): void {
@@ -110,59 +114,93 @@ export function MOVK(sf: u32, hw: u32, imm16: u32, Rd: u32): void {
     return;
   }
   const shift = hw * 16;
-  setR(sf, Rd, (getX(Rd) & ~(<u64>0xffff << shift)) | (<u64>imm16 << shift));
+  const r = (getX(Rd) & ~(<u64>0xffff << shift)) | (<u64>imm16 << shift);
+  setX(Rd, sf ? r : r & 0xffffffff);
 }
 
-/** Shared body of SBFM/BFM/UBFM (Arm ARM shared decode for bitfield moves). */
-function bitfield(sf: u32, N: u32, immr: u32, imms: u32, Rn: u32, Rd: u32, opc: u32): void {
-  if (sf != N || (sf == 0 && (immr >= 32 || imms >= 32))) {
-    undefinedInstruction();
-    return;
-  }
-  const datasize: u32 = sf ? 64 : 32;
-  if (!decodeBitMasks(N, imms, immr, false, datasize)) {
-    undefinedInstruction();
-    return;
-  }
-  const wmask = bmWmask;
-  const tmask = bmTmask;
-  const src = getR(sf, Rn);
-  const dst = opc == 1 ? getR(sf, Rd) : 0;
-  // ROR(src, R) within datasize.
-  let bot: u64;
-  if (immr == 0) bot = src;
-  else if (sf) bot = (src >>> immr) | (src << (64 - immr));
-  else bot = ((src >>> immr) | (src << (32 - immr))) & 0xffffffff;
-  bot = opc == 1 ? (dst & ~wmask) | (bot & wmask) : bot & wmask;
-  let top: u64 = dst;
-  if (opc == 0) {
-    // Replicate(src<S>)
-    const bit = (src >>> imms) & 1;
-    top = bit ? (sf ? ~(<u64>0) : 0xffffffff) : 0;
-  }
-  setR(sf, Rd, (top & ~tmask) | (bot & tmask));
+// ---- Bitfield -------------------------------------------------------------------------------
+// The Arm ARM's wmask/tmask formulation reduces to two cases: imms >= immr extracts
+// src<imms:immr> to bit 0 (SBFX/UBFX/BFXIL, ASR/LSR), imms < immr inserts src<imms:0> at
+// bit datasize-immr (SBFIZ/UBFIZ/BFI, LSL). Shifting the field to the top and back does both.
+
+// @ts-ignore: decorator
+@inline function bitfieldReserved(sf: u32, N: u32, immr: u32, imms: u32): bool {
+  return sf != N || (sf == 0 && ((immr | imms) & 0x20) != 0);
 }
 
 export function SBFM(sf: u32, N: u32, immr: u32, imms: u32, Rn: u32, Rd: u32): void {
-  bitfield(sf, N, immr, imms, Rn, Rd, 0);
+  if (bitfieldReserved(sf, N, immr, imms)) {
+    undefinedInstruction();
+    return;
+  }
+  if (sf) {
+    const top = <i64>(getX(Rn) << (63 - imms));
+    if (imms >= immr) setX(Rd, <u64>(top >> (63 - imms + immr)));
+    else setX(Rd, <u64>(top >> (63 - imms)) << (64 - immr));
+  } else {
+    const top = <i32>(getW(Rn) << (31 - imms));
+    if (imms >= immr) setW(Rd, <u32>(top >> (31 - imms + immr)));
+    else setW(Rd, <u32>(top >> (31 - imms)) << (32 - immr));
+  }
 }
-export function BFM(sf: u32, N: u32, immr: u32, imms: u32, Rn: u32, Rd: u32): void {
-  bitfield(sf, N, immr, imms, Rn, Rd, 1);
-}
+
 export function UBFM(sf: u32, N: u32, immr: u32, imms: u32, Rn: u32, Rd: u32): void {
-  bitfield(sf, N, immr, imms, Rn, Rd, 2);
+  if (bitfieldReserved(sf, N, immr, imms)) {
+    undefinedInstruction();
+    return;
+  }
+  if (sf) {
+    const top = getX(Rn) << (63 - imms);
+    if (imms >= immr) setX(Rd, top >>> (63 - imms + immr));
+    else setX(Rd, (top >>> (63 - imms)) << (64 - immr));
+  } else {
+    const top = getW(Rn) << (31 - imms);
+    if (imms >= immr) setW(Rd, top >>> (31 - imms + immr));
+    else setW(Rd, (top >>> (31 - imms)) << (32 - immr));
+  }
 }
+
+export function BFM(sf: u32, N: u32, immr: u32, imms: u32, Rn: u32, Rd: u32): void {
+  if (bitfieldReserved(sf, N, immr, imms)) {
+    undefinedInstruction();
+    return;
+  }
+  if (sf) {
+    const src = getX(Rn);
+    const dst = getX(Rd);
+    if (imms >= immr) {
+      const mask = ~(<u64>0) >>> (63 - imms + immr);
+      setX(Rd, (dst & ~mask) | ((src >>> immr) & mask));
+    } else {
+      const pos = 64 - immr;
+      const mask = (~(<u64>0) >>> (63 - imms)) << pos;
+      setX(Rd, (dst & ~mask) | ((src << pos) & mask));
+    }
+  } else {
+    const src = getW(Rn);
+    const dst = getW(Rd);
+    if (imms >= immr) {
+      const mask = <u32>0xffffffff >>> (31 - imms + immr);
+      setW(Rd, (dst & ~mask) | ((src >>> immr) & mask));
+    } else {
+      const pos = 32 - immr;
+      const mask = (<u32>0xffffffff >>> (31 - imms)) << pos;
+      setW(Rd, (dst & ~mask) | ((src << pos) & mask));
+    }
+  }
+}
+
+// ---- Extract --------------------------------------------------------------------------------
 
 export function EXTR(sf: u32, N: u32, Rm: u32, imms: u32, Rn: u32, Rd: u32): void {
   if (sf != N || (sf == 0 && imms >= 32)) {
     undefinedInstruction();
     return;
   }
-  const hi = getR(sf, Rn);
-  const lo = getR(sf, Rm);
-  let r: u64;
-  if (imms == 0) r = lo;
-  else if (sf) r = (lo >>> imms) | (hi << (64 - imms));
-  else r = ((lo >>> imms) | (hi << (32 - imms))) & 0xffffffff;
-  setR(sf, Rd, r);
+  if (sf) {
+    // (Rn:Rm) >> lsb; the high part is shifted in two steps so lsb = 0 needs no branch.
+    setX(Rd, (getX(Rm) >>> imms) | ((getX(Rn) << 1) << (63 - imms)));
+  } else {
+    setW(Rd, <u32>((((<u64>getW(Rn)) << 32) | <u64>getW(Rm)) >>> imms));
+  }
 }

@@ -1,0 +1,286 @@
+// GICv3 interrupt state and prioritisation: SGIs and PPIs per redistributor (per vCPU), SPIs in
+// the distributor, the CPU interfaces' priority mask, running priority and active-priority
+// stacks. Affinity routing is always on and security is disabled (GICD_CTLR.DS = 1), as a
+// KVM guest sees it. No LPIs/ITS. MMIO frames are in distributor.ts and redistributor.ts, the
+// ICC_* system registers in cpu-interface.ts.
+
+/** INTIDs the generic timer uses (QEMU virt / KVM): virtual timer PPI 11, physical PPI 14. */
+export const PPI_VIRT_TIMER = 27;
+export const PPI_PHYS_TIMER = 30;
+/** Spurious INTID returned by IAR when nothing is pending. */
+export const INTID_SPURIOUS = 1023;
+
+/** Per-interrupt state. */
+export interface IrqState {
+  enabled: boolean;
+  /** Software-set pending (ISPENDR, SGIs, edge triggers). */
+  pendingLatch: boolean;
+  /** Input line level (level-sensitive interrupts are pending while it is high). */
+  level: boolean;
+  active: boolean;
+  priority: number;
+  /** Group 1 (what Linux uses) when true, group 0 when false. */
+  group1: boolean;
+  /** Edge-triggered (ICFGR = 0b10) when true. */
+  edge: boolean;
+  /** SPIs: routing affinity (IROUTER Aff3.Aff2.Aff1.Aff0) and the 1-of-N mode bit. */
+  route: bigint;
+}
+
+export function newIrq(edge: boolean): IrqState {
+  return { enabled: false, pendingLatch: false, level: false, active: false, priority: 0, group1: false, edge, route: 0n };
+}
+
+/** One CPU interface (per vCPU). */
+export interface CpuIfState {
+  pmr: number;
+  bpr0: number;
+  bpr1: number;
+  /** ICC_CTLR_EL1.EOImode (bit 1) and CBPR (bit 0). */
+  ctlr: number;
+  grpen0: boolean;
+  grpen1: boolean;
+  /** Active priorities, one entry per preemption level taken (a stack of group priorities). */
+  activePrio: number[];
+  /** GICR_WAKER.ProcessorSleep. */
+  sleep: boolean;
+  /** GICR_CTLR (EnableLPIs not supported). */
+  rctlr: number;
+}
+
+export function newCpuIf(): CpuIfState {
+  return { pmr: 0, bpr0: 2, bpr1: 3, ctlr: 0, grpen0: false, grpen1: false, activePrio: [], sleep: true, rctlr: 0 };
+}
+
+export interface GicOptions {
+  /** Number of SPIs (multiple of 32; QEMU virt has 256 interrupts, i.e. 224 SPIs). */
+  spis?: number;
+}
+
+/** Plain, versioned GIC state for snapshots. */
+export interface GicSnapshot {
+  version: 1;
+  ctlr: number;
+  spis: IrqState[];
+  private: IrqState[][];
+  cpus: CpuIfState[];
+}
+
+export class GicState {
+  /** GICD_CTLR: EnableGrp0 (bit 0), EnableGrp1 (bit 1); ARE and DS read as one. */
+  ctlr = 0;
+  readonly nSpis: number;
+  readonly spis: IrqState[];
+  readonly priv: IrqState[][] = [];
+  readonly cpus: CpuIfState[] = [];
+  /** MPIDR affinity of each vCPU (for SPI routing and SGI targets). */
+  readonly affinity: bigint[] = [];
+  /** Called whenever an interrupt line to a vCPU may have changed. */
+  onChange: (cpu: number) => void = () => {};
+
+  constructor(opts: GicOptions = {}) {
+    this.nSpis = opts.spis ?? 224;
+    this.spis = Array.from({ length: this.nSpis }, () => newIrq(false));
+  }
+
+  /** Adds (or resets) the redistributor and CPU interface of vCPU `cpu` with MPIDR `aff`. */
+  addCpu(cpu: number, aff: bigint): void {
+    this.affinity[cpu] = aff;
+    this.resetCpu(cpu);
+  }
+
+  /** Resets a vCPU's redistributor and CPU interface (vCPU reset). */
+  resetCpu(cpu: number): void {
+    // SGIs are edge-triggered; PPIs default to level.
+    this.priv[cpu] = Array.from({ length: 32 }, (_, i) => newIrq(i < 16));
+    this.cpus[cpu] = newCpuIf();
+  }
+
+  get cpuCount(): number {
+    return this.cpus.length;
+  }
+
+  /** The state of INTID `intid` as seen from vCPU `cpu` (SGI/PPI banked); null when out of range. */
+  irq(cpu: number, intid: number): IrqState | null {
+    if (intid < 32) return this.priv[cpu]?.[intid] ?? null;
+    return this.spis[intid - 32] ?? null;
+  }
+
+  static pending(s: IrqState): boolean {
+    return s.pendingLatch || (!s.edge && s.level);
+  }
+
+  /** The vCPU an SPI is routed to (IRM = 1: the lowest-numbered vCPU accepting interrupts). */
+  spiTarget(s: IrqState): number {
+    if (s.route & (1n << 31n)) return 0;
+    const aff = s.route & 0xff_00ff_ffffn;
+    const i = this.affinity.indexOf(aff);
+    return i;
+  }
+
+  /** Group priority of a priority value under a binary point (preemption granularity). */
+  private static groupPrio(prio: number, bpr: number): number {
+    const mask = (0xff << (bpr + 1)) & 0xff;
+    return prio & mask;
+  }
+
+  /** Current running priority of a CPU interface (0x100 when idle). */
+  runningPriority(cpu: number): number {
+    const a = this.cpus[cpu].activePrio;
+    return a.length ? a[a.length - 1] : 0x100;
+  }
+
+  /**
+   * The highest-priority pending interrupt that may be signalled to `cpu`: enabled, pending, not
+   * active, its group enabled in the distributor and the CPU interface, priority below PMR and
+   * able to preempt the running priority. Returns the INTID or -1.
+   */
+  hppi(cpu: number, forAck = false): number {
+    const c = this.cpus[cpu];
+    if (!c) return -1;
+    let best = -1;
+    let bestPrio = 0x100;
+    const consider = (intid: number, s: IrqState) => {
+      if (!s.enabled || s.active || !GicState.pending(s)) return;
+      const grpOn = s.group1 ? (this.ctlr & 2) !== 0 && c.grpen1 : (this.ctlr & 1) !== 0 && c.grpen0;
+      if (!grpOn) return;
+      if (s.priority < bestPrio) {
+        best = intid;
+        bestPrio = s.priority;
+      }
+    };
+    const p = this.priv[cpu];
+    for (let i = 0; i < 32; i++) consider(i, p[i]);
+    for (let i = 0; i < this.nSpis; i++) {
+      const s = this.spis[i];
+      if (s.enabled && GicState.pending(s) && this.spiTarget(s) === cpu) consider(32 + i, s);
+    }
+    if (best < 0) return -1;
+    if (bestPrio >= c.pmr) return -1;
+    const s = this.irq(cpu, best) as IrqState;
+    const bpr = s.group1 ? (c.ctlr & 1 ? c.bpr0 : c.bpr1 - 1) : c.bpr0;
+    if (GicState.groupPrio(bestPrio, Math.max(0, bpr)) >= this.runningPriority(cpu)) return -1;
+    void forAck;
+    return best;
+  }
+
+  /** The IRQ (group 1) and FIQ (group 0) signals to a CPU: bit0 IRQ, bit1 FIQ. */
+  lines(cpu: number): number {
+    const i = this.hppi(cpu);
+    if (i < 0) return 0;
+    return (this.irq(cpu, i) as IrqState).group1 ? 1 : 2;
+  }
+
+  /** Whether an interrupt would wake `cpu` from WFI (the same as a signalled IRQ/FIQ). */
+  pendingFor(cpu: number): boolean {
+    return this.hppi(cpu) >= 0;
+  }
+
+  /** Drives an SPI's input line (INTID 32+). Edge-triggered SPIs latch on a rising edge. */
+  setSpi(intid: number, level: boolean): void {
+    const s = this.spis[intid - 32];
+    if (!s) throw new RangeError(`no SPI ${intid}`);
+    if (s.edge && level && !s.level) s.pendingLatch = true;
+    s.level = level;
+    const t = this.spiTarget(s);
+    if (t >= 0) this.onChange(t);
+    else for (let c = 0; c < this.cpus.length; c++) this.onChange(c);
+  }
+
+  /** Drives a PPI's input line for one vCPU. */
+  setPpi(cpu: number, intid: number, level: boolean): void {
+    const s = this.priv[cpu]?.[intid];
+    if (!s) throw new RangeError(`no PPI ${intid} on vCPU ${cpu}`);
+    if (s.level === level) return;
+    if (s.edge && level) s.pendingLatch = true;
+    s.level = level;
+    this.onChange(cpu);
+  }
+
+  /** ICC_IAR: acknowledges the highest-priority pending interrupt of `group1`'s group. */
+  acknowledge(cpu: number, group1: boolean): number {
+    const i = this.hppi(cpu, true);
+    if (i < 0) return INTID_SPURIOUS;
+    const s = this.irq(cpu, i) as IrqState;
+    if (s.group1 !== group1) return INTID_SPURIOUS;
+    s.active = true;
+    s.pendingLatch = false;
+    const c = this.cpus[cpu];
+    const bpr = group1 ? (c.ctlr & 1 ? c.bpr0 : c.bpr1 - 1) : c.bpr0;
+    c.activePrio.push(GicState.groupPrio(s.priority, Math.max(0, bpr)));
+    this.onChange(cpu);
+    return i;
+  }
+
+  /** ICC_EOIR: priority drop, and deactivation unless EOImode = 1. */
+  endOfInterrupt(cpu: number, intid: number): void {
+    const c = this.cpus[cpu];
+    if (intid >= 1020 && intid <= 1023) return;
+    c.activePrio.pop();
+    if ((c.ctlr & 2) === 0) this.deactivate(cpu, intid);
+    this.onChange(cpu);
+  }
+
+  /** ICC_DIR: deactivation. */
+  deactivate(cpu: number, intid: number): void {
+    const s = this.irq(cpu, intid);
+    if (s) s.active = false;
+    this.onChange(cpu);
+  }
+
+  /** ICC_SGI1R_EL1 / ICC_SGI0R_EL1 write from `cpu`. */
+  generateSgi(cpu: number, value: bigint): void {
+    const intid = Number((value >> 24n) & 0xfn);
+    const irm = (value >> 40n) & 1n;
+    const targets = Number(value & 0xffffn);
+    const rs = Number((value >> 44n) & 0xfn);
+    const aff1 = (value >> 16n) & 0xffn;
+    const aff2 = (value >> 32n) & 0xffn;
+    const aff3 = (value >> 48n) & 0xffn;
+    for (let t = 0; t < this.cpus.length; t++) {
+      const a = this.affinity[t];
+      let hit: boolean;
+      if (irm) hit = t !== cpu;
+      else {
+        const aff0 = Number(a & 0xffn);
+        hit =
+          ((a >> 8n) & 0xffn) === aff1 &&
+          ((a >> 16n) & 0xffn) === aff2 &&
+          ((a >> 32n) & 0xffn) === aff3 &&
+          aff0 >> 4 === rs &&
+          ((targets >> (aff0 & 15)) & 1) === 1;
+      }
+      if (hit) {
+        this.priv[t][intid].pendingLatch = true;
+        this.onChange(t);
+      }
+    }
+  }
+
+  save(): GicSnapshot {
+    const clone = (s: IrqState) => ({ ...s });
+    return {
+      version: 1,
+      ctlr: this.ctlr,
+      spis: this.spis.map(clone),
+      private: this.priv.map((p) => p.map(clone)),
+      cpus: this.cpus.map((c) => ({ ...c, activePrio: [...c.activePrio] })),
+    };
+  }
+
+  restore(s: GicSnapshot): void {
+    if (s.version !== 1) throw new Error(`unsupported GIC state version ${s.version}`);
+    if (s.spis.length !== this.nSpis || s.cpus.length !== this.cpus.length) throw new Error("GIC state does not match this VM");
+    this.ctlr = s.ctlr;
+    s.spis.forEach((x, i) => {
+      this.spis[i] = { ...x };
+    });
+    s.private.forEach((p, c) => {
+      this.priv[c] = p.map((x) => ({ ...x }));
+    });
+    s.cpus.forEach((x, c) => {
+      this.cpus[c] = { ...x, activePrio: [...x.activePrio] };
+    });
+    for (let c = 0; c < this.cpus.length; c++) this.onChange(c);
+  }
+}

@@ -1,0 +1,81 @@
+// GICv3 for one VM: state, distributor and redistributor MMIO frames, CPU interfaces.
+import { CpuInterface, isIccReg } from "./cpu-interface.ts";
+import { Distributor, GICD_SIZE } from "./distributor.ts";
+import { type GicOptions, type GicSnapshot, GicState } from "./gic.ts";
+import { Redistributors } from "./redistributor.ts";
+
+export { isIccReg } from "./cpu-interface.ts";
+export { INTID_SPURIOUS, PPI_PHYS_TIMER, PPI_VIRT_TIMER } from "./gic.ts";
+
+/** QEMU virt's GIC addresses. */
+export const GICD_BASE = 0x0800_0000n;
+export const GICR_BASE = 0x080a_0000n;
+
+export class Gicv3 {
+  readonly state: GicState;
+  readonly distributor: Distributor;
+  readonly redistributors: Redistributors;
+  readonly cpuInterface: CpuInterface;
+
+  constructor(
+    opts: GicOptions = {},
+    readonly gicdBase = GICD_BASE,
+    readonly gicrBase = GICR_BASE,
+  ) {
+    this.state = new GicState(opts);
+    this.distributor = new Distributor(this.state);
+    this.redistributors = new Redistributors(this.state);
+    this.cpuInterface = new CpuInterface(this.state);
+  }
+
+  addCpu(cpu: number, mpidr: bigint): void {
+    this.state.addCpu(cpu, mpidr);
+  }
+  resetCpu(cpu: number): void {
+    this.state.resetCpu(cpu);
+  }
+  pendingFor(cpu: number): boolean {
+    return this.state.pendingFor(cpu);
+  }
+  /** bit0 IRQ, bit1 FIQ for the core's interrupt lines. */
+  lines(cpu: number): number {
+    return this.state.lines(cpu);
+  }
+  setSpi(intid: number, level: boolean): void {
+    this.state.setSpi(intid, level);
+  }
+  setPpi(cpu: number, intid: number, level: boolean): void {
+    this.state.setPpi(cpu, intid, level);
+  }
+  isSysreg(key: number): boolean {
+    return isIccReg(key);
+  }
+
+  /** MMIO in the GIC's frames: the value (reads), true (writes), or undefined when not ours. */
+  mmio(phys: bigint, size: number, write: boolean, value: bigint): bigint | true | undefined {
+    const d = phys - this.gicdBase;
+    if (d >= 0n && d < BigInt(GICD_SIZE)) {
+      if (write) {
+        this.distributor.write(Number(d), size, value);
+        return true;
+      }
+      return this.distributor.read(Number(d), size);
+    }
+    const r = phys - this.gicrBase;
+    if (r >= 0n && r < BigInt(Redistributors.size(this.state.cpuCount))) {
+      if (write) {
+        this.redistributors.write(Number(r), size, value);
+        return true;
+      }
+      return this.redistributors.read(Number(r), size);
+    }
+    return undefined;
+  }
+
+  save(): GicSnapshot {
+    return this.state.save();
+  }
+  restore(s: GicSnapshot): void {
+    this.state.restore(s);
+  }
+}

@@ -1,0 +1,342 @@
+// A virtual CPU, shaped like KVM's: init, run() → Exit, registers, MP state, kick.
+//
+// All vCPUs of a VM share one CPU core (one wasm instance and its memory, like QEMU's
+// single-threaded TCG); a vCPU's architectural state is swapped into the core while it runs or
+// while its registers are accessed. run() is async: a vCPU waiting in WFI, STOPPED or SUSPENDED
+// sleeps on the event loop until an interrupt, a timer deadline or kick() wakes it.
+import { type CpuState, ExitReason, HostStatus } from "../cpu/cpu.ts";
+import { MpState, PSTATE_RESET, SystemEventType } from "./constants.ts";
+import { HvError } from "./errors.ts";
+import type { Exit } from "./exits.ts";
+import { handleSmccc, type PsciTarget, type SmcccCaller } from "./hypercalls.ts";
+import type { Vm } from "./vm.ts";
+
+/** KVM_ARM_VCPU_INIT features Dormouse supports. */
+export interface VcpuInit {
+  /** Start STOPPED (KVM_ARM_VCPU_POWER_OFF). */
+  powerOff?: boolean;
+  /** Speak PSCI 0.2+ (KVM_ARM_VCPU_PSCI_0_2); without it the vCPU speaks PSCI 0.1. Default true. */
+  psci02?: boolean;
+  /** An AArch32 EL1 (KVM_ARM_VCPU_EL1_32BIT): not supported by this CPU. */
+  el1Aarch32?: boolean;
+}
+
+/** A pending MMIO access handed to the VMM, completed by the next run(). */
+interface PendingMmio {
+  phys: bigint;
+  size: number;
+  write: boolean;
+  data: bigint;
+  done: boolean;
+}
+
+/** Instructions per run slice before yielding to the event loop. */
+const SLICE = 200_000;
+const SYSREG_MPIDR = 0xc005;
+const SYSREG_SCTLR = 0xc080;
+
+export class Vcpu implements SmcccCaller, PsciTarget {
+  /** MPIDR_EL1 affinity (KVM reset_mpidr layout); may be changed before the first run. */
+  mpidr: bigint;
+  private state: CpuState | null = null;
+  private initialised = false;
+  private psci02 = true;
+  private mp: MpState = MpState.RUNNABLE;
+  private pendingReset: { pc: bigint; x0: bigint } | null = null;
+  private kicked = false;
+  private inWfi = false;
+  private mmio: PendingMmio | null = null;
+  private hasRunOnce = false;
+
+  constructor(
+    readonly vm: Vm,
+    readonly id: number,
+  ) {
+    this.mpidr = BigInt(id & 0xf) | (BigInt((id >> 4) & 0xff) << 8n) | (BigInt((id >> 12) & 0xff) << 16n);
+  }
+
+  /** KVM_ARM_VCPU_INIT: full reset, then RUNNABLE (or STOPPED with powerOff). */
+  init(opts: VcpuInit = {}): void {
+    if (opts.el1Aarch32) throw new HvError("EINVAL", "AArch32 vCPUs are not supported (this CPU is AArch64-only)");
+    this.psci02 = opts.psci02 ?? true;
+    this.resetArchState();
+    this.pendingReset = null;
+    this.inWfi = false;
+    this.mp = opts.powerOff ? MpState.STOPPED : MpState.RUNNABLE;
+    this.initialised = true;
+    this.vm.notify();
+  }
+
+  /** Architectural reset: registers zero, EL1h with DAIF masked, MMU off, this vCPU's MPIDR. */
+  private resetArchState(): void {
+    const core = this.vm.core;
+    this.vm.activate(this, false);
+    core.reset();
+    core.setSysreg(SYSREG_MPIDR, this.mpidr);
+    core.pstate = PSTATE_RESET;
+    this.vm.timers.reset(this);
+    this.vm.gic.resetCpu(this.id);
+  }
+
+  /** Effective PSCI version (the VM's, or 0.1 without the PSCI 0.2 feature). */
+  get psciVersion(): number {
+    return this.vm.firmware.effectivePsciVersion(this.psci02);
+  }
+  get hasPsci02(): boolean {
+    return this.psci02;
+  }
+
+  /** Little-endian only (ID_AA64MMFR0.BigEnd = 0). */
+  get bigEndian(): boolean {
+    return false;
+  }
+
+  get mpState(): MpState {
+    return this.mp;
+  }
+
+  /** KVM_GET_MP_STATE. */
+  getMpState(): MpState {
+    return this.mp;
+  }
+
+  /** KVM_SET_MP_STATE: RUNNABLE (no reset), STOPPED or SUSPENDED; anything else is EINVAL. */
+  setMpState(state: MpState): void {
+    if (state !== MpState.RUNNABLE && state !== MpState.STOPPED && state !== MpState.SUSPENDED) {
+      throw new HvError("EINVAL", `MP state ${state} is not valid on arm64`);
+    }
+    this.mp = state;
+    if (state !== MpState.RUNNABLE) this.inWfi = false;
+    this.kickQuietly();
+  }
+
+  /** CPU_ON from another vCPU: pending reset to (entry, context id), RUNNABLE. */
+  powerOn(entry: bigint, contextId: bigint): void {
+    this.pendingReset = { pc: entry, x0: contextId };
+    this.mp = MpState.RUNNABLE;
+    this.vm.notify();
+  }
+
+  /** Applies a pending CPU_ON reset (before any register access and before running, spec §2.5.1). */
+  private applyPendingReset(): void {
+    const r = this.pendingReset;
+    if (!r) return;
+    this.pendingReset = null;
+    this.resetArchState();
+    const core = this.vm.core;
+    core.pc = r.pc;
+    core.setX(0, r.x0);
+    this.inWfi = false;
+  }
+
+  /** Makes this vCPU's state the core's (applying a pending reset first). */
+  private load(): void {
+    this.vm.activate(this, true);
+    this.applyPendingReset();
+  }
+
+  /** Saves or restores the architectural state held while another vCPU uses the core. */
+  saveState(state: CpuState): void {
+    this.state = state;
+  }
+  takeState(): CpuState | null {
+    const s = this.state;
+    this.state = null;
+    return s;
+  }
+
+  // ---- Registers ----------------------------------------------------------------------------
+
+  x(n: number): bigint {
+    this.load();
+    return this.vm.core.x(n);
+  }
+  setX(n: number, v: bigint): void {
+    this.load();
+    this.vm.core.setX(n, v);
+  }
+  get pc(): bigint {
+    this.load();
+    return this.vm.core.pc;
+  }
+  set pc(v: bigint) {
+    this.load();
+    this.vm.core.pc = v;
+  }
+  get sp(): bigint {
+    this.load();
+    return this.vm.core.sp;
+  }
+  set sp(v: bigint) {
+    this.load();
+    this.vm.core.sp = v;
+  }
+  get pstate(): number {
+    this.load();
+    return this.vm.core.pstate;
+  }
+  set pstate(v: number) {
+    this.load();
+    this.vm.core.pstate = v;
+  }
+  v(n: number): bigint {
+    this.load();
+    return this.vm.core.v(n);
+  }
+  setV(n: number, val: bigint): void {
+    this.load();
+    this.vm.core.setV(n, val);
+  }
+  sysreg(key: number): bigint {
+    this.load();
+    return this.vm.core.sysreg(key);
+  }
+  setSysreg(key: number, val: bigint): void {
+    this.load();
+    if (key === SYSREG_MPIDR) this.mpidr = val & 0xff_00ff_ffffn;
+    this.vm.core.setSysreg(key, val);
+  }
+  /** KVM_GET_ONE_REG for firmware pseudo-registers. */
+  getFirmwareReg(id: bigint): bigint {
+    return this.vm.firmware.get(id, this.psci02);
+  }
+  /** KVM_SET_ONE_REG for firmware pseudo-registers. */
+  setFirmwareReg(id: bigint, value: bigint): void {
+    this.vm.firmware.set(id, value, this.psci02, this.vm.hasRun);
+  }
+
+  // ---- Running --------------------------------------------------------------------------------
+
+  /** Makes a run() in progress (or the next one) return an `intr` exit, as a signal does KVM_RUN. */
+  kick(): void {
+    this.kicked = true;
+    this.vm.core.requestStop();
+    this.vm.notify();
+  }
+
+  private kickQuietly(): void {
+    this.vm.notify();
+  }
+
+  /** Completes the MMIO read of the last `mmio` exit; the instruction finishes on the next run(). */
+  completeMmio(data: bigint): void {
+    if (!this.mmio) throw new HvError("EINVAL", "no MMIO access is pending");
+    this.mmio.data = data;
+    this.mmio.done = true;
+  }
+
+  /** The core's MMIO callout for this vCPU: in-hypervisor devices first, then the VMM via an exit. */
+  mmioAccess(phys: bigint, size: number, write: boolean, value: bigint): bigint | HostStatus {
+    const m = this.mmio;
+    if (m?.done && m.phys === phys && m.size === size && m.write === write) {
+      this.mmio = null;
+      return write ? HostStatus.Ok : m.data;
+    }
+    const handled = this.vm.mmioInKernel(this, phys, size, write, value);
+    if (handled !== undefined) return handled;
+    this.mmio = { phys, size, write, data: write ? value : 0n, done: write };
+    return HostStatus.Exit;
+  }
+
+  /** Whether an interrupt is pending for this vCPU (WFI/SUSPENDED wake condition). */
+  private interruptPending(): boolean {
+    return this.vm.gic.pendingFor(this.id) || this.vm.timers.firing(this);
+  }
+
+  /** KVM_RUN. */
+  async run(): Promise<Exit> {
+    if (!this.initialised) throw new HvError("ENOEXEC", "vCPU not initialised (call init first)");
+    this.vm.hasRun = true;
+    this.hasRunOnce = true;
+    for (;;) {
+      if (this.kicked) {
+        this.kicked = false;
+        return { reason: "intr" };
+      }
+      if (this.mp === MpState.STOPPED) {
+        await this.vm.waitFor(() => this.mp !== MpState.STOPPED || this.kicked, null);
+        continue;
+      }
+      this.applyPendingReset();
+      if (this.mp === MpState.SUSPENDED) {
+        // Emulated WFI: a pending interrupt is a WAKEUP exit; the state stays SUSPENDED.
+        if (this.interruptPending()) return { reason: "system_event", type: SystemEventType.WAKEUP, ndata: 0, data: [] };
+        await this.vm.waitFor(
+          () => this.interruptPending() || this.kicked || this.mp !== MpState.SUSPENDED,
+          this.vm.timers.nextDeadline(this),
+        );
+        continue;
+      }
+      if (this.inWfi) {
+        if (!this.interruptPending()) {
+          await this.vm.waitFor(
+            () => this.interruptPending() || this.kicked || this.mp !== MpState.RUNNABLE,
+            this.vm.timers.nextDeadline(this),
+          );
+          continue;
+        }
+        this.inWfi = false;
+      }
+      const exit = this.slice();
+      if (exit) return exit;
+      await this.vm.yieldSlice();
+    }
+  }
+
+  /** Runs one slice of guest code; returns an exit for the VMM or null to keep going. */
+  private slice(): Exit | null {
+    this.load();
+    const core = this.vm.core;
+    this.vm.updateLines(this);
+    const r = core.run(this.vm.timers.sliceBudget(this, SLICE));
+    this.vm.timers.account(this);
+    switch (r) {
+      case ExitReason.Budget:
+      case ExitReason.Stop:
+        return null;
+      case ExitReason.Wfi:
+        this.inWfi = true;
+        return null;
+      case ExitReason.Wfe:
+        return null;
+      case ExitReason.Hvc:
+      case ExitReason.Smc: {
+        const outcome = handleSmccc(this.vm, this, r === ExitReason.Hvc ? "hvc" : "smc", Number(core.exitInfo(0)));
+        switch (outcome.kind) {
+          case "continue":
+            return null;
+          case "wfi":
+            this.inWfi = true;
+            return null;
+          case "cpu_off":
+            this.mp = MpState.STOPPED;
+            this.vm.notify();
+            return null;
+          default:
+            return outcome.exit;
+        }
+      }
+      case ExitReason.Mmio: {
+        const m = this.mmio;
+        if (!m) return { reason: "internal_error", message: "MMIO exit without a pending access" };
+        return { reason: "mmio", phys: m.phys, size: m.size, write: m.write, data: m.write ? m.data : 0n };
+      }
+      case ExitReason.Sysreg:
+        return { reason: "internal_error", message: `system register 0x${core.exitInfo(0).toString(16)} trapped to the host` };
+      case ExitReason.Semihost:
+        return { reason: "internal_error", message: "semihosting is not available under the hypervisor" };
+      default:
+        return { reason: "internal_error", message: `unknown core exit ${r}` };
+    }
+  }
+
+  /** Whether this vCPU has entered run() at least once. */
+  get ran(): boolean {
+    return this.hasRunOnce;
+  }
+
+  /** Data endianness of the guest (SCTLR_EL1.EE); reads through the core. */
+  get guestBigEndian(): boolean {
+    return (this.sysreg(SYSREG_SCTLR) & (1n << 25n)) !== 0n;
+  }
+}

@@ -1,0 +1,263 @@
+// A virtual machine, shaped like KVM's VM fd: guest memory (in the shared CPU core), vCPUs,
+// capabilities, the SMCCC filter, firmware registers, the in-hypervisor GICv3 and generic timers.
+import { randomBytes } from "node:crypto";
+import { Cpu, HostStatus } from "../cpu/cpu.ts";
+import { MpState } from "./constants.ts";
+import { HvError } from "./errors.ts";
+import { FirmwareRegs } from "./firmware-regs.ts";
+import { Gicv3, PPI_PHYS_TIMER, PPI_VIRT_TIMER } from "./gicv3/index.ts";
+import type { SmcccCaller, SmcccVm } from "./hypercalls.ts";
+import { SmcccFilter, type SmcccFilterRange } from "./smccc-filter.ts";
+import { type ClockMode, TimerReg, Timers } from "./timer.ts";
+import { Vcpu } from "./vcpu.ts";
+
+export interface VmConfig {
+  /** RAM size in bytes (multiple of 64 KiB), at ramBase (QEMU virt: 0x4000_0000). */
+  ramSize: number;
+  ramBase?: bigint;
+  /** Flash/ROM at romBase (QEMU virt: 0, up to 128 MiB). */
+  romSize?: number;
+  romBase?: bigint;
+  /** Time base: the host's monotonic clock, or deterministic time from retired instructions. */
+  clock?: ClockMode;
+  /** Number of SPIs of the GIC (default 224, as QEMU virt's 256 interrupts). */
+  spis?: number;
+}
+
+/** Capabilities a VMM may enable (KVM_ENABLE_CAP). */
+export type VmCapability = "systemSuspend";
+
+/** A device the VMM lets the hypervisor call synchronously for MMIO (no exit round trip). */
+export interface MmioDevice {
+  read(offset: number, size: number): bigint;
+  write(offset: number, size: number, value: bigint): void;
+}
+
+interface Waiter {
+  ready: () => boolean;
+  resolve: () => void;
+  timer: NodeJS.Timeout | null;
+}
+
+export class Vm implements SmcccVm {
+  /** The CPU core every vCPU of this VM runs on; guest memory lives in it. */
+  readonly core: Cpu;
+  readonly gic: Gicv3;
+  readonly timers: Timers;
+  readonly filter = new SmcccFilter();
+  readonly firmware = new FirmwareRegs();
+  private caps = new Set<VmCapability>();
+  private readonly list: Vcpu[] = [];
+  private active: Vcpu | null = null;
+  private waiters: Waiter[] = [];
+  private devices: { base: bigint; size: bigint; dev: MmioDevice }[] = [];
+  private stolenTime = new Map<number, bigint>();
+  /** Any vCPU has entered run() (locks the filter and firmware bitmaps). */
+  hasRun = false;
+
+  constructor(config: VmConfig) {
+    this.core = new Cpu(
+      { ramSize: config.ramSize, ramBase: config.ramBase, romSize: config.romSize, romBase: config.romBase },
+      {
+        mmioRead: (pa, size) => this.current().mmioAccess(pa, size, false, 0n),
+        mmioWrite: (pa, size, value) => {
+          const r = this.current().mmioAccess(pa, size, true, value);
+          return typeof r === "bigint" ? HostStatus.Ok : r;
+        },
+        sysregRead: (key) => this.sysregRead(key),
+        sysregWrite: (key, value) => this.sysregWrite(key, value),
+      },
+    );
+    this.gic = new Gicv3({ spis: config.spis });
+    this.gic.state.onChange = (cpu) => {
+      if (this.active && this.active.id === cpu) this.core.setIrqLines(this.gic.lines(cpu));
+      this.notify();
+    };
+    this.timers = new Timers(config.clock ?? "host", (v) => this.instretOf(v as Vcpu));
+  }
+
+  /** The vCPUs, in creation order. */
+  get vcpus(): readonly Vcpu[] {
+    return this.list;
+  }
+
+  get systemSuspendEnabled(): boolean {
+    return this.caps.has("systemSuspend");
+  }
+
+  /** KVM_CREATE_VCPU: MPIDR as KVM's reset_mpidr; not allowed once a vCPU has run. */
+  createVcpu(): Vcpu {
+    if (this.hasRun) throw new HvError("EBUSY", "vCPUs cannot be added after the VM has run");
+    const v = new Vcpu(this, this.list.length);
+    this.list.push(v);
+    this.gic.addCpu(v.id, v.mpidr);
+    return v;
+  }
+
+  /** KVM_ENABLE_CAP. */
+  enableCapability(cap: VmCapability): void {
+    if (cap !== "systemSuspend") throw new HvError("EINVAL", `unknown capability ${cap}`);
+    this.caps.add(cap);
+  }
+
+  /** KVM_SET_DEVICE_ATTR(KVM_ARM_VM_SMCCC_FILTER). */
+  setSmcccFilter(range: SmcccFilterRange): void {
+    this.filter.insert(range, this.hasRun);
+  }
+
+  /** Drives an SPI line (INTID 32 and up) of the in-hypervisor GIC (KVM_IRQ_LINE). */
+  setIrqLine(intid: number, level: boolean): void {
+    this.gic.setSpi(intid, level);
+  }
+
+  /** Registers a synchronous MMIO device (handled without an exit). */
+  addMmioDevice(base: bigint, size: bigint, dev: MmioDevice): void {
+    if (this.devices.some((d) => base < d.base + d.size && d.base < base + size)) {
+      throw new HvError("EEXIST", `MMIO range 0x${base.toString(16)} overlaps a registered device`);
+    }
+    this.devices.push({ base, size, dev });
+  }
+
+  /** PV time: the stolen-time record's guest physical address for a vCPU (KVM_ARM_VCPU_PVTIME_IPA). */
+  setStolenTimeAddress(vcpu: Vcpu, ipa: bigint): void {
+    if (ipa & 63n) throw new HvError("EINVAL", "the stolen-time record must be 64-byte aligned");
+    this.stolenTime.set(vcpu.id, ipa);
+  }
+
+  // ---- For the vCPUs and the dispatcher ------------------------------------------------------
+
+  private current(): Vcpu {
+    if (!this.active) throw new Error("no vCPU is active on the core");
+    return this.active;
+  }
+
+  private instretOf(v: Vcpu): bigint {
+    return this.active === v ? this.core.instret : 0n;
+  }
+
+  /** Swaps vCPU `v`'s architectural state into the core. */
+  activate(v: Vcpu, restore: boolean): void {
+    if (this.active === v) return;
+    if (this.active) this.timers.account(this.active);
+    if (this.active) this.active.saveState(this.core.saveState());
+    const s = v.takeState();
+    if (s && restore) this.core.restoreState(s);
+    this.active = v;
+    this.core.setIrqLines(this.gic.lines(v.id));
+  }
+
+  /** Updates the active vCPU's timer PPIs and interrupt lines before it runs. */
+  updateLines(v: Vcpu): void {
+    const [virt, phys] = this.timers.lines(v);
+    this.gic.setPpi(v.id, PPI_VIRT_TIMER, virt);
+    this.gic.setPpi(v.id, PPI_PHYS_TIMER, phys);
+    this.core.setIrqLines(this.gic.lines(v.id));
+  }
+
+  /** In-hypervisor MMIO (GIC frames, registered devices): a read value, Ok for a write, or undefined. */
+  mmioInKernel(_v: Vcpu, phys: bigint, size: number, write: boolean, value: bigint): bigint | HostStatus | undefined {
+    const g = this.gic.mmio(phys, size, write, value);
+    if (g !== undefined) return g === true ? HostStatus.Ok : g;
+    for (const d of this.devices) {
+      const off = phys - d.base;
+      if (off >= 0n && off < d.size) {
+        if (write) {
+          d.dev.write(Number(off), size, value);
+          return HostStatus.Ok;
+        }
+        return d.dev.read(Number(off), size);
+      }
+    }
+    return undefined;
+  }
+
+  private el(): number {
+    return (this.core.pstate >> 2) & 3;
+  }
+
+  private sysregRead(key: number): bigint | HostStatus {
+    const v = this.current();
+    if (this.gic.isSysreg(key)) return this.el() === 0 ? HostStatus.Fault : (this.gic.cpuInterface.read(v.id, key) ?? HostStatus.Fault);
+    this.timers.account(v);
+    return this.timers.read(v, key, this.el()) ?? HostStatus.Fault;
+  }
+
+  private sysregWrite(key: number, value: bigint): HostStatus {
+    const v = this.current();
+    if (this.gic.isSysreg(key)) {
+      if (this.el() === 0) return HostStatus.Fault;
+      return this.gic.cpuInterface.write(v.id, key, value) ? HostStatus.Ok : HostStatus.Fault;
+    }
+    this.timers.account(v);
+    if (!this.timers.write(v, key, this.el(), value)) return HostStatus.Fault;
+    if (key !== TimerReg.CNTKCTL_EL1) this.updateLines(v);
+    return HostStatus.Ok;
+  }
+
+  stopAll(): void {
+    for (const v of this.list) v.setMpState(MpState.STOPPED);
+  }
+
+  random64(): bigint {
+    return randomBytes(8).readBigUInt64LE();
+  }
+
+  ptpTime(physical: boolean): { realNs: bigint; counter: bigint } {
+    const cnt = this.timers.counter();
+    return { realNs: BigInt(Date.now()) * 1_000_000n, counter: physical ? cnt : cnt - this.timers.cntvoff };
+  }
+
+  hasStolenTime(c: SmcccCaller): boolean {
+    return this.stolenTime.has(c.id);
+  }
+
+  stolenTimeAddress(c: SmcccCaller): bigint | null {
+    const ipa = this.stolenTime.get(c.id);
+    if (ipa === undefined) return null;
+    // struct pvclock_vcpu_stolen_time: revision 0, attributes 0, stolen_time (no host steal).
+    this.core.writePhys(ipa, new Uint8Array(64));
+    return ipa;
+  }
+
+  // ---- Waiting ------------------------------------------------------------------------------
+
+  /** Wakes waiters whose condition now holds (interrupt state, MP state or kick changed). */
+  notify(): void {
+    if (!this.waiters.length) return;
+    const keep: Waiter[] = [];
+    for (const w of this.waiters) {
+      if (w.ready()) {
+        if (w.timer) clearTimeout(w.timer);
+        w.resolve();
+      } else keep.push(w);
+    }
+    this.waiters = keep;
+  }
+
+  /**
+   * Sleeps until `ready()` holds (re-checked on notify) or the deadline passes. In deterministic
+   * mode time jumps to the deadline instead of being waited for.
+   */
+  waitFor(ready: () => boolean, deadline: { ticks: bigint; ms: number } | null): Promise<void> {
+    if (ready()) return Promise.resolve();
+    if (deadline && this.timers.mode === "deterministic") {
+      this.timers.skipTo(deadline.ticks);
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const w: Waiter = { ready, resolve, timer: null };
+      if (deadline) {
+        w.timer = setTimeout(() => {
+          this.waiters = this.waiters.filter((x) => x !== w);
+          resolve();
+        }, deadline.ms);
+      }
+      this.waiters.push(w);
+    });
+  }
+
+  /** Lets the event loop (devices, timers, other vCPUs) run between slices. */
+  yieldSlice(): Promise<void> {
+    return new Promise((resolve) => setImmediate(resolve));
+  }
+}

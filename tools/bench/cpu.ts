@@ -1,0 +1,103 @@
+// npm run bench:cpu — the CPU benchmark: one bare-metal workload (SHA-256, CRC32, quicksort,
+// string work, floating point; tools/bench/workload.c built with gcc -O2) run in Dormouse and in
+// qemu-system-aarch64 in the same invocation. Prints:
+//   cpu-bench: insns=<n> dormouse_s=<s> qemu_s=<s> ratio=<dormouse_s/qemu_s> dormouse_mips=<n>
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Cpu, ExitReason } from "../../src/cpu/cpu.ts";
+
+const here = import.meta.dirname;
+const root = join(here, "../..");
+const LOAD_ADDR = 0x4008_0000n;
+
+function fail(msg: string): never {
+  console.error(`bench:cpu: ${msg}`);
+  process.exit(1);
+}
+
+function build(): { elf: string; bin: string } {
+  const dir = join(root, ".cache/bench");
+  mkdirSync(dir, { recursive: true });
+  const elf = join(dir, "workload.elf");
+  const bin = join(dir, "workload.bin");
+  const srcs = ["start.S", "workload.c", "link.ld"].map((f) => join(here, f));
+  const newest = Math.max(...srcs.map((f) => Number(execFileSync("stat", ["-c", "%Y", f], { encoding: "utf8" }))));
+  const fresh = existsSync(bin) && Number(execFileSync("stat", ["-c", "%Y", bin], { encoding: "utf8" })) >= newest;
+  if (!fresh) {
+    execFileSync("aarch64-linux-gnu-gcc", [
+      "-O2",
+      "-ffreestanding",
+      "-nostdlib",
+      "-static",
+      "-fno-pie",
+      "-no-pie",
+      "-Wl,--no-warn-rwx-segments",
+      "-Wl,--build-id=none",
+      "-T",
+      srcs[2],
+      "-o",
+      elf,
+      srcs[0],
+      srcs[1],
+    ]);
+    execFileSync("aarch64-linux-gnu-objcopy", ["-O", "binary", elf, bin]);
+  }
+  return { elf, bin };
+}
+
+function runQemu(elf: string): { seconds: number; output: string } {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(
+    "qemu-system-aarch64",
+    ["-M", "virt", "-cpu", "cortex-a57", "-m", "512", "-nographic", "-semihosting", "-monitor", "none", "-serial", "none", "-kernel", elf],
+    { encoding: "utf8", timeout: 600_000 },
+  );
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) fail(`qemu exited with ${r.status}: ${r.stderr}`);
+  return { seconds, output: r.stdout };
+}
+
+/** Minimal semihosting for the benchmark guest: SYS_WRITE0 and SYS_EXIT. */
+function runDormouse(bin: Uint8Array): { seconds: number; output: string; insns: bigint } {
+  const cpu = new Cpu({ ramSize: 512 << 20 });
+  cpu.writePhys(LOAD_ADDR, bin);
+  cpu.pc = LOAD_ADDR;
+  cpu.setSemihosting(true);
+  let output = "";
+  const t0 = process.hrtime.bigint();
+  for (;;) {
+    const r = cpu.run(10_000_000);
+    if (cpu.undefCount > 0) {
+      const u = cpu.lastUndef;
+      fail(`the guest hit an UNDEFINED instruction 0x${u.word.toString(16).padStart(8, "0")} at 0x${u.pc.toString(16)}`);
+    }
+    if (r === ExitReason.Budget) continue;
+    if (r !== ExitReason.Semihost) fail(`Dormouse stopped with exit ${r} at pc 0x${cpu.pc.toString(16)} (undefined: ${cpu.undefCount})`);
+    const op = Number(cpu.x(0));
+    const arg = cpu.x(1);
+    if (op === 0x04) {
+      const bytes = cpu.readVirt(arg, 256) ?? new Uint8Array();
+      const end = bytes.indexOf(0);
+      output += Buffer.from(bytes.subarray(0, end < 0 ? bytes.length : end)).toString("latin1");
+    } else if (op === 0x18) {
+      const block = cpu.readVirt(arg, 16);
+      const code = block ? Number(new DataView(block.buffer).getBigUint64(8, true)) : -1;
+      if (code !== 0) fail(`guest exited with status ${code}`);
+      break;
+    } else {
+      fail(`unexpected semihosting call 0x${op.toString(16)}`);
+    }
+  }
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { seconds, output, insns: cpu.instret };
+}
+
+const { elf, bin } = build();
+const q = runQemu(elf);
+const d = runDormouse(new Uint8Array(readFileSync(bin)));
+if (q.output.trim() !== d.output.trim()) fail(`outputs differ: qemu "${q.output.trim()}" dormouse "${d.output.trim()}"`);
+const ratio = d.seconds / q.seconds;
+console.log(
+  `cpu-bench: insns=${d.insns} dormouse_s=${d.seconds.toFixed(3)} qemu_s=${q.seconds.toFixed(3)} ratio=${ratio.toFixed(2)} dormouse_mips=${Math.round(Number(d.insns) / d.seconds / 1e6)}`,
+);
