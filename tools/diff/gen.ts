@@ -5,6 +5,7 @@
 // generation, WFI/WFE, timers, ID registers, TPIDR) are left out.
 import { decodeOp } from "../../src/cpu/disasm/generated/disasm.gen.ts";
 import { type Entry, loadTables } from "../gen-decoder.ts";
+import { FPCR_AARCH32_ONLY, FPSR_AARCH32_ONLY } from "./compare.ts";
 import { BRK0, type Case, CODE_ADDR, DATA_ADDR, DATA_SIZE, MAX_WORDS } from "./format.ts";
 import { FastRng as Rng } from "./rng.ts";
 import { fpcrValue, fpsrValue, intValue, vecValue } from "./values.ts";
@@ -230,6 +231,7 @@ class Generator {
       dataSeed: DATA_SEEDS[rng.below(DATA_SEEDS.length)],
     };
     const pinned = new Set<number>(); // registers holding an address some instruction relies on
+    this.exclLoad = null;
     const written = new Set<number>(); // registers an earlier instruction may have changed
     for (let i = 0; i < len; i++) {
       const e = i === 0 ? first : this.pickEntry();
@@ -253,6 +255,13 @@ class Generator {
         for (const p of a.others) written.add(field(w, p));
       }
       if (is(w, 0xfc00_0000, 0x9400_0000) || is(w, 0xffff_fc1f, 0xd63f_0000)) written.add(30);
+      // A store-exclusive may pair with the last load-exclusive while its base register still
+      // holds the (aligned) address it was given.
+      if (this.exclLoad !== null && written.has(field(this.exclLoad, 5))) this.exclLoad = null;
+      if (isLoadStore(w) && accessOf(w).exclusive && !accessOf(w).store) {
+        const b = field(w, 5);
+        this.exclLoad = ((b === 31 ? c.sp : c.x[b]) & 15n) === 0n ? w : null;
+      }
     }
     // Branch offsets were computed for `len` instructions; dropped words only shorten the case.
     code.push(BRK0);
@@ -282,6 +291,9 @@ class Generator {
     return this.rng.below(4) ? a & ~15n : a;
   }
 
+  /** The last load-exclusive of the case being made (a store-exclusive may pair with it). */
+  private exclLoad: number | null = null;
+
   private fixup(w: number, i: number, len: number, c: Case, pinned: Set<number>, written: Set<number>): number | null {
     const rng = this.rng;
     const forward = () => 1 + rng.below(len - i); // words to a later instruction or the end marker
@@ -310,6 +322,15 @@ class Generator {
       const key = ((op0 & 1) << 14) | (op1 << 11) | (crn << 7) | (crm << 3) | op2;
       w = ((w & ~(0x7fff << 5)) | (key << 5)) >>> 0;
     }
+    if (is(w, 0xffff_ffc0, 0xd51b_4400) || is(w, 0xffff_ffc0, 0xd51b_4420)) {
+      // MSR FPCR/FPSR: the AArch32-only bits (Len/Stride, FPSR.NZCV) stay clear; qemu's
+      // Cortex-A57 keeps them, Dormouse (AArch64 only) has them RES0.
+      const r = this.freeReg(pinned, written, [], false);
+      if (r < 0) return null;
+      pinned.add(r);
+      c.x[r] &= ~BigInt(FPCR_AARCH32_ONLY | FPSR_AARCH32_ONLY);
+      w = setField(w, 0, r);
+    }
     if (is(w, 0xfff8_0000, 0xd508_0000) && rng.below(4)) {
       // SYS: mostly the cache maintenance EL0 may do.
       const [op1, crn, crm, op2] = rng.pick(EL0_CACHE_OPS);
@@ -333,6 +354,16 @@ class Generator {
     // Now and then the address is whatever the registers hold; the register constraints below
     // (CONSTRAINED UNPREDICTABLE cases, where qemu and we may choose differently) still apply.
     const wild = rng.below(32) === 0 && !(a.exclusive && a.store);
+    if (a.exclusive && a.store && this.exclLoad !== null && ((this.exclLoad ^ w) & (1 << 21)) === 0 && rng.below(2)) {
+      // Pair with the earlier load-exclusive: same base register and access size, so the
+      // store can succeed (a different size is CONSTRAINED UNPREDICTABLE: not generated).
+      const base = field(this.exclLoad, 5);
+      w = setField(((w & 0x3fff_ffff) | (this.exclLoad & 0xc000_0000)) >>> 0, 5, base);
+      const busy = [field(w, 0), field(w, 10), base];
+      let rs = field(w, 16);
+      while (busy.includes(rs)) rs = rng.below(31);
+      return setField(w, 16, rs);
+    }
     const pairLoad = !a.store && (a.pair || (a.exclusive && ((w >>> 21) & 1) === 1));
     if (pairLoad && field(w, 0) === field(w, 10)) w = setField(w, 10, (field(w, 0) + 1) % 31);
     const others = a.others.map((p) => field(w, p));
@@ -346,8 +377,8 @@ class Generator {
       while (busy.includes(rs)) rs = rng.below(31);
       w = setField(w, 16, rs);
     }
-    if (wild) return w;
     pinned.add(base);
+    if (wild) return w;
     let offset = a.offset;
     if (a.rmPos >= 0) {
       const rm = this.freeReg(pinned, written, [...others, base], false);
