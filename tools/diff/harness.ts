@@ -13,6 +13,8 @@ export interface Mismatch {
   ours: Outcome;
   /** The smallest variant (instructions removed) that still differs. */
   minimal: { case: Case; ref: Outcome; ours: Outcome };
+  /** Whether shrinking was attempted (only the first `shrink` mismatches are shrunk). */
+  shrunk: boolean;
 }
 
 export interface DiffResult {
@@ -24,7 +26,7 @@ export interface DiffResult {
   neverCompared: Map<string, string>;
   /** Signal name → cases that ended with it (oracle side). */
   endings: Map<string, number>;
-  /** Group → mismatching cases whose minimal reproducer holds one of its entries. */
+  /** Group → shrunk mismatching cases whose minimal reproducer holds one of its entries. */
   byGroup: Map<string, number>;
   oracleMs: number;
   oursMs: number;
@@ -118,10 +120,11 @@ export function runDiff(opts: DiffOptions): DiffResult {
     ref: refs[k],
     ours: outs[k],
     minimal: minimal[i] ?? { case: cases[k], ref: refs[k], ours: outs[k] },
+    shrunk: i < nShrink,
   }));
   const groupOf = new Map(entries().map((e) => [e.name, e.group]));
   const byGroup = new Map<string, number>();
-  for (const m of mismatches) {
+  for (const m of mismatches.filter((x) => x.shrunk)) {
     for (const g of new Set(m.minimal.case.names.filter((n) => n).map((n) => groupOf.get(n) ?? "?")))
       byGroup.set(g, (byGroup.get(g) ?? 0) + 1);
   }
