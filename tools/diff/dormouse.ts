@@ -41,6 +41,7 @@ export const K = {
   TPIDR_EL0: 0xde82,
 } as const;
 
+const CLREX = 0xd503_305f;
 const PT_VALID = 3n; // table descriptor / level-3 page descriptor
 const AF = 1n << 10n;
 const SH_INNER = 3n << 8n;

@@ -34,6 +34,8 @@ if (r.mismatches.length) console.log("");
 console.log(`cases: ${r.count}; endings: ${[...r.endings].map(([k, v]) => `${k} ${v}`).join(", ")}`);
 console.log(`entries compared: ${r.coverage.size}; never compared: ${r.neverCompared.size}`);
 for (const [name, why] of r.neverCompared) console.log(`  never compared: ${name} (${why})`);
+const least = [...r.coverage].sort((a, b) => a[1] - b[1]).slice(0, 8);
+console.log(`least compared: ${least.map(([n, k]) => `${n} ${k}`).join(", ")}`);
 for (const [g, n] of [...r.byGroup].sort()) console.log(`  shrunk mismatches involving ${g}: ${n}`);
 const unshrunk = r.mismatches.filter((m) => !m.shrunk).length;
 if (unshrunk) console.log(`  mismatches not shrunk (past --shrink): ${unshrunk}`);
