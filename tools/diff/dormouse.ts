@@ -176,13 +176,19 @@ export class DormouseRunner {
    */
   isUndefined(word: number): boolean {
     const cpu = this.cpu;
-    const b = new Uint8Array(4);
+    const b = new Uint8Array(8);
     new DataView(b.buffer).setUint32(0, word >>> 0, true);
+    new DataView(b.buffer).setUint32(4, CLREX, true);
     cpu.writePhys(CODE_ADDR, b);
     cpu.pstate = 0;
     cpu.pc = CODE_ADDR;
     cpu.run(1);
-    return cpu.pc === VECTORS + 0x400n && cpu.sysreg(K.ESR) >> 26n === 0n;
+    const undef = cpu.pc === VECTORS + 0x400n && cpu.sysreg(K.ESR) >> 26n === 0n;
+    // Leave no exclusive monitor armed for the cases that run next.
+    cpu.pstate = 0;
+    cpu.pc = CODE_ADDR + 4n;
+    cpu.run(1);
+    return undef;
   }
 
   private outcome(exit: ExitReason): Outcome {
