@@ -6,7 +6,7 @@ import { before, describe, test } from "node:test";
 import { differences } from "../../tools/diff/compare.ts";
 import { DormouseRunner } from "../../tools/diff/dormouse.ts";
 import { BRK0, type Case, CODE_ADDR, DATA_ADDR, fillData, SIGALRM, SIGBUS, SIGILL, SIGSEGV, SIGTRAP } from "../../tools/diff/format.ts";
-import { entries } from "../../tools/diff/gen.ts";
+import { accessOf, entries, excluded } from "../../tools/diff/gen.ts";
 import { type DiffResult, mismatchReport, runDiff } from "../../tools/diff/harness.ts";
 import { checkOracle, runOracle } from "../../tools/diff/oracle.ts";
 import { encode } from "../support/toolchain.ts";
@@ -91,6 +91,49 @@ describe("differential harness", () => {
     assert.equal(misaligned.sig, SIGBUS, misaligned.note);
     const loop = r.run(plainCase(["b ."]));
     assert.equal(loop.sig, SIGALRM);
+  });
+
+  test("load/store addressing is decoded for the address fix-ups", () => {
+    const cases: [string, bigint, number][] = [
+      ["ldr x0, [x1, #8]", 8n, -1],
+      ["ldr q0, [x1, #32]", 32n, -1],
+      ["ldrb w0, [x1, #4095]", 4095n, -1],
+      ["ldur x0, [x1, #-3]", -3n, -1],
+      ["str x0, [x1], #16", 0n, -1],
+      ["str x0, [x1, #-16]!", -16n, -1],
+      ["ldp q0, q1, [x2, #-32]", -32n, -1],
+      ["stp w0, w1, [x2, #8]", 8n, -1],
+      ["ldp x0, x1, [x2], #16", 0n, -1],
+      ["ldr w0, [x1, w2, sxtw #2]", 0n, 2],
+      ["ldr x0, [x1, x2]", 0n, 0],
+      ["ld1 {v0.16b}, [x0]", 0n, -1],
+      ["ldxr x0, [x1]", 0n, -1],
+    ];
+    for (const [asm, offset, shift] of cases) {
+      const a = accessOf(encode([asm])[0]);
+      assert.equal(a.offset, offset, asm);
+      assert.equal(a.rmPos >= 0 ? a.rmShift : -1, shift, asm);
+    }
+    assert.ok(accessOf(encode(["ldxr x0, [x1]"])[0]).exclusive);
+    assert.ok(accessOf(encode(["stxr w2, x0, [x1]"])[0]).store);
+    assert.ok(accessOf(encode(["ldr x0, ."])[0]).literal);
+    assert.ok(accessOf(encode(["ldp x0, x1, [x2]"])[0]).pair);
+    for (const asm of [
+      "svc #0",
+      "hvc #1",
+      "brk #2",
+      "hlt #3",
+      "wfi",
+      "wfe",
+      "mrs x0, tpidr_el0",
+      "mrs x0, cntvct_el0",
+      "mrs x0, midr_el1",
+    ]) {
+      assert.ok(excluded(encode([asm])[0]), `${asm} must not be generated`);
+    }
+    for (const asm of ["nop", "mrs x0, nzcv", "msr fpcr, x1", "dc zva, x2", "add x0, x1, #1"]) {
+      assert.equal(excluded(encode([asm])[0]), null, `${asm} may be generated`);
+    }
   });
 
   test("a difference in any compared register, flag or byte is reported", () => {

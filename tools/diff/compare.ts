@@ -80,6 +80,17 @@ export function initialState(c: Case): string {
   return rows.join("\n");
 }
 
+/** An end state: integer registers and flags in full (V registers differ-only in the report). */
+export function finalState(o: Outcome): string {
+  const xs = o.x.map((v, i) => `x${i}=${hex(v)}`);
+  const rows: string[] = [];
+  for (let i = 0; i < 31; i += 4) rows.push(`  ${xs.slice(i, i + 4).join(" ")}`);
+  rows.push(
+    `  sp=${hex(o.sp)} pc=${hex(o.pc)} nzcv=${(o.nzcv >>> 28).toString(2).padStart(4, "0")} fpcr=${hex(o.fpcr, 8)} fpsr=${hex(o.fpsr, 8)}`,
+  );
+  return rows.join("\n");
+}
+
 /** A full report of one mismatching case. */
 export function report(title: string, c: Case, ref: Outcome, ours: Outcome): string {
   const diffs = differences(ref, ours);
@@ -90,6 +101,10 @@ export function report(title: string, c: Case, ref: Outcome, ours: Outcome): str
     "initial state:",
     initialState(c),
     `qemu ended with ${SIGNAL_NAMES[ref.sig] ?? ref.sig} at ${hex(ref.pc)}; ours with ${SIGNAL_NAMES[ours.sig] ?? ours.sig} at ${hex(ours.pc)}${ours.note ? ` (${ours.note})` : ""}`,
+    "qemu's end state:",
+    finalState(ref),
+    "our end state:",
+    finalState(ours),
     "differences:",
     ...diffs.map((d) => `  ${d}`),
   ].join("\n");
