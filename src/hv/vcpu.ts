@@ -30,6 +30,18 @@ interface PendingMmio {
   done: boolean;
 }
 
+/** Plain, versioned vCPU state for snapshots (the architectural state plus the hypervisor's view). */
+export interface VcpuSnapshot {
+  version: 1;
+  id: number;
+  mpidr: bigint;
+  psci02: boolean;
+  mpState: MpState;
+  inWfi: boolean;
+  pendingReset: { pc: bigint; x0: bigint } | null;
+  cpu: CpuState;
+}
+
 /** Instructions per run slice before yielding to the event loop. */
 const SLICE = 200_000;
 const SYSREG_MPIDR = 0xc005;
@@ -328,6 +340,36 @@ export class Vcpu implements SmcccCaller, PsciTarget {
       default:
         return { reason: "internal_error", message: `unknown core exit ${r}` };
     }
+  }
+
+  /** The vCPU's whole state as plain data. */
+  save(): VcpuSnapshot {
+    this.vm.activate(this, true);
+    return {
+      version: 1,
+      id: this.id,
+      mpidr: this.mpidr,
+      psci02: this.psci02,
+      mpState: this.mp,
+      inWfi: this.inWfi,
+      pendingReset: this.pendingReset ? { ...this.pendingReset } : null,
+      cpu: this.vm.core.saveState(),
+    };
+  }
+
+  /** Restores a state from save() (same VM shape). */
+  restore(s: VcpuSnapshot): void {
+    if (s.version !== 1) throw new HvError("EINVAL", `unsupported vCPU state version ${s.version}`);
+    if (s.id !== this.id) throw new HvError("EINVAL", `state of vCPU ${s.id} restored into vCPU ${this.id}`);
+    this.vm.activate(this, false);
+    this.vm.core.restoreState(s.cpu);
+    this.mpidr = s.mpidr;
+    this.psci02 = s.psci02;
+    this.mp = s.mpState;
+    this.inWfi = s.inWfi;
+    this.pendingReset = s.pendingReset ? { ...s.pendingReset } : null;
+    this.initialised = true;
+    this.vm.notify();
   }
 
   /** Whether this vCPU has entered run() at least once. */

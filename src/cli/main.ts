@@ -1,0 +1,115 @@
+// The dormouse command.
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { HvError } from "../hv/errors.ts";
+import { VirtBoard } from "../machine/board.ts";
+import { ImageError } from "../machine/loader.ts";
+import { Vmm } from "../vmm/vmm.ts";
+
+const USAGE = `usage: dormouse run <image> [options]
+
+Runs a bare-metal AArch64 image (ELF, or a flat binary loaded at 0x40000000) on Dormouse's
+QEMU-virt-compatible board: PL011 console at 0x09000000, GICv3, generic timers, PSCI 1.3, and a
+device tree whose address is in x0.
+
+options:
+  --smp N                 vCPUs (default 1)
+  --memory SIZE           RAM, e.g. 512M or 1G (default 128M)
+  --psci-conduit hvc|smc  PSCI conduit in the device tree (default hvc)
+  --on-suspend honour|deny
+                          answer to SYSTEM_SUSPEND (default honour)
+  --deterministic         time derived from retired instructions instead of the host clock
+  -v, --verbose           report power events on stderr`;
+
+class UsageError extends Error {}
+
+function parseSize(s: string): number {
+  const m = /^(\d+)([KMG]?)i?B?$/i.exec(s.trim());
+  if (!m) throw new UsageError(`bad size "${s}" (use e.g. 512M or 1G)`);
+  const mult = { "": 1, K: 1 << 10, M: 1 << 20, G: 1 << 30 }[m[2].toUpperCase() as "" | "K" | "M" | "G"];
+  return Number(m[1]) * mult;
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      smp: { type: "string", default: "1" },
+      memory: { type: "string", default: "128M" },
+      "psci-conduit": { type: "string", default: "hvc" },
+      "on-suspend": { type: "string", default: "honour" },
+      deterministic: { type: "boolean", default: false },
+      verbose: { type: "boolean", short: "v", default: false },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError("run takes exactly one image");
+  const conduit = values["psci-conduit"];
+  if (conduit !== "hvc" && conduit !== "smc") throw new UsageError("--psci-conduit is hvc or smc");
+  const policy = values["on-suspend"] === "honor" ? "honour" : values["on-suspend"];
+  if (policy !== "honour" && policy !== "deny") throw new UsageError("--on-suspend is honour or deny");
+  const smp = Number(values.smp);
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(positionals[0]);
+  } catch (e) {
+    throw new UsageError(`cannot read ${positionals[0]}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+  }
+  const log = values.verbose ? (m: string) => process.stderr.write(`dormouse: ${m}\n`) : undefined;
+  const board = new VirtBoard({
+    cpus: smp,
+    ramSize: parseSize(values.memory as string),
+    psciConduit: conduit,
+    clock: values.deterministic ? "deterministic" : "host",
+    systemSuspend: true,
+    output: (b) => process.stdout.write(Buffer.of(b)),
+  });
+  board.load(bytes);
+  if (process.stdin.isTTY) process.stdin.setRawMode?.(true);
+  process.stdin.on("data", (d: Buffer) => board.uart.receive(d));
+  process.stdin.on("error", () => {});
+  try {
+    board.boot();
+    const vmm = new Vmm(board, { onSuspend: policy, log });
+    for (;;) {
+      const o = await vmm.run();
+      if (o.kind === "reset") {
+        log?.("guest reset");
+        board.reset();
+        continue;
+      }
+      if (o.kind === "error") {
+        process.stderr.write(`dormouse: ${o.message}\n`);
+        return 1;
+      }
+      process.stderr.write(o.kind === "hibernated" ? "dormouse: guest hibernated (SYSTEM_OFF2)\n" : "");
+      log?.("guest powered off");
+      return 0;
+    }
+  } finally {
+    process.stdin.pause();
+    if (process.stdin.isTTY) process.stdin.setRawMode?.(false);
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    if (cmd === "run") return await run(rest);
+    if (cmd === "--help" || cmd === "-h" || cmd === "help") {
+      console.log(USAGE);
+      return 0;
+    }
+    throw new UsageError(cmd ? `unknown command "${cmd}"` : "no command given");
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`dormouse: ${e.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    if (e instanceof ImageError || e instanceof HvError || (e instanceof Error && e.constructor === Error)) {
+      process.stderr.write(`dormouse: ${(e as Error).message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}

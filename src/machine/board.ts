@@ -1,0 +1,76 @@
+// The virt board: a Vm with RAM at 0x4000_0000, the GICv3, a PL011 console on the MMIO bus, a
+// device tree, and the guest image. The VMM (src/vmm) runs it.
+import { Pl011 } from "../devices/pl011.ts";
+import type { IrqLine } from "../devices/types.ts";
+import type { ClockMode } from "../hv/timer.ts";
+import type { Vcpu } from "../hv/vcpu.ts";
+import { Vm } from "../hv/vm.ts";
+import { MmioBus } from "./bus.ts";
+import { isElf, type LoadedImage, loadBinary, loadElf } from "./loader.ts";
+import { VIRT, virtDtb } from "./virt.ts";
+
+export interface BoardConfig {
+  cpus: number;
+  /** RAM in bytes (multiple of 2 MiB). */
+  ramSize: number;
+  psciConduit: "hvc" | "smc";
+  clock?: ClockMode;
+  systemSuspend?: boolean;
+  /** Console output sink (one byte at a time). */
+  output: (byte: number) => void;
+}
+
+export class VirtBoard {
+  readonly vm: Vm;
+  readonly vcpus: Vcpu[];
+  readonly bus = new MmioBus();
+  readonly uart: Pl011;
+  private image: { bytes: Uint8Array; loaded: LoadedImage } | null = null;
+  private dtbAddr = 0n;
+
+  constructor(readonly config: BoardConfig) {
+    if (!Number.isInteger(config.cpus) || config.cpus < 1 || config.cpus > 123) throw new Error("--smp takes 1 to 123 vCPUs");
+    if (config.ramSize < 4 << 20 || config.ramSize % (2 << 20)) throw new Error("memory must be a multiple of 2 MiB, at least 4 MiB");
+    this.vm = new Vm({ ramSize: config.ramSize, ramBase: VIRT.ramBase, clock: config.clock });
+    if (config.systemSuspend) this.vm.enableCapability("systemSuspend");
+    this.vcpus = Array.from({ length: config.cpus }, () => this.vm.createVcpu());
+    this.uart = new Pl011(this.spi(VIRT.uartSpi), config.output);
+    this.bus.map(VIRT.uartBase, 0x1000n, "pl011", this.uart);
+  }
+
+  /** The interrupt line of SPI n (INTID 32 + n). */
+  spi(n: number): IrqLine {
+    return { set: (level) => this.vm.setIrqLine(32 + n, level) };
+  }
+
+  /** Loads a bare-metal ELF or flat binary (flat binaries at the start of RAM) and the device tree. */
+  load(bytes: Uint8Array): LoadedImage {
+    const mem = this.vm.core;
+    const loaded = isElf(bytes) ? loadElf(mem, bytes) : loadBinary(mem, bytes, VIRT.ramBase);
+    const dtb = virtDtb({ cpus: this.config.cpus, ramSize: BigInt(this.config.ramSize), psciConduit: this.config.psciConduit });
+    // The device tree goes at the top of RAM, 2 MiB aligned, clear of the image.
+    this.dtbAddr = (VIRT.ramBase + BigInt(this.config.ramSize) - (2n << 20n)) & ~0x1f_ffffn;
+    if (this.dtbAddr < loaded.end) throw new Error("the image leaves no room for the device tree: give the guest more memory");
+    mem.writePhys(this.dtbAddr, dtb);
+    this.image = { bytes, loaded };
+    return loaded;
+  }
+
+  /** Puts every vCPU in its boot state: the boot vCPU at the entry with x0 = DTB, the others off. */
+  boot(): void {
+    if (!this.image) throw new Error("no image loaded");
+    this.vcpus.forEach((v, i) => {
+      v.init({ powerOff: i !== 0 });
+    });
+    const boot = this.vcpus[0];
+    boot.pc = this.image.loaded.entry;
+    boot.setX(0, this.dtbAddr);
+  }
+
+  /** System reset: reload the image and boot again. */
+  reset(): void {
+    if (!this.image) throw new Error("no image loaded");
+    this.load(this.image.bytes);
+    this.boot();
+  }
+}

@@ -1,0 +1,127 @@
+// The QEMU `virt` board's memory map and interrupt numbers, and its device tree, so guests
+// built for QEMU's virt machine run unmodified (design.md, "The board").
+import { buildDtb, type FdtNode, node, u64cells } from "./fdt.ts";
+
+export const VIRT = {
+  flashBase: 0x0000_0000n,
+  flashSize: 0x0800_0000n,
+  gicdBase: 0x0800_0000n,
+  gicdSize: 0x1_0000n,
+  gicrBase: 0x080a_0000n,
+  gicrSize: 0xf6_0000n,
+  uartBase: 0x0900_0000n,
+  rtcBase: 0x0901_0000n,
+  gpioBase: 0x0903_0000n,
+  virtioBase: 0x0a00_0000n,
+  virtioStride: 0x200n,
+  ramBase: 0x4000_0000n,
+  /** SPI numbers (GIC INTID = 32 + SPI). */
+  uartSpi: 1,
+  rtcSpi: 2,
+  gpioSpi: 7,
+  virtioSpi: 16,
+} as const;
+
+const GIC_SPI = 0;
+const GIC_PPI = 1;
+const IRQ_LEVEL_HIGH = 4;
+const IRQ_EDGE_RISING = 1;
+
+export interface VirtDtbOptions {
+  cpus: number;
+  ramSize: bigint;
+  psciConduit: "hvc" | "smc";
+  bootargs?: string;
+  initrd?: { start: bigint; end: bigint };
+  /** Extra device nodes (virtio-mmio, RTC, GPIO...), placed under the root. */
+  devices?: FdtNode[];
+  /** Include the PL011 console (default true). */
+  uart?: boolean;
+}
+
+const GIC_PHANDLE = 0x8001;
+const CLK_PHANDLE = 0x8000;
+
+/** A node for a virtio-mmio transport in slot n. */
+export function virtioNode(n: number): FdtNode {
+  const base = VIRT.virtioBase + BigInt(n) * VIRT.virtioStride;
+  return node(`virtio_mmio@${base.toString(16)}`, {
+    "dma-coherent": null,
+    interrupts: [GIC_SPI, VIRT.virtioSpi + n, IRQ_EDGE_RISING],
+    reg: u64cells(base, VIRT.virtioStride),
+    compatible: "virtio,mmio",
+  });
+}
+
+/** The device tree a guest of the virt board boots with. */
+export function virtDtb(o: VirtDtbOptions): Uint8Array {
+  const cpus: FdtNode[] = [];
+  for (let i = 0; i < o.cpus; i++) {
+    const mpidr = (i & 0xf) | (((i >> 4) & 0xff) << 8);
+    cpus.push(
+      node(`cpu@${mpidr.toString(16)}`, { device_type: "cpu", compatible: "arm,cortex-a57", reg: [mpidr], "enable-method": "psci" }),
+    );
+  }
+  const chosen: Record<string, string | number[]> = {};
+  if (o.uart !== false) chosen["stdout-path"] = `/pl011@${VIRT.uartBase.toString(16)}`;
+  if (o.bootargs !== undefined) chosen.bootargs = o.bootargs;
+  if (o.initrd) {
+    chosen["linux,initrd-start"] = u64cells(o.initrd.start);
+    chosen["linux,initrd-end"] = u64cells(o.initrd.end);
+  }
+  const children: FdtNode[] = [
+    node("psci", { compatible: ["arm,psci-1.0", "arm,psci-0.2"], method: o.psciConduit }),
+    node(`memory@${VIRT.ramBase.toString(16)}`, { device_type: "memory", reg: u64cells(VIRT.ramBase, o.ramSize) }),
+    node("apb-pclk", {
+      compatible: "fixed-clock",
+      "#clock-cells": [0],
+      "clock-frequency": [24_000_000],
+      "clock-output-names": "clk24mhz",
+      phandle: [CLK_PHANDLE],
+    }),
+    node("cpus", { "#address-cells": [1], "#size-cells": [0] }, cpus),
+    node(`intc@${VIRT.gicdBase.toString(16)}`, {
+      compatible: "arm,gic-v3",
+      "#interrupt-cells": [3],
+      "interrupt-controller": null,
+      "#address-cells": [2],
+      "#size-cells": [2],
+      ranges: null,
+      "#redistributor-regions": [1],
+      reg: u64cells(VIRT.gicdBase, VIRT.gicdSize, VIRT.gicrBase, VIRT.gicrSize),
+      phandle: [GIC_PHANDLE],
+    }),
+    node("timer", {
+      compatible: ["arm,armv8-timer", "arm,armv7-timer"],
+      "always-on": null,
+      interrupts: [GIC_PPI, 13, IRQ_LEVEL_HIGH, GIC_PPI, 14, IRQ_LEVEL_HIGH, GIC_PPI, 11, IRQ_LEVEL_HIGH, GIC_PPI, 10, IRQ_LEVEL_HIGH],
+    }),
+  ];
+  if (o.uart !== false) {
+    children.push(
+      node(`pl011@${VIRT.uartBase.toString(16)}`, {
+        compatible: ["arm,pl011", "arm,primecell"],
+        reg: u64cells(VIRT.uartBase, 0x1000n),
+        interrupts: [GIC_SPI, VIRT.uartSpi, IRQ_LEVEL_HIGH],
+        clocks: [CLK_PHANDLE, CLK_PHANDLE],
+        "clock-names": ["uartclk", "apb_pclk"],
+      }),
+    );
+  }
+  children.push(...(o.devices ?? []));
+  children.push(node("chosen", chosen));
+  const root = node(
+    "",
+    {
+      "interrupt-parent": [GIC_PHANDLE],
+      model: "linux,dummy-virt",
+      "#size-cells": [2],
+      "#address-cells": [2],
+      compatible: "linux,dummy-virt",
+    },
+    children,
+  );
+  return buildDtb(root);
+}
+
+export const DT_IRQ = { GIC_SPI, GIC_PPI, IRQ_LEVEL_HIGH, IRQ_EDGE_RISING } as const;

@@ -1,0 +1,80 @@
+// The first sleeping guest: SYSTEM_SUSPEND on two vCPUs through the board, the VMM's power
+// policy and the dormouse command (issue 3).
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { VirtBoard } from "../../src/machine/board.ts";
+import { Vmm } from "../../src/vmm/vmm.ts";
+import { buildGuest } from "../support/guests.ts";
+import { repoRoot } from "../support/toolchain.ts";
+
+async function runGuest(variant: number, policy: "honour" | "deny" = "honour") {
+  let out = "";
+  const board = new VirtBoard({
+    cpus: 2,
+    ramSize: 64 << 20,
+    psciConduit: "hvc",
+    systemSuspend: true,
+    output: (b) => (out += String.fromCharCode(b)),
+  });
+  board.load(readFileSync(buildGuest("suspend", { VARIANT: variant })));
+  board.boot();
+  const events: string[] = [];
+  const outcome = await new Vmm(board, { onSuspend: policy, log: (m) => events.push(m) }).run();
+  return { out, outcome, events };
+}
+
+const RESUMED = "resumed: context 0x000000005a5a1234 ok, EL1h ok, ram intact\n";
+
+test("timer wake: the guest resumes at its entry with the MMU off, x0 = context id, RAM intact", async () => {
+  const t0 = Date.now();
+  const { out, outcome, events } = await runGuest(0);
+  assert.deepEqual(outcome, { kind: "poweroff" });
+  assert.match(out, /secondary off\n/);
+  assert.ok(out.endsWith(RESUMED), out);
+  assert.deepEqual(events, ["vCPU 0 suspended (SYSTEM_SUSPEND honoured)", "vCPU 0 woken, resuming at 0x40080020"]);
+  assert.ok(Date.now() - t0 >= 150, "slept until the 200 ms timer fired");
+});
+
+test("a wake source already pending wakes the guest at once", async () => {
+  const { out, outcome } = await runGuest(1);
+  assert.deepEqual(outcome, { kind: "poweroff" });
+  assert.ok(out.endsWith(RESUMED), out);
+});
+
+test("SYSTEM_SUSPEND with the secondary still on is DENIED", async () => {
+  const { out, outcome } = await runGuest(2);
+  assert.deepEqual(outcome, { kind: "poweroff" });
+  assert.match(out, /SYSTEM_SUSPEND returned 0xfffffffffffffffd \(DENIED\)\n$/);
+});
+
+test("--on-suspend deny answers DENIED even with the secondary off", async () => {
+  const { out } = await runGuest(0, "deny");
+  assert.match(out, /secondary off\n/);
+  assert.match(out, /\(DENIED\)\n$/);
+});
+
+test("dormouse run prints the guest's resume report and exits 0", () => {
+  const r = spawnSync(join(repoRoot, "bin/dormouse.mjs"), ["run", buildGuest("suspend", { VARIANT: 0 }), "--smp", "2"], {
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(r.stdout.endsWith(RESUMED), r.stdout);
+});
+
+test("dormouse run: bad input is a clear error with a nonzero exit", () => {
+  const cli = join(repoRoot, "bin/dormouse.mjs");
+  const missing = spawnSync(cli, ["run", join(repoRoot, "no-such-image")], { encoding: "utf8" });
+  assert.notEqual(missing.status, 0);
+  assert.match(missing.stderr, /cannot read .*no-such-image: ENOENT/);
+  const text = spawnSync(cli, ["run", join(repoRoot, "README.md")], { encoding: "utf8", timeout: 30_000 });
+  assert.notEqual(text.status, 0);
+  assert.match(text.stderr, /not a bare-metal image/);
+  assert.doesNotMatch(text.stderr, /at .*\.ts:\d+/, "no stack trace");
+  const smp = spawnSync(cli, ["run", buildGuest("suspend"), "--smp", "0"], { encoding: "utf8" });
+  assert.notEqual(smp.status, 0);
+  assert.match(smp.stderr, /--smp takes 1 to 123/);
+});
