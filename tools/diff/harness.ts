@@ -61,15 +61,28 @@ export function runBoth(cases: Case[], batch = 10_000): { refs: Outcome[]; outs:
   return { refs, outs, oracleMs, oursMs: performance.now() - t };
 }
 
-/** Removes instructions one at a time while the case still differs. */
+const NOP = 0xd503_201f;
+
+/**
+ * Removes instructions one at a time while the case still differs; where no removal keeps the
+ * difference (branch offsets shift), replaces one by NOP instead (its name becomes "", so it
+ * counts for no group).
+ */
 function shrink(items: { case: Case; ref: Outcome; ours: Outcome }[]): { case: Case; ref: Outcome; ours: Outcome }[] {
   const best = items.slice();
-  for (let round = 0; round < 16; round++) {
+  for (let round = 0; round < 24; round++) {
     const variants: { owner: number; c: Case }[] = [];
     best.forEach((b, owner) => {
-      for (let j = 0; j < b.case.code.length - 1; j++) {
+      const n = b.case.code.length - 1;
+      for (let j = 0; j < n; j++) {
         const code = b.case.code.filter((_, k) => k !== j);
         const names = b.case.names.filter((_, k) => k !== j);
+        variants.push({ owner, c: { ...b.case, code, names } });
+      }
+      for (let j = 0; j < n; j++) {
+        if (b.case.code[j] === NOP) continue;
+        const code = b.case.code.map((w, k) => (k === j ? NOP : w));
+        const names = b.case.names.map((nm, k) => (k === j ? "" : nm));
         variants.push({ owner, c: { ...b.case, code, names } });
       }
     });
