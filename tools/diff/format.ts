@@ -74,7 +74,13 @@ const M64 = (1n << 64n) - 1n;
 const CASE_SIZE = 6 * 4 + 31 * 8 + 8 + 512 + MAX_WORDS * 4;
 const RESULT_FIXED = 4 + 4 + 8 + 8 + 8 + 31 * 8 + 8 + 4 + 4 + 512 + 4;
 
-/** The data buffer's initial contents: xorshift32 from the seed, one 32-bit word at a time. */
+/** One word in 32 of the data buffer is one of these (FP specials as words and f64 high halves). */
+const SPECIALS = [
+  0x00000000, 0x80000000, 0x7f800000, 0xff800000, 0x7fc00000, 0x7f800001, 0x00000001, 0x807fffff, 0x7ff00000, 0xfff80000, 0x000fffff,
+  0x3ff00000, 0x7f7fffff, 0x00800000, 0xffffffff, 0x7ff80000,
+];
+
+/** The data buffer's initial contents: xorshift32 from the seed, one 32-bit word at a time (as oracle.c). */
 export function fillData(seed: number, out: Uint32Array): void {
   let s = (seed | 1) >>> 0;
   for (let i = 0; i < out.length; i++) {
@@ -83,7 +89,7 @@ export function fillData(seed: number, out: Uint32Array): void {
     s ^= s >>> 17;
     s ^= s << 5;
     s >>>= 0;
-    out[i] = s;
+    out[i] = (s & 0x1f) === 0 ? SPECIALS[(s >>> 5) & 15] : s;
   }
 }
 

@@ -52,6 +52,12 @@ static uint32_t init_data[DATA_SIZE / 4];
 static uint32_t diffs[MAX_DIFF];
 static uint8_t altstack[1 << 16] __attribute__((aligned(16)));
 
+/* One word in 32 of the data buffer is one of these (FP specials as words and f64 high halves). */
+static const uint32_t specials[16] = {
+    0x00000000, 0x80000000, 0x7f800000, 0xff800000, 0x7fc00000, 0x7f800001, 0x00000001, 0x807fffff,
+    0x7ff00000, 0xfff80000, 0x000fffff, 0x3ff00000, 0x7f7fffff, 0x00800000, 0xffffffff, 0x7ff80000,
+};
+
 static void die(const char *msg) {
   fprintf(stderr, "oracle: %s\n", msg);
   exit(2);
@@ -158,7 +164,7 @@ int main(void) {
       s ^= s << 13;
       s ^= s >> 17;
       s ^= s << 5;
-      init_data[i] = s;
+      init_data[i] = (s & 0x1f) == 0 ? specials[(s >> 5) & 15] : s;
     }
     memcpy(data, init_data, DATA_SIZE);
 
