@@ -18,6 +18,9 @@ export function excluded(w: number): string | null {
   if (is(w, 0xff00_0000, 0xd400_0000)) return "exception generation (SVC/HVC/SMC/BRK/HLT/DCPS)";
   if (is(w, 0xffff_ffdf, 0xd503_205f)) return "WFE/WFI";
   if (is(w, 0xbfe0_fc00, 0x0ee0_e000)) return "PMULL 1Q: qemu's Cortex-A57 has FEAT_PMULL, Dormouse does not advertise it";
+  if (is(w, 0xff3e_0c00, 0x4e28_0800) || is(w, 0xff20_8c00, 0x5e00_0000) || is(w, 0xff3e_0c00, 0x5e28_0800)) {
+    return "AES/SHA: qemu's Cortex-A57 has the Crypto extension, Dormouse does not advertise it";
+  }
   if (is(w, 0xffc0_0000, 0xd500_0000) && (w >>> 19) & 2) {
     // MRS/MSR (register): op0 = 2 or 3.
     const op0 = (w >>> 19) & 3;
@@ -144,6 +147,12 @@ export interface GenOptions {
   isUndefined?: (word: number) => boolean;
   /** Most instructions per case, the end marker excluded (1..MAX_WORDS-1). */
   maxLen?: number;
+  /**
+   * Probability that an instruction after the first is a uniformly random word (any encoding,
+   * allocated or not, exclusions applied; named "(raw)"): finds encodings qemu executes that no
+   * table entry covers.
+   */
+  raw?: number;
 }
 
 export interface Generated {
@@ -174,6 +183,7 @@ class Generator {
     pool: Entry[],
     private readonly maxLen: number,
     private readonly isUndefined?: (word: number) => boolean,
+    private readonly raw = 0,
   ) {
     this.rng = new Rng(seed);
     this.pool = pool;
@@ -234,6 +244,14 @@ class Generator {
     this.exclLoad = null;
     const written = new Set<number>(); // registers an earlier instruction may have changed
     for (let i = 0; i < len; i++) {
+      if (i > 0 && this.raw > 0 && rng.u32() / 2 ** 32 < this.raw) {
+        let w = rng.u32();
+        while (excluded(w) || isLoadStore(w) || is(w, 0x1c00_0000, 0x1400_0000)) w = rng.u32(); // no stray memory or branch targets
+        code.push(w);
+        names.push("(raw)");
+        written.add(field(w, 0));
+        continue;
+      }
       const e = i === 0 ? first : this.pickEntry();
       if (!e) return null;
       let w: number | null = null;
@@ -407,7 +425,7 @@ export function generate(opts: GenOptions): Generated {
   if (opts.entry) pool = pool.filter((e) => e.name === opts.entry);
   if (pool.length === 0) throw new Error(`no table entry matches ${opts.group ? `group ${opts.group}` : ""} ${opts.entry ?? ""}`.trim());
   const maxLen = Math.max(1, Math.min(opts.maxLen ?? 8, MAX_WORDS - 1));
-  const g = new Generator(opts.seed, pool, maxLen, opts.isUndefined);
+  const g = new Generator(opts.seed, pool, maxLen, opts.isUndefined, opts.raw ?? 0);
   const cases: Case[] = [];
   let k = 0;
   let misses = 0;

@@ -116,7 +116,7 @@ export function runDiff(opts: DiffOptions): DiffResult {
   const bad: number[] = [];
   cases.forEach((c, k) => {
     const end = reached(c, refs[k]);
-    for (let i = 0; i <= end; i++) if (c.names[i]) coverage.set(c.names[i], (coverage.get(c.names[i]) ?? 0) + 1);
+    for (let i = 0; i <= end; i++) if (c.names[i] && c.names[i][0] !== "(") coverage.set(c.names[i], (coverage.get(c.names[i]) ?? 0) + 1);
     const e =
       refs[k].sig === 5
         ? "end (BRK)"
