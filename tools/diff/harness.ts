@@ -138,7 +138,7 @@ export function runDiff(opts: DiffOptions): DiffResult {
   const groupOf = new Map(entries().map((e) => [e.name, e.group]));
   const byGroup = new Map<string, number>();
   for (const m of mismatches.filter((x) => x.shrunk)) {
-    for (const g of new Set(m.minimal.case.names.filter((n) => n).map((n) => groupOf.get(n) ?? "?")))
+    for (const g of new Set(m.minimal.case.names.filter((n) => n).map((n) => groupOf.get(n) ?? n)))
       byGroup.set(g, (byGroup.get(g) ?? 0) + 1);
   }
   const neverCompared = new Map<string, string>();
