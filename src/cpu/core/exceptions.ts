@@ -21,6 +21,7 @@ import {
   PSTATE_I,
   PSTATE_IL,
   PSTATE_SP,
+  PSTATE_SS,
   setNZCV,
   setPstateBits,
 } from "./state";
@@ -80,8 +81,16 @@ export function writePstate(newBits: u32): void {
 // @ts-ignore: decorator
 @inline export function fpCheck(): bool {
   if (fpEnabled) return true;
-  takeException(VEC_SYNC, EC_FP_ACCESS, 0, PC, 0, false, false);
+  fpAccessTrap();
   return false;
+}
+
+/** ISS of EC 0x07 from AArch64: CV = 1, COND = 0b1110 (Arm ARM, ESR_ELx ISS for EC 0x07; QEMU syn_fp_access_trap). */
+const FP_TRAP_ISS: u32 = (1 << 24) | (0xe << 20);
+
+/** The FP/SIMD access trap (EC 0x07) for the current instruction. */
+export function fpAccessTrap(): void {
+  takeException(VEC_SYNC, EC_FP_ACCESS, FP_TRAP_ISS, PC, 0, false, false);
 }
 
 /** SPSR value describing the current PSTATE. */
@@ -176,9 +185,11 @@ export function exceptionReturn(): void {
   const spsr = <u32>srGet(SR_SPSR_EL1);
   const target = srGet(SR_ELR_EL1);
   const m = spsr & 0x1f;
-  let bits = spsr & (PSTATE_D | PSTATE_A | PSTATE_I | PSTATE_F | PSTATE_SP | (3 << 2) | (1 << 21));
-  // Legal targets: EL0t (0b00000), EL1t (0b00100), EL1h (0b00101). Anything else is an
-  // illegal exception return: PSTATE.IL is set and EL/SP stay as they are.
+  // A legal return restores IL from SPSR too: an exception taken with IL set returns with IL
+  // set, and the Illegal Execution state exception follows (Arm ARM, PSTATE.IL).
+  let bits = spsr & (PSTATE_D | PSTATE_A | PSTATE_I | PSTATE_F | PSTATE_SP | (3 << 2) | PSTATE_SS | PSTATE_IL);
+  // Legal targets: EL0t (0b00000), EL1t (0b00100), EL1h (0b00101). Anything else (AArch32,
+  // EL2/EL3, EL0h, M[1] set) is an illegal exception return: PSTATE.IL is set and EL/SP stay.
   if (!(m == 0 || m == 4 || m == 5)) {
     bits = (getPstateBits() & ((3 << 2) | PSTATE_SP)) | (spsr & (PSTATE_D | PSTATE_A | PSTATE_I | PSTATE_F)) | PSTATE_IL;
   }

@@ -209,6 +209,29 @@ function writeSlow(va: u64, size: u32, v: u64, idx: u32, strictAlign: bool): voi
   }
 }
 
+/**
+ * DC ZVA: zeroes the naturally aligned `size`-byte block holding va with the permissions of a
+ * store (faults report the block's base address, as QEMU does). Device memory is zeroed rather
+ * than given the alignment fault the architecture permits (it says "can"), matching QEMU.
+ */
+export function zeroBlock(va: u64, size: u32): void {
+  const base = va & ~(<u64>(size - 1));
+  const idx = mmuIdx;
+  const e = entryFor(base, idx, ACC_WRITE);
+  if (!e) return;
+  const attrs = load<u32>(e, 40);
+  if (attrs & (ATTR_MMIO | ATTR_ROM)) {
+    for (let i: u32 = 0; i < size; i += 8) {
+      writeSlow(base + i, 8, 0, idx, false);
+      if (ctl) return;
+    }
+    return;
+  }
+  const hostPage = load<u32>(e, 44);
+  if (isCodePage(hostPage)) codePageWritten(hostPage);
+  memory.fill(<usize>(base + load<u64>(e, 24)), 0, <usize>size);
+}
+
 // ---- Exclusives --------------------------------------------------------------------------
 // Value-based, as QEMU's TCG: a store-exclusive succeeds when the monitor is armed for the
 // same address and size and memory still holds the value the load-exclusive saw.

@@ -1,5 +1,11 @@
 // Stage-1 translation for the EL1&0 regime: AArch64 long descriptors, 4 KB granule, TTBR0/TTBR1,
-// TCR (TxSZ, EPDn, TBIn), MAIR attributes, AP/UXN/PXN/APTable/XNTable permissions, access flag.
+// TCR (TxSZ, EPDn, TBIn, IPS), MAIR attributes, AP/UXN/PXN/APTable/XNTable/PXNTable permissions,
+// access flag (no hardware AF/dirty management in ARMv8.0), nG.
+//
+// With SCTLR_EL1.M = 0, data accesses are Device-nGnRnE (AArch64.TranslateAddressS1Off), so a misaligned data
+// access faults. QEMU enforces this too since 9.0 (commit 59754f85ed3, "target/arm: Do memory
+// type alignment check when translation disabled"); QEMU 7.2 did not. Bare-metal code must
+// enable the MMU (or avoid misaligned accesses, e.g. gcc -mstrict-align) before relying on them.
 import { dataAbort, instructionAbort } from "./exceptions";
 import { foundFlags, paToHost, REGION_ROM } from "./regions";
 import { SR_MAIR_EL1, SR_SCTLR_EL1, SR_TCR_EL1, SR_TTBR0_EL1, SR_TTBR1_EL1, srGet } from "./sysreg-slots";
@@ -8,6 +14,7 @@ import {
   ATTR_DEVICE,
   ATTR_LARGE,
   ATTR_MMIO,
+  ATTR_NG,
   ATTR_ROM,
   ATTR_TTBR0,
   hostPageOf,
@@ -47,19 +54,50 @@ export let wLevel: u32 = 0;
 export let wSH: u32 = 0;
 export let wLarge: bool = false;
 export let wTTBR0: bool = false;
+export let wNG: bool = false;
 
-/** Walks the translation tables for va; returns 0 or a fault status code (level included). */
+/** TCR_ELx.IPS / ID_AA64MMFR0.PARange encodings to bits; above our 48-bit PARange means 48. */
+function paBits(ips: u32): u32 {
+  switch (ips) {
+    case 0:
+      return 32;
+    case 1:
+      return 36;
+    case 2:
+      return 40;
+    case 3:
+      return 42;
+    case 4:
+      return 44;
+    default:
+      return 48;
+  }
+}
+
+/**
+ * Set in walk()'s result on a fault, because a fault status code can be 0 (Address size fault
+ * at level 0): the low 6 bits are the FSC with the level included.
+ */
+export const WALK_FAULT: u32 = 0x100;
+
+/** Walks the translation tables for va; returns 0, or WALK_FAULT | the fault status code. */
 export function walk(va: u64, fetch: bool): u32 {
   const sctlr = srGet(SR_SCTLR_EL1);
   wLarge = false;
   wTTBR0 = false;
+  wNG = false;
   if ((sctlr & 1) == 0) {
-    // MMU off: flat mapping; data accesses are Device-nGnRnE, fetches Normal.
-    if (va >>> 48) {
+    // MMU off: flat mapping; data accesses are Device-nGnRnE, fetches Normal. Address bits
+    // from the PA size up to the top (bit 55 with TCR.TBIx, which still applies) must be zero
+    // (AArch64.TranslateAddressS1Off).
+    const tcr0 = srGet(SR_TCR_EL1);
+    const tbiOff = (va >>> 55) & 1 ? (tcr0 >>> 38) & 1 : (tcr0 >>> 37) & 1;
+    const pa = tbiOff ? va & 0x00ff_ffff_ffff_ffff : va;
+    if (pa >>> 48) {
       wLevel = 0;
-      return FSC_ADDR_SIZE;
+      return WALK_FAULT | FSC_ADDR_SIZE;
     }
-    wPA = va;
+    wPA = pa;
     wAttr = fetch ? 0x44 : 0x00;
     wPerm = P_R0 | P_W0 | P_X0 | P_R1 | P_W1 | P_X1;
     wSH = 2;
@@ -70,7 +108,9 @@ export function walk(va: u64, fetch: bool): u32 {
   const hi = <u32>(va >>> 55) & 1;
   let addr = va;
   const tbi = hi ? (tcr >>> 38) & 1 : (tcr >>> 37) & 1;
-  if (tbi && !fetch) addr = hi ? addr | 0xff00_0000_0000_0000 : addr & 0x00ff_ffff_ffff_ffff;
+  // ARMv8.0 has no TBID: TBI applies to instruction addresses as well. (Branches do not strip
+  // tags from the PC as AArch64.BranchAddr would; a tagged PC still translates here.)
+  if (tbi) addr = hi ? addr | 0xff00_0000_0000_0000 : addr & 0x00ff_ffff_ffff_ffff;
   let txsz = <u32>(hi ? (tcr >>> 16) & 0x3f : tcr & 0x3f);
   if (txsz < 16) txsz = 16;
   if (txsz > 39) txsz = 39;
@@ -79,12 +119,18 @@ export function walk(va: u64, fetch: bool): u32 {
   const outOfRange = hi ? ~addr >>> inputsize != 0 : addr >>> inputsize != 0;
   if (outOfRange || epd) {
     wLevel = 0;
-    return FSC_TRANSLATION;
+    return WALK_FAULT | FSC_TRANSLATION;
   }
   wTTBR0 = hi == 0;
+  // Output addresses (table bases and descriptors) at or above 2^pabits are Address size faults.
+  const paHigh = ~((<u64>1 << paBits(<u32>(tcr >>> 32) & 7)) - 1);
   let level: u32 = inputsize > 39 ? 0 : inputsize > 30 ? 1 : 2;
   let bits = inputsize - (12 + 9 * (3 - level));
   let table = (hi ? srGet(SR_TTBR1_EL1) : srGet(SR_TTBR0_EL1)) & 0x0000_ffff_ffff_fffe;
+  if (table & paHigh) {
+    wLevel = 0;
+    return WALK_FAULT | FSC_ADDR_SIZE;
+  }
   table &= ~((<u64>1 << (bits + 3)) - 1);
   let apTable: u32 = 0;
   let xnTable: u32 = 0;
@@ -95,17 +141,17 @@ export function walk(va: u64, fetch: bool): u32 {
     const host = paToHost(table + (index << 3));
     if (host == 0) {
       wLevel = level;
-      return FSC_WALK_EXTERNAL + level;
+      return WALK_FAULT | (FSC_WALK_EXTERNAL + level);
     }
     const desc = load<u64>(host);
     if ((desc & 1) == 0 || (level == 3 && (desc & 2) == 0) || (level == 0 && (desc & 2) == 0)) {
       wLevel = level;
-      return FSC_TRANSLATION + level;
+      return WALK_FAULT | (FSC_TRANSLATION + level);
     }
     if (level < 3 && desc & 2) {
-      if ((desc >>> 48) & 0xf) {
+      if ((desc >>> 48) & 0xf || desc & 0x0000_ffff_ffff_f000 & paHigh) {
         wLevel = level;
-        return FSC_ADDR_SIZE + level;
+        return WALK_FAULT | (FSC_ADDR_SIZE + level);
       }
       apTable |= <u32>(desc >>> 61) & 3;
       xnTable |= <u32>(desc >>> 60) & 1;
@@ -117,10 +163,12 @@ export function walk(va: u64, fetch: bool): u32 {
     }
     // Block or page.
     wLevel = level;
-    if ((desc >>> 48) & 0xf) return FSC_ADDR_SIZE + level;
-    if ((desc & (1 << 10)) == 0) return FSC_ACCESS_FLAG + level;
     const blockMask: u64 = (<u64>1 << shift) - 1;
-    wPA = (desc & 0x0000_ffff_ffff_f000 & ~blockMask) | (addr & blockMask);
+    const oa = desc & 0x0000_ffff_ffff_f000 & ~blockMask;
+    if ((desc >>> 48) & 0xf || oa & paHigh) return WALK_FAULT | (FSC_ADDR_SIZE + level);
+    if ((desc & (1 << 10)) == 0) return WALK_FAULT | (FSC_ACCESS_FLAG + level);
+    wPA = oa | (addr & blockMask);
+    wNG = (desc & (1 << 11)) != 0;
     wLarge = level < 3;
     const ap = <u32>(desc >>> 6) & 3;
     const uxn = <u32>(desc >>> 54) & 1;
@@ -168,7 +216,7 @@ function fault(va: u64, acc: u32, fsc: u32): usize {
  */
 export function tlbFill(va: u64, idx: u32, acc: u32): usize {
   const fsc = walk(va, acc == ACC_EXEC);
-  if (fsc) return fault(va, acc, fsc);
+  if (fsc) return fault(va, acc, fsc & 0x3f);
   if ((wPerm & needed(idx, acc)) == 0) return fault(va, acc, FSC_PERMISSION + wLevel);
   const paPage = wPA & ~(<u64>0xfff);
   const host = paToHost(paPage);
@@ -182,6 +230,7 @@ export function tlbFill(va: u64, idx: u32, acc: u32): usize {
   if ((wAttr & 0xf0) == 0) attrs |= ATTR_DEVICE;
   if (wLarge) attrs |= ATTR_LARGE;
   if (wTTBR0) attrs |= ATTR_TTBR0;
+  if (wNG) attrs |= ATTR_NG;
   if (srGet(SR_SCTLR_EL1) & 2) attrs |= ATTR_ALIGN;
   const page = va & ~(<u64>0xfff);
   const slowData = attrs & (ATTR_MMIO | ATTR_DEVICE | ATTR_ALIGN);
@@ -190,6 +239,8 @@ export function tlbFill(va: u64, idx: u32, acc: u32): usize {
   const pW = idx ? P_W1 : P_W0;
   const pX = idx ? P_X1 : P_X0;
   const e = tlbEntry(idx, va);
+  // Noted first: a full fill list flushes the whole TLB, which must not take this entry with it.
+  tlbNoteFill(e, attrs);
   store<u64>(e, wPerm & pR ? page | (slowData ? TLB_SLOW : 0) : TLB_INVALID);
   const slowW = slowData || attrs & ATTR_ROM || (host != 0 && isCodePage(hostPage));
   store<u64>(e, wPerm & pW ? page | (slowW ? TLB_SLOW : 0) : TLB_INVALID, 8);
@@ -198,6 +249,7 @@ export function tlbFill(va: u64, idx: u32, acc: u32): usize {
   store<u64>(e, paPage, 32);
   store<u32>(e, attrs, 40);
   store<u32>(e, hostPage, 44);
-  tlbNoteFill(e, attrs);
+  store<u64>(e, page, 48);
+  store<u32>(e, wLarge ? 12 + 9 * (3 - wLevel) : 12, 56);
   return e;
 }

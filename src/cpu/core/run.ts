@@ -138,7 +138,8 @@ export function run(budget: u32): u32 {
     if (load<u64>(e, 16) != (pc & ~(<u64>0xfff))) {
       setPC(pc);
       e = tlbFill(pc, currentEL(), ACC_EXEC);
-      if (e == 0 || load<u64>(e, 16) != (pc & ~(<u64>0xfff))) {
+      if (e == 0) {
+        // Instruction abort (or fetch from MMIO) already taken: continue at the vector.
         pc = jumpPC;
         steps++;
         continue;

@@ -1,9 +1,9 @@
 // System registers (MRS/MSR): storage, read-only ID values of the modelled Cortex-A57, side
 // effects on translation, and callouts to the host for the generic timer and the GICv3 CPU
 // interface. A register key is the MRS/MSR encoding bits [20:5]: op0:op1:CRn:CRm:op2.
-import { EC_SYSREG, syncException, undefinedInstruction, writePstate } from "./exceptions";
+import { EC_SYSREG, fpAccessTrap, syncException, undefinedInstruction, writePstate } from "./exceptions";
 import { EXIT_SYSREG } from "./exits";
-import { updateFpEnabled } from "./fpaccess";
+import { fpEnabled, updateFpEnabled } from "./fpaccess";
 import { hostSysregRead, hostSysregWrite, HOST_EXIT, HOST_OK } from "./host";
 import { FPCR_ADDR, FPSR_ADDR, IRQ_LINES, MBOX_DATA, MBOX_EXIT_INFO0, MBOX_EXIT_INFO1, X_BASE } from "./layout";
 import {
@@ -21,7 +21,7 @@ import {
   setPstateBits,
 } from "./state";
 import * as S from "./sysreg-slots";
-import { tlbFlushAll, tlbFlushTTBR0 } from "./tlb";
+import { tlbFlushAll, tlbFlushASID } from "./tlb";
 
 /** Builds a register key from its encoding fields. */
 // @ts-ignore: decorator
@@ -110,7 +110,7 @@ export const ID_AA64MMFR0_VALUE: u64 = 0x0f00_1025;
 export const CTR_VALUE: u64 = 0x8444_c004;
 export const CLIDR_VALUE: u64 = 0x0a20_0023;
 
-/** Result flag of the last register access: 0 ok, 1 UNDEFINED, 2 trapped (EC 0x18), 3 host exit. */
+/** Result flag of the last register access: 0 ok, 1 UNDEFINED, 2 trapped (EC 0x18), 3 host exit, 4 FP/SIMD trap (EC 0x07). */
 let accessFault: u32 = 0;
 
 function isDebugPair(key: u32): bool {
@@ -123,15 +123,47 @@ function debugSlot(key: u32): u32 {
   return S.SR_DBGBVR0 + ((key & 7) - 4) * 16 + n;
 }
 
-/** Routed to the host: generic timer (3,3,14,*,*) and CNTKCTL, GICv3 CPU interface (3,0,12,8..12,*). */
+/**
+ * Routed to the host: generic timer (3,3,14,*,*) and GICv3 CPU interface (3,0,12,8..12,*).
+ * CNTKCTL_EL1 is kept here because it gates EL0 access; writes are passed on to the host too.
+ */
 function isHostReg(key: u32): bool {
   if ((key & 0xff80) == 0xdf00) return true; // 3,3,14,*,*
-  if (key == K_CNTKCTL) return true;
   if ((key & 0xff80) == 0xc600) {
     const crm = (key >>> 3) & 15;
     return crm >= 8 && crm <= 12;
   }
   return false;
+}
+
+/**
+ * EL0 access to a host register: 0 allowed, 1 UNDEFINED, 2 trapped to EL1 (EC 0x18).
+ * Only the generic timer is EL0-accessible, as CNTKCTL_EL1 allows (EL0PCTEN bit 0,
+ * EL0VCTEN bit 1, EL0VTEN bit 8, EL0PTEN bit 9).
+ */
+function hostRegEl0Access(key: u32, read: bool): u32 {
+  if ((key & 0xff80) != 0xdf00) return 1; // GIC CPU interface: EL1 only
+  const crm = (key >>> 3) & 15;
+  const op2 = key & 7;
+  const kctl = <u32>S.srGet(S.SR_CNTKCTL_EL1);
+  if (crm == 0) {
+    if (op2 == 0) {
+      if (!read) return 1; // CNTFRQ_EL0 is writable only at the highest EL
+      return kctl & 3 ? 0 : 2;
+    }
+    if (op2 == 1) return kctl & 1 ? 0 : 2; // CNTPCT_EL0
+    if (op2 == 2) return kctl & 2 ? 0 : 2; // CNTVCT_EL0
+    return 1;
+  }
+  if (crm == 2) return kctl & (1 << 9) ? 0 : 2; // CNTP_TVAL/CTL/CVAL_EL0
+  if (crm == 3) return kctl & (1 << 8) ? 0 : 2; // CNTV_TVAL/CTL/CVAL_EL0
+  return 0; // the host decides (PMU event counters and the like)
+}
+
+/** The live SP is SP_EL0 (EL0, or EL1 with SPSel = 0): its bank slot is stale. */
+function spEl0Live(): bool {
+  const p = getPstateBits();
+  return ((p >>> 2) & 3) == 0 || (p & PSTATE_SP) == 0;
 }
 
 function ccsidr(): u64 {
@@ -165,9 +197,12 @@ function readReg(key: u32, el: u32, host: bool): u64 {
       }
       return <u64>(getPstateBits() & 0x3c0);
     case K_FPCR:
-      return <u64>load<u32>(FPCR_ADDR);
     case K_FPSR:
-      return <u64>load<u32>(FPSR_ADDR);
+      if (!host && !fpEnabled) {
+        accessFault = 4;
+        return 0;
+      }
+      return <u64>load<u32>(key == K_FPCR ? FPCR_ADDR : FPSR_ADDR);
     case K_TPIDR_EL0:
       return S.srGet(S.SR_TPIDR_EL0);
     case K_TPIDRRO_EL0:
@@ -185,6 +220,10 @@ function readReg(key: u32, el: u32, host: bool): u64 {
   }
   if (isHostReg(key)) {
     if (host) return 0;
+    if (el == 0) {
+      accessFault = hostRegEl0Access(key, true);
+      if (accessFault) return 0;
+    }
     const st = hostSysregRead(<i32>key);
     if (st == HOST_OK) return load<u64>(MBOX_DATA);
     accessFault = st == HOST_EXIT ? 3 : 1;
@@ -242,7 +281,10 @@ function readReg(key: u32, el: u32, host: bool): u64 {
       return S.srGet(S.SR_ELR_EL1);
     case K_SP_EL0:
       // At EL1 with SPSel = 0 the live SP is SP_EL0, and this access is UNDEFINED.
-      if (!host && (getPstateBits() & PSTATE_SP) == 0) break;
+      if (spEl0Live()) {
+        if (!host) break;
+        return load<u64>(X_BASE + 31 * 8);
+      }
       return S.srGet(S.SR_SP_EL0);
     case K_SPSEL:
       return <u64>(getPstateBits() & PSTATE_SP);
@@ -272,6 +314,8 @@ function readReg(key: u32, el: u32, host: bool): u64 {
       return S.srGet(S.SR_CONTEXTIDR_EL1);
     case K_TPIDR_EL1:
       return S.srGet(S.SR_TPIDR_EL1);
+    case K_CNTKCTL:
+      return S.srGet(S.SR_CNTKCTL_EL1);
     case K_MDCCINT:
       return S.srGet(S.SR_MDCCINT_EL1);
     case K_MDSCR:
@@ -325,11 +369,14 @@ function writeReg(key: u32, v: u64, el: u32, host: bool): void {
       return;
     }
     case K_FPCR:
-      // AHP, DN, FZ, RMode; trap enables and the AArch32-only Len/Stride are RAZ/WI.
-      store<u64>(FPCR_ADDR, v & 0x07c0_0000);
-      return;
     case K_FPSR:
-      store<u64>(FPSR_ADDR, v & 0x0800_009f);
+      if (!host && !fpEnabled) {
+        accessFault = 4;
+        return;
+      }
+      // FPCR: AHP, DN, FZ, RMode; trap enables and the AArch32-only Len/Stride are RAZ/WI.
+      if (key == K_FPCR) store<u64>(FPCR_ADDR, v & 0x07c0_0000);
+      else store<u64>(FPSR_ADDR, v & 0x0800_009f);
       return;
     case K_TPIDR_EL0:
       S.srSet(S.SR_TPIDR_EL0, v);
@@ -339,6 +386,10 @@ function writeReg(key: u32, v: u64, el: u32, host: bool): void {
   }
   if (isHostReg(key)) {
     if (host) return;
+    if (el == 0) {
+      accessFault = hostRegEl0Access(key, false);
+      if (accessFault) return;
+    }
     const st = hostSysregWrite(<i32>key, <i32>v, <i32>(v >>> 32));
     if (st != HOST_OK) accessFault = st == HOST_EXIT ? 3 : 1;
     // Timer and interrupt-controller writes may change pending interrupts.
@@ -355,8 +406,8 @@ function writeReg(key: u32, v: u64, el: u32, host: bool): void {
   }
   switch (key) {
     case K_SCTLR:
-      // RES1 bits of the v8.0 SCTLR_EL1 stay set.
-      S.srSet(S.SR_SCTLR_EL1, (v & 0x0000_0000_fefe_ffff) | 0x30d0_0800);
+      // RES1 bits of the v8.0 SCTLR_EL1 stay set; EE and E0E are RES0 (little-endian only).
+      S.srSet(S.SR_SCTLR_EL1, (v & 0x0000_0000_fcfe_ffff) | 0x30d0_0800);
       tlbFlushAll();
       endBlock();
       return;
@@ -369,17 +420,23 @@ function writeReg(key: u32, v: u64, el: u32, host: bool): void {
       endBlock();
       return;
     case K_TTBR0:
+      // A new TTBR0 base or ASID (TCR.A1 = 0) invalidates TTBR0 and non-global entries; the
+      // TLB holds no ASID tags, so those are dropped (as if every switch used a new ASID).
       if (S.srGet(S.SR_TTBR0_EL1) != v) {
         S.srSet(S.SR_TTBR0_EL1, v);
-        tlbFlushTTBR0();
+        tlbFlushASID();
       }
       return;
-    case K_TTBR1:
-      if (S.srGet(S.SR_TTBR1_EL1) != v) {
+    case K_TTBR1: {
+      // Linux keeps the ASID in TTBR1 (TCR.A1 = 1): an ASID-only change keeps global entries.
+      const old = S.srGet(S.SR_TTBR1_EL1);
+      if (old != v) {
         S.srSet(S.SR_TTBR1_EL1, v);
-        tlbFlushAll();
+        if ((old ^ v) & 0x0000_ffff_ffff_ffff) tlbFlushAll();
+        else tlbFlushASID();
       }
       return;
+    }
     case K_TCR:
       S.srSet(S.SR_TCR_EL1, v);
       tlbFlushAll();
@@ -392,7 +449,11 @@ function writeReg(key: u32, v: u64, el: u32, host: bool): void {
       S.srSet(S.SR_ELR_EL1, v);
       return;
     case K_SP_EL0:
-      if (!host && (getPstateBits() & PSTATE_SP) == 0) break;
+      if (spEl0Live()) {
+        if (!host) break;
+        store<u64>(X_BASE + 31 * 8, v);
+        return;
+      }
       S.srSet(S.SR_SP_EL0, v);
       return;
     case K_SPSEL:
@@ -429,6 +490,16 @@ function writeReg(key: u32, v: u64, el: u32, host: bool): void {
     case K_TPIDR_EL1:
       S.srSet(S.SR_TPIDR_EL1, v);
       return;
+    case K_TPIDRRO_EL0:
+      S.srSet(S.SR_TPIDRRO_EL0, v);
+      return;
+    case K_CNTKCTL: {
+      // EVNTI, EVNTDIR, EVNTEN, EL0{P,V}CTEN, EL0{V,P}TEN. Kept here for the EL0 checks and
+      // passed on to the host's timer (event stream, its own EL0 checks); reads stay here.
+      S.srSet(S.SR_CNTKCTL_EL1, v & 0x3ff);
+      if (!host && hostSysregWrite(<i32>key, <i32>(v & 0x3ff), 0) == HOST_EXIT) accessFault = 3;
+      return;
+    }
     case K_CSSELR:
       S.srSet(S.SR_CSSELR_EL1, v & 0xf);
       return;
@@ -481,6 +552,8 @@ function raiseAccessFault(key: u32, rt: u32, read: bool): void {
     const op2 = key & 7;
     const iss = (op0 << 20) | (op2 << 17) | (op1 << 14) | (crn << 10) | (rt << 5) | (crm << 1) | (read ? 1 : 0);
     syncException(EC_SYSREG, iss);
+  } else if (accessFault == 4) {
+    fpAccessTrap();
   } else if (accessFault == 3) {
     store<u64>(MBOX_EXIT_INFO0, <u64>key);
     store<u64>(MBOX_EXIT_INFO1, <u64>rt | (read ? 0x100 : 0));
@@ -520,6 +593,10 @@ export function hostAccessOk(): bool {
   return accessFault == 0;
 }
 
-/** SCTLR_EL1 reset value (MMU and caches off, RES1 bits set). */
-export const SCTLR_RESET: u64 = 0x30d0_0800;
+/**
+ * SCTLR_EL1 reset value: the Cortex-A57's (TRM: 0x00C50838, as QEMU's cortex-a57 resets it:
+ * MMU and caches off, SA and SA0 SP alignment checks on, nTWI/nTWE so EL0 WFI/WFE do not
+ * trap, CP15BEN) with the v8.0 RES1 bits 28 and 29 that our writes keep set as well.
+ */
+export const SCTLR_RESET: u64 = 0x30d5_0838;
 

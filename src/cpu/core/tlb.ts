@@ -7,7 +7,9 @@
 //   +24 addend wasm address = VA + addend (RAM and ROM)
 //   +32 paPage physical page
 //   +40 attrs  ATTR_* bits
-//   +44 hostPage  wasm address >> 12 (0 for MMIO)
+//   +44 hostPage  wasm address >> 12 (0xffffffff for MMIO)
+//   +48 vaPage VA page the entry was filled for
+//   +56 blockShift log2 of the size of the mapping it came from (12 for a page, 21/30 for blocks)
 // A tag equal to the VA's page (low 12 bits clear) allows the fast path; TLB_SLOW in a tag
 // sends the access to the slow path with a valid translation; TLB_INVALID means "walk".
 import { GUEST_BASE, PAGE_CODE_BASE, PAGE_GEN_BASE, TLB_BASE, TLB_ENTRIES, TLB_ENTRY_SIZE, TLB_IDX_BYTES } from "./layout";
@@ -22,16 +24,22 @@ export const ATTR_LARGE: u32 = 8;
 export const ATTR_TTBR0: u32 = 16;
 /** SCTLR_EL1.A: every misaligned data access faults. */
 export const ATTR_ALIGN: u32 = 32;
+/** Non-global translation (nG): tied to the current ASID. */
+export const ATTR_NG: u32 = 64;
 
 /** MMU index of the current translation regime (0 for EL0 accesses, 1 for EL1). */
 export let mmuIdx: u32 = 1;
 /** Base of the current MMU index's table. */
 export let tlbCur: usize = TLB_BASE + TLB_IDX_BYTES;
-/** Some entry came from a block mapping: invalidation by VA must flush everything. */
-let hasLarge: bool = false;
-/** Entries filled from TTBR0 translations (so a TTBR0 switch flushes only those). */
-const ttbr0Fills = new StaticArray<u32>(<i32>(TLB_ENTRIES * 2));
-let nTtbr0Fills: i32 = 0;
+/** Entries filled from block mappings, which invalidation by VA must find by range. */
+const largeFills = new StaticArray<u32>(<i32>(TLB_ENTRIES * 2));
+let nLargeFills: i32 = 0;
+/**
+ * Entries filled from TTBR0 or from non-global (nG) descriptors: the ones an address-space
+ * switch (TTBR0 base or ASID change) can make stale. Global TTBR1 entries survive it.
+ */
+const asidFills = new StaticArray<u32>(<i32>(TLB_ENTRIES * 2));
+let nAsidFills: i32 = 0;
 
 export function setMmuIndex(idx: u32): void {
   mmuIdx = idx;
@@ -60,44 +68,49 @@ function invalidate(e: usize): void {
 export function tlbFlushAll(): void {
   const end = TLB_BASE + 2 * TLB_IDX_BYTES;
   for (let e = TLB_BASE; e < end; e += TLB_ENTRY_SIZE) invalidate(e);
-  hasLarge = false;
-  nTtbr0Fills = 0;
+  nLargeFills = 0;
+  nAsidFills = 0;
 }
 
-/** Drops the translations of one VA (TLBI by VA); everything when a block mapping was cached. */
+/**
+ * Drops the translations of one VA (TLBI by VA). A page's entries live in its slot (tagged TBI
+ * aliases index the same slot); entries cut from a block mapping are found by range, since
+ * every 4 KB page of the block is covered by the block's translation. Only VA[55:12] count:
+ * the TLBI operand carries no more.
+ */
 export function tlbFlushVA(va: u64): void {
-  if (hasLarge) {
-    tlbFlushAll();
-    return;
-  }
-  // Tagged (TBI) aliases of the same page index into the same slot, so one slot per index covers them.
   invalidate(tlbEntry(0, va));
   invalidate(tlbEntry(1, va));
+  const v = va & 0x00ff_ffff_ffff_f000;
+  for (let i = 0; i < nLargeFills; i++) {
+    const e = <usize>largeFills[i];
+    if ((load<u32>(e, 40) & ATTR_LARGE) == 0) continue;
+    if (((load<u64>(e, 48) ^ v) & 0x00ff_ffff_ffff_ffff) >>> load<u32>(e, 56) == 0) invalidate(e);
+  }
 }
 
-/** Drops translations that came from TTBR0 (address-space switch). */
-export function tlbFlushTTBR0(): void {
-  if (hasLarge) {
-    tlbFlushAll();
-    return;
+/**
+ * Drops every translation that came from TTBR0 or from a non-global descriptor (a TTBR0 base
+ * or ASID change). Each entry covers one 4 KB page even when it came from a block, so block
+ * mappings need no special case here.
+ */
+export function tlbFlushASID(): void {
+  for (let i = 0; i < nAsidFills; i++) {
+    const e = <usize>asidFills[i];
+    if (load<u32>(e, 40) & (ATTR_TTBR0 | ATTR_NG)) invalidate(e);
   }
-  for (let i = 0; i < nTtbr0Fills; i++) {
-    const e = <usize>ttbr0Fills[i];
-    if (load<u32>(e, 40) & ATTR_TTBR0) invalidate(e);
-  }
-  nTtbr0Fills = 0;
+  nAsidFills = 0;
 }
 
 /** Records a new entry (called by the MMU after writing it). */
 export function tlbNoteFill(e: usize, attrs: u32): void {
-  if (attrs & ATTR_LARGE) hasLarge = true;
-  if (attrs & ATTR_TTBR0) {
-    if (nTtbr0Fills >= <i32>(TLB_ENTRIES * 2)) {
-      tlbFlushAll();
-      return;
-    }
-    ttbr0Fills[nTtbr0Fills++] = <u32>e;
-  }
+  const asid = (attrs & (ATTR_TTBR0 | ATTR_NG)) != 0;
+  const large = (attrs & ATTR_LARGE) != 0;
+  const max = <i32>(TLB_ENTRIES * 2);
+  // A full list means the whole TLB goes (the caller writes the new entry afterwards).
+  if ((asid && nAsidFills >= max) || (large && nLargeFills >= max)) tlbFlushAll();
+  if (asid) asidFills[nAsidFills++] = <u32>e;
+  if (large) largeFills[nLargeFills++] = <u32>e;
 }
 
 /** A page now holds decoded code: writes through any entry mapping it must take the slow path. */

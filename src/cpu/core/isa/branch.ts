@@ -1,6 +1,7 @@
 // Branches (Arm ARM C4.1.65). Handlers take the fields of src/cpu/decode/branch.decode.
 import { exceptionReturn, undefinedInstruction } from "../exceptions";
 import { branchTo, conditionHolds, currentEL, getX, PC, setX } from "../state";
+import { sendEvent } from "./system";
 
 // @ts-ignore: decorator
 @inline function sext(v: u32, bits: u32): i64 {
@@ -58,4 +59,6 @@ export function ERET(): void {
     return;
   }
   exceptionReturn();
+  // An exception return sets the Event Register (Arm ARM, "The Event Register"), waking a later WFE.
+  sendEvent();
 }

@@ -11,12 +11,14 @@ import {
 } from "../exceptions";
 import { EXIT_HVC, EXIT_SEMIHOST, EXIT_SMC, EXIT_WFE, EXIT_WFI } from "../exits";
 import { IRQ_LINES, MBOX_EXIT_INFO0 } from "../layout";
-import { exclusiveClear, writeSized } from "../memory";
+import { exclusiveClear, zeroBlock } from "../memory";
 import { FSC_PERMISSION, P_R0, P_R1, P_W0, P_W1, walk, wAttr, wLevel, wPA, wPerm, wSH } from "../mmu";
 import { mrs, msr } from "../sysreg";
 import { SR_PAR_EL1, SR_SCTLR_EL1, srGet, srSet } from "../sysreg-slots";
-import { currentEL, ctl, endBlock, exitAfter, getPstateBits, getX, PSTATE_SP, setPstateBits } from "../state";
-import { mmuIdx, tlbFlushAll, tlbFlushVA } from "../tlb";
+import { currentEL, endBlock, exitAfter, getPstateBits, getX, PSTATE_SP, setPstateBits } from "../state";
+import { paToHost } from "../regions";
+import { flushBlocks } from "../run";
+import { codePageWritten, hostPageOf, isCodePage, mmuIdx, tagHolds, tlbEntry, tlbFlushAll, tlbFlushVA } from "../tlb";
 
 /** Whether HLT #0xF000 at EL1 is a semihosting call (set by the host). */
 export let semihosting: bool = false;
@@ -82,7 +84,11 @@ export function HINT(CRm: u32, op2: u32): void {
         eventRegister = false;
         return;
       }
-      if (load<u32>(IRQ_LINES) != 0) return;
+      if (load<u32>(IRQ_LINES) != 0) {
+        // Woken by a pending interrupt: end the block so an unmasked one is taken right here.
+        endBlock();
+        return;
+      }
       exitAfter(EXIT_WFE);
       return;
     case 3: // WFI
@@ -90,7 +96,10 @@ export function HINT(CRm: u32, op2: u32): void {
         syncException(EC_WFX, (0xe << 20) | (1 << 24));
         return;
       }
-      if (load<u32>(IRQ_LINES) != 0) return;
+      if (load<u32>(IRQ_LINES) != 0) {
+        endBlock();
+        return;
+      }
       exitAfter(EXIT_WFI);
       return;
     case 4: // SEV
@@ -140,20 +149,46 @@ export function MSR_imm(op1: u32, CRm: u32, op2: u32): void {
   undefinedInstruction();
 }
 
-/** AT S1E1R/W, S1E0R/W: translate and report in PAR_EL1. */
+/**
+ * IC IVAU: decoded code of va's physical page is dropped. Guest stores already do that; this
+ * covers memory written behind the core's back (device DMA that skipped notifyHostWrite), as
+ * real instruction caches need the same maintenance after DMA. Never faults (an unmapped
+ * address has nothing to invalidate).
+ */
+function icInvalidateVA(va: u64): void {
+  const e = tlbEntry(mmuIdx, va);
+  let hostPage: u32;
+  if (tagHolds(load<u64>(e), va) || tagHolds(load<u64>(e, 16), va)) {
+    hostPage = load<u32>(e, 44);
+    if (hostPage == 0xffffffff) return; // MMIO
+  } else {
+    if (walk(va, false)) return;
+    const host = paToHost(wPA);
+    if (host == 0) return;
+    hostPage = hostPageOf(host);
+  }
+  if (isCodePage(hostPage)) codePageWritten(hostPage);
+}
+
+/** PAR_EL1 fault format: F (bit 0) and the RES1 bit 11; FST goes in [6:1]. */
+const PAR_FAULT: u64 = 1 | (1 << 11);
+
+/** AT S1E1R/W, S1E0R/W: translate and report in PAR_EL1 (no TLB fill, no exception). */
 function addressTranslate(va: u64, el0: bool, write: bool): void {
   const fsc = walk(va, false);
   if (fsc == 0) {
     const need = el0 ? (write ? P_W0 : P_R0) : write ? P_W1 : P_R1;
     if (wPerm & need) {
-      // Success: PA[47:12], attributes in [63:56], SH in [8:7], NS (bit 9) as non-secure.
-      srSet(SR_PAR_EL1, ((<u64>wAttr) << 56) | (wPA & 0x0000_ffff_ffff_f000) | (1 << 11) | (<u64>wSH << 7) | (1 << 9));
+      // Success: Attr in [63:56], PA[47:12], bit 11 RES1, NS (bit 9) for the non-secure
+      // regime, SH in [8:7]; Device and Normal Non-cacheable memory report Outer Shareable.
+      const sh: u64 = (wAttr & 0xf0) == 0 || wAttr == 0x44 ? 2 : <u64>wSH;
+      srSet(SR_PAR_EL1, ((<u64>wAttr) << 56) | (wPA & 0x0000_ffff_ffff_f000) | (1 << 11) | (1 << 9) | (sh << 7));
       return;
     }
-    srSet(SR_PAR_EL1, 1 | ((<u64>(FSC_PERMISSION + wLevel) & 0x3f) << 1));
+    srSet(SR_PAR_EL1, PAR_FAULT | ((<u64>(FSC_PERMISSION + wLevel) & 0x3f) << 1));
     return;
   }
-  srSet(SR_PAR_EL1, 1 | ((<u64>fsc & 0x3f) << 1));
+  srSet(SR_PAR_EL1, PAR_FAULT | ((<u64>fsc & 0x3f) << 1));
 }
 
 export function SYS(op1: u32, CRn: u32, CRm: u32, op2: u32, Rt: u32): void {
@@ -175,14 +210,14 @@ export function SYS(op1: u32, CRn: u32, CRm: u32, op2: u32, Rt: u32): void {
         return;
       }
       if (dcZva) {
-        const base = v & ~(<u64>63);
-        for (let i: u64 = 0; i < 64; i += 8) {
-          writeSized(base + i, 8, 0, mmuIdx, false);
-          if (ctl) return;
-        }
+        zeroBlock(v, 64); // DCZID_EL0.BS = 4: 64-byte blocks
         return;
       }
-      if (CRm == 5) endBlock(); // IC IVAU
+      if (CRm == 5) {
+        // IC IVAU
+        icInvalidateVA(v);
+        endBlock();
+      }
       return;
     }
     if (el == 0 || op1 != 0) {
@@ -190,7 +225,9 @@ export function SYS(op1: u32, CRn: u32, CRm: u32, op2: u32, Rt: u32): void {
       return;
     }
     if ((CRm == 1 || CRm == 5) && op2 == 0) {
-      endBlock(); // IC IALLUIS, IC IALLU
+      // IC IALLUIS, IC IALLU
+      flushBlocks();
+      endBlock();
       return;
     }
     if ((CRm == 6 && (op2 == 1 || op2 == 2)) || (CRm == 10 && op2 == 2) || (CRm == 14 && op2 == 2)) return; // DC IVAC/ISW/CSW/CISW
