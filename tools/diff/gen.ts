@@ -149,8 +149,8 @@ export interface GenOptions {
   maxLen?: number;
   /**
    * Probability that an instruction after the first is a uniformly random word (any encoding,
-   * allocated or not, exclusions applied; named "(raw)"): finds encodings qemu executes that no
-   * table entry covers.
+   * allocated or not, exclusions and fix-ups applied; named "(raw)"): finds encodings qemu
+   * executes that no table entry covers.
    */
   raw?: number;
 }
@@ -245,8 +245,11 @@ class Generator {
     const written = new Set<number>(); // registers an earlier instruction may have changed
     for (let i = 0; i < len; i++) {
       if (i > 0 && this.raw > 0 && rng.u32() / 2 ** 32 < this.raw) {
-        let w = rng.u32();
-        while (excluded(w) || isLoadStore(w) || is(w, 0x1c00_0000, 0x1400_0000)) w = rng.u32(); // no stray memory or branch targets
+        let raw = rng.u32();
+        while (excluded(raw)) raw = rng.u32();
+        // The same fix-ups as table words: addresses into the data buffer, branches forward.
+        const w = this.fixup(raw, i, len, c, pinned, written);
+        if (w === null || excluded(w)) continue;
         code.push(w);
         names.push("(raw)");
         written.add(field(w, 0));

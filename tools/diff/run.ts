@@ -50,7 +50,7 @@ if (Number(values.raw) > 0) {
     const k = Number((m.ours.pc - CODE_ADDR) / 4n);
     if (m.ours.sig === SIGILL && m.ref.sig !== SIGILL && m.case.names[k] === "(raw)") words.push(m.case.code[k]);
   }
-  const names = objdumpWords(words);
+  const names = words.length ? objdumpWords(words) : [];
   const byMnemonic = new Map<string, number[]>();
   names.forEach((n, i) => {
     const key = (n ?? "?").split(" ")[0];
