@@ -124,11 +124,13 @@ function debugSlot(key: u32): u32 {
 }
 
 /**
- * Routed to the host: generic timer (3,3,14,*,*) and GICv3 CPU interface (3,0,12,8..12,*).
- * CNTKCTL_EL1 is kept here because it gates EL0 access; writes are passed on to the host too.
+ * Routed to the host: generic timer (3,3,14,*,*) and GICv3 CPU interface (3,0,12,8..12,* and
+ * ICC_PMR_EL1 at 3,0,4,6,0). CNTKCTL_EL1 is kept here because it gates EL0 access; writes are
+ * passed on to the host too.
  */
 function isHostReg(key: u32): bool {
   if ((key & 0xff80) == 0xdf00) return true; // 3,3,14,*,*
+  if (key == 0xc230) return true; // ICC_PMR_EL1
   if ((key & 0xff80) == 0xc600) {
     const crm = (key >>> 3) & 15;
     return crm >= 8 && crm <= 12;
