@@ -150,7 +150,7 @@ function fieldOf(word: number, e: ReturnType<typeof loadTables>[number], name: s
 }
 
 const FAST =
-  /^(FADD|FSUB|FMUL|FMULX|FDIV|FMAX|FMIN|FMAXNM|FMINNM|FCMEQ|FCMGE|FCMGT|FMLA|FMLS)_asimd(same|elem)$|^(FABS|FNEG|FRINT[NMPZ]|FSQRT|FCVTZ[SU]|[SU]CVTF)_asimdmisc$/;
+  /^(FADD|FSUB|FMUL|FMULX|FDIV|FMAX|FMIN|FMAXNM|FMINNM|FCMEQ|FCMGE|FCMGT|FMLA|FMLS|FADDP|FMAXP|FMINP|FMAXNMP|FMINNMP)_asimd(same|elem)$|^(FABS|FNEG|FRINT[NMPZ]|FSQRT|FCVTZ[SU]|[SU]CVTF)_asimdmisc$/;
 
 function makeCases(): Case[] {
   const rng = new Rng(SEED);
