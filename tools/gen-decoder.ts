@@ -265,7 +265,7 @@ export function generateTs(entries: Entry[], helpers: string[], fmtFiles: string
   }
   const indexed = entries.map((e, i) => ({ e, op: i + 1 }));
   let s = HEADER("tools/gen-decoder.ts");
-  s += `/* eslint-disable */\n// biome-ignore-all lint: generated code\n`;
+  s += `/* eslint-disable */\n`;
   fmtFiles.forEach((f, i) => {
     s += `import * as F${i} from "../${f.replace(/\.ts$/, ".js")}";\n`;
   });

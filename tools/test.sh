@@ -23,7 +23,7 @@ if [ ! -x node_modules/.bin/asc ] || [ package-lock.json -nt node_modules/.packa
 fi
 
 npm run --silent build
-npx biome check .
+npx prettier --check .
 npx tsc --noEmit -p tsconfig.json
 # Node 20's test runner does not expand globs itself.
 shopt -s globstar nullglob

@@ -177,9 +177,7 @@ function across(m: string, t: string): Case {
       const l = lanes(n, esize, (64 << q) / esize).map((x) => (signed ? sx(x, esize) : x));
       let r: bigint;
       if (m.includes("add")) r = l.reduce((s, x) => s + x, 0n);
-      // biome-ignore lint/complexity/useMathMinMax: BigInt operands
       else if (m.includes("max")) r = l.reduce((s, x) => (x > s ? x : s));
-      // biome-ignore lint/complexity/useMathMinMax: BigInt operands
       else r = l.reduce((s, x) => (x < s ? x : s));
       return [ux(r, rbits), false];
     },

@@ -56,10 +56,8 @@ const REFS: Record<string, LaneRef> = {
   sqrshl: shiftRef(false, true, true),
   uqrshl: shiftRef(true, true, true),
   smax: (a, b, _d, e) => plain(sx(a, e) > sx(b, e) ? a : b, e),
-  // biome-ignore lint/complexity/useMathMinMax: BigInt operands
   umax: (a, b, _d, e) => plain(a > b ? a : b, e),
   smin: (a, b, _d, e) => plain(sx(a, e) < sx(b, e) ? a : b, e),
-  // biome-ignore lint/complexity/useMathMinMax: BigInt operands
   umin: (a, b, _d, e) => plain(a < b ? a : b, e),
   sabd: (a, b, _d, e) => {
     const r = sx(a, e) - sx(b, e);

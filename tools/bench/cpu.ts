@@ -55,7 +55,8 @@ function runQemu(elf: string): { seconds: number; output: string } {
   );
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) fail(`qemu exited with ${r.status}: ${r.stderr}`);
-  return { seconds, output: r.stdout };
+  // QEMU writes semihosting console output to stderr.
+  return { seconds, output: r.stdout + r.stderr };
 }
 
 /** Minimal semihosting for the benchmark guest: SYS_WRITE0 and SYS_EXIT. */

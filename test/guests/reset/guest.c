@@ -1,0 +1,1 @@
+/* The reset guest is all assembly (start.S). */

@@ -1,0 +1,56 @@
+// The virt board and the dormouse command beyond suspend: system reset restarts the guest,
+// and the device tree describes the chosen PSCI conduit.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { test } from "node:test";
+import { virtDtb } from "../../src/machine/virt.ts";
+import { buildGuest } from "../support/guests.ts";
+import { repoRoot } from "../support/toolchain.ts";
+
+/** A minimal DTB reader: the value of property `name` in node `path` ("/psci"). */
+function dtbProperty(dtb: Uint8Array, path: string, name: string): Uint8Array | null {
+  const dv = new DataView(dtb.buffer, dtb.byteOffset);
+  assert.equal(dv.getUint32(0), 0xd00dfeed);
+  const structOff = dv.getUint32(8);
+  const stringsOff = dv.getUint32(12);
+  const str = (off: number) => {
+    let e = off;
+    while (dtb[e]) e++;
+    return Buffer.from(dtb.subarray(off, e)).toString();
+  };
+  const stack: string[] = [];
+  let p = structOff;
+  for (;;) {
+    const tok = dv.getUint32(p);
+    p += 4;
+    if (tok === 1) {
+      const n = str(p);
+      stack.push(n);
+      p += (n.length + 4) & ~3;
+    } else if (tok === 2) stack.pop();
+    else if (tok === 3) {
+      const len = dv.getUint32(p);
+      const nameoff = dv.getUint32(p + 4);
+      const here = `/${stack.slice(1).join("/")}`;
+      if (here === path && str(stringsOff + nameoff) === name) return dtb.subarray(p + 8, p + 8 + len);
+      p += 8 + ((len + 3) & ~3);
+    } else if (tok === 9) return null;
+  }
+}
+
+test("the device tree names the PSCI conduit and compatible strings", () => {
+  for (const conduit of ["hvc", "smc"] as const) {
+    const dtb = virtDtb({ cpus: 2, ramSize: 1n << 30n, psciConduit: conduit });
+    assert.equal(Buffer.from(dtbProperty(dtb, "/psci", "method") as Uint8Array).toString(), `${conduit}\0`);
+    assert.equal(Buffer.from(dtbProperty(dtb, "/psci", "compatible") as Uint8Array).toString(), "arm,psci-1.0\0arm,psci-0.2\0");
+    assert.equal(Buffer.from(dtbProperty(dtb, "/cpus/cpu@1", "enable-method") as Uint8Array).toString(), "psci\0");
+  }
+});
+
+test("SYSTEM_RESET restarts the guest with RAM kept and the image reloaded", () => {
+  const r = spawnSync(join(repoRoot, "bin/dormouse.mjs"), ["run", buildGuest("reset"), "-v"], { encoding: "utf8", timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, "first boot: resetting\nsecond boot after reset\n");
+  assert.match(r.stderr, /guest reset/);
+});
