@@ -4,6 +4,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ExitReason } from "../../src/cpu/cpu.ts";
+import { decodeOp, OP_NAMES, OP_SOURCES } from "../../src/cpu/disasm/generated/disasm.gen.ts";
+import { loadTables } from "../../tools/gen-decoder.ts";
+import { objdumpWords } from "../support/objdump.ts";
+import { Rng } from "../support/rng.ts";
 import { CODE_BASE, freshCpu, runSnippet } from "../support/snippet.ts";
 
 const buf = new DataView(new ArrayBuffer(8));
@@ -243,4 +247,67 @@ test("with CPACR_EL1.FPEN = 0 the instructions trap (EC 0x07); reserved encoding
     assert.equal(t.undefs, 0);
   }
   assert.equal(trapOf(0x0e60d420, false).ec, 0);
+});
+
+test("the AdvSIMD FP entries own exactly the FP encodings (random AdvSIMD words against objdump)", () => {
+  // Vector (0 Q U 0111 ...) and scalar (01 U 1111 ...) AdvSIMD words.
+  const rng = new Rng(0xf95);
+  const words: number[] = [];
+  for (let k = 0; k < 40_000; k++) {
+    const w = rng.u32();
+    words.push(k & 1 ? ((w & ~0x9e000000) | 0x0e000000) >>> 0 : ((w & ~0xde000000) | 0x5e000000) >>> 0);
+  }
+  const text = objdumpWords(words);
+  const fpMnemonic = /^(f[a-z0-9]*|scvtf|ucvtf|urecpe|ursqrte) /;
+  // Not ours: half precision (ARMv8.2), FMOV (scalar FP group), later extensions.
+  const notOurs = /\bh\d|\.[248]h\b|\.h\[|^fmov|^fcmla|^fcadd|^fmlal|^fmlsl|^frint(32|64)|^fjcvtzs|^bf/;
+  const bad: string[] = [];
+  words.forEach((w, i) => {
+    const t = text[i];
+    const ours = OP_SOURCES[decodeOp(w)].startsWith("simd_fp");
+    const narrowing = t !== null && /^fcvt(l|n|xn)2? /.test(t);
+    const fp = t !== null && fpMnemonic.test(t) && (!notOurs.test(t) || narrowing);
+    if (fp && !ours) bad.push(`${w.toString(16)} "${t}" decodes to ${OP_NAMES[decodeOp(w)]}`);
+    if (ours && t !== null && !fpMnemonic.test(t)) bad.push(`${w.toString(16)} "${t}" decodes to ${OP_NAMES[decodeOp(w)]}`);
+  });
+  assert.deepEqual(bad.slice(0, 10), [], `${bad.length} words`);
+});
+
+test("random words of every entry: UNDEFINED exactly where objdump has no instruction, never a host crash", () => {
+  const rng = new Rng(0xfade);
+  const entries = loadTables();
+  const words: number[] = [];
+  entries.forEach((e, i) => {
+    if (!e.group.startsWith("simd_fp")) return;
+    for (let k = 0; k < 24; k++) {
+      const w = ((rng.u32() & ~e.mask) | e.value) >>> 0;
+      if (decodeOp(w) === i + 1) words.push(w);
+    }
+  });
+  const text = objdumpWords(words);
+  const cpu = freshCpu();
+  // Word i at CODE_BASE + 8i with an HVC after it; the exception vector (VBAR + 0x200) is an HVC too.
+  const code = Buffer.alloc(words.length * 8 + 0x2000);
+  words.forEach((w, i) => {
+    code.writeUInt32LE(w, i * 8);
+    code.writeUInt32LE(0xd4000002, i * 8 + 4);
+  });
+  const vbar = (CODE_BASE + BigInt(words.length * 8) + 0xfffn) & ~0x7ffn;
+  code.writeUInt32LE(0xd4000002, Number(vbar - CODE_BASE) + 0x200);
+  cpu.writePhys(CODE_BASE, code);
+  const bad: string[] = [];
+  words.forEach((w, i) => {
+    cpu.setSysreg(0xc600, vbar);
+    for (let r = 0; r < 32; r++) cpu.setV(r, rng.u64() | (rng.u64() << 64n));
+    cpu.fpcr = rng.u32() & 0x07c00000;
+    cpu.pstate = 0x3c5; // EL1h, interrupts masked
+    const before = cpu.undefCount;
+    cpu.pc = CODE_BASE + BigInt(i * 8);
+    const r = cpu.run(4);
+    const undef = cpu.undefCount !== before;
+    if (r !== ExitReason.Hvc) bad.push(`${w.toString(16)}: exit ${r}`);
+    else if (undef !== (text[i] === null)) bad.push(`${w.toString(16)} "${text[i]}": ${undef ? "UNDEFINED" : "executed"}`);
+  });
+  assert.ok(words.length > 2000);
+  assert.deepEqual(bad.slice(0, 10), [], `${bad.length} of ${words.length}`);
 });

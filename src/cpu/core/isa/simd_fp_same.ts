@@ -73,6 +73,16 @@ import {
   const n = vAddr(Rn);
   const m = vAddr(Rm);
   const t = FP_SCRATCH;
+  // Fast path: the element-wise op on the even and odd lanes of Vm:Vn.
+  const vn = v128.load(n);
+  const vm = v128.load(m);
+  if (sz) {
+    if (hasFast64(op) && fast64(op, i64x2.shuffle(vn, vm, 0, 2), i64x2.shuffle(vn, vm, 1, 3), Rd)) return;
+  } else if (Q) {
+    if (hasFast32(op) && fast32(op, 1, i32x4.shuffle(vn, vm, 0, 2, 4, 6), i32x4.shuffle(vn, vm, 1, 3, 5, 7), Rd)) return;
+  } else if (hasFast32(op) && fast32(op, 0, i32x4.shuffle(vn, vm, 0, 4, 0, 4), i32x4.shuffle(vn, vm, 1, 5, 1, 5), Rd)) {
+    return;
+  }
   if (sz) {
     store<u64>(t, fop64(op, load<u64>(n), load<u64>(n, 8), 0));
     store<u64>(t, fop64(op, load<u64>(m), load<u64>(m, 8), 0), 8);
