@@ -27,4 +27,4 @@ npx prettier --check .
 npx tsc --noEmit -p tsconfig.json
 # Node 20's test runner does not expand globs itself.
 shopt -s globstar nullglob
-exec npx tsx --test --test-concurrency=2 test/**/*.test.ts
+exec npx tsx --test --test-concurrency=2 --test-timeout=600000 test/**/*.test.ts

@@ -69,3 +69,24 @@ test("an AArch32 vCPU is refused", () => {
   const vm = new Vm({ ramSize: 1 << 20 });
   assert.throws(() => vm.createVcpu().init({ el1Aarch32: true }), { errno: "EINVAL" });
 });
+
+test("the GIC CPU interface is reachable from guest code, ICC_PMR_EL1 included", async () => {
+  const vm = new Vm({ ramSize: 1 << 20, clock: "deterministic" });
+  const v = vm.createVcpu();
+  v.init();
+  vm.core.writePhys(
+    CODE,
+    assemble(`
+      mov x0, #0xf0
+      msr s3_0_c4_c6_0, x0      // ICC_PMR_EL1
+      mrs x19, s3_0_c4_c6_0
+      mrs x20, s3_0_c12_c12_5   // ICC_SRE_EL1
+      ${li("x0", 0x8400_0008)}
+      hvc #0
+    `),
+  );
+  v.pc = CODE;
+  assert.equal((await v.run()).reason, "system_event");
+  assert.equal(v.x(19), 0xf0n);
+  assert.equal(v.x(20), 7n);
+});
