@@ -3,18 +3,23 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { HvError } from "../hv/errors.ts";
 import { VirtBoard } from "../machine/board.ts";
+import { isLinuxImage, maybeGunzip } from "../machine/linux.ts";
 import { ImageError } from "../machine/loader.ts";
 import { Vmm } from "../vmm/vmm.ts";
 
 const USAGE = `usage: dormouse run <image> [options]
+       dormouse run --kernel <Image> [--initrd <file>] [--append <cmdline>] [options]
 
-Runs a bare-metal AArch64 image (ELF, or a flat binary loaded at 0x40000000) on Dormouse's
-QEMU-virt-compatible board: PL011 console at 0x09000000, GICv3, generic timers, PSCI 1.3, and a
-device tree whose address is in x0.
+Runs a bare-metal AArch64 image (ELF, or a flat binary loaded at 0x40000000) or an arm64 Linux
+Image on Dormouse's QEMU-virt-compatible board: PL011 console at 0x09000000, GICv3, generic
+timers, PSCI 1.3, and a device tree whose address is in x0.
 
 options:
+  --kernel FILE           an arm64 Linux Image (plain or gzip-compressed)
+  --initrd FILE           an initramfs for the kernel
+  --append CMDLINE        kernel command line (default "console=ttyAMA0")
   --smp N                 vCPUs (default 1)
-  --memory SIZE           RAM, e.g. 512M or 1G (default 128M)
+  --memory SIZE           RAM, e.g. 512M or 1G (default 128M, 512M with a kernel)
   --psci-conduit hvc|smc  PSCI conduit in the device tree (default hvc)
   --on-suspend honour|deny
                           answer to SYSTEM_SUSPEND (default honour)
@@ -35,36 +40,47 @@ async function run(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     options: {
+      kernel: { type: "string" },
+      initrd: { type: "string" },
+      append: { type: "string", default: "console=ttyAMA0" },
       smp: { type: "string", default: "1" },
-      memory: { type: "string", default: "128M" },
+      memory: { type: "string" },
       "psci-conduit": { type: "string", default: "hvc" },
       "on-suspend": { type: "string", default: "honour" },
       deterministic: { type: "boolean", default: false },
       verbose: { type: "boolean", short: "v", default: false },
     },
   });
-  if (positionals.length !== 1) throw new UsageError("run takes exactly one image");
+  if (values.kernel ? positionals.length !== 0 : positionals.length !== 1) throw new UsageError("run takes exactly one image, or --kernel");
+  if (values.initrd && !values.kernel) throw new UsageError("--initrd goes with --kernel");
   const conduit = values["psci-conduit"];
   if (conduit !== "hvc" && conduit !== "smc") throw new UsageError("--psci-conduit is hvc or smc");
   const policy = values["on-suspend"] === "honor" ? "honour" : values["on-suspend"];
   if (policy !== "honour" && policy !== "deny") throw new UsageError("--on-suspend is honour or deny");
   const smp = Number(values.smp);
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(positionals[0]);
-  } catch (e) {
-    throw new UsageError(`cannot read ${positionals[0]}: ${(e as NodeJS.ErrnoException).code ?? e}`);
-  }
+  const read = (path: string): Uint8Array => {
+    try {
+      return readFileSync(path);
+    } catch (e) {
+      throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+    }
+  };
+  const imagePath = values.kernel ?? positionals[0];
+  const bytes = read(imagePath);
+  const linux = values.kernel !== undefined || isLinuxImage(maybeGunzip(bytes));
+  const initrd = values.initrd ? read(values.initrd) : undefined;
   const log = values.verbose ? (m: string) => process.stderr.write(`dormouse: ${m}\n`) : undefined;
   const board = new VirtBoard({
     cpus: smp,
-    ramSize: parseSize(values.memory as string),
+    ramSize: parseSize(values.memory ?? (linux ? "512M" : "128M")),
+    bootargs: linux ? values.append : undefined,
     psciConduit: conduit,
     clock: values.deterministic ? "deterministic" : "host",
     systemSuspend: true,
     output: (b) => process.stdout.write(Buffer.of(b)),
   });
-  board.load(bytes);
+  if (linux) board.loadLinux(bytes, initrd);
+  else board.load(bytes);
   if (process.stdin.isTTY) process.stdin.setRawMode?.(true);
   process.stdin.on("data", (d: Buffer) => board.uart.receive(d));
   process.stdin.on("error", () => {});

@@ -6,6 +6,7 @@ import type { ClockMode } from "../hv/timer.ts";
 import type { Vcpu } from "../hv/vcpu.ts";
 import { Vm } from "../hv/vm.ts";
 import { MmioBus } from "./bus.ts";
+import { loadInitrd, loadLinuxImage } from "./linux.ts";
 import { isElf, type LoadedImage, loadBinary, loadElf } from "./loader.ts";
 import { VIRT, virtDtb } from "./virt.ts";
 
@@ -27,7 +28,7 @@ export class VirtBoard {
   readonly vcpus: Vcpu[];
   readonly bus = new MmioBus();
   readonly uart: Pl011;
-  private image: { bytes: Uint8Array; loaded: LoadedImage } | null = null;
+  private image: { reload: () => LoadedImage; loaded: LoadedImage } | null = null;
   private dtbAddr = 0n;
 
   constructor(readonly config: BoardConfig) {
@@ -45,22 +46,49 @@ export class VirtBoard {
     return { set: (level) => this.vm.setIrqLine(32 + n, level) };
   }
 
-  /** Loads a bare-metal ELF or flat binary (flat binaries at the start of RAM) and the device tree. */
-  load(bytes: Uint8Array): LoadedImage {
-    const mem = this.vm.core;
-    const loaded = isElf(bytes) ? loadElf(mem, bytes) : loadBinary(mem, bytes, VIRT.ramBase);
+  /** The device tree's address: the top of RAM, 2 MiB aligned (clear of image and initrd). */
+  private get dtbBase(): bigint {
+    return (VIRT.ramBase + BigInt(this.config.ramSize) - (2n << 20n)) & ~0x1f_ffffn;
+  }
+
+  private writeDtb(initrd?: { start: bigint; end: bigint }): void {
     const dtb = virtDtb({
       cpus: this.config.cpus,
       ramSize: BigInt(this.config.ramSize),
       psciConduit: this.config.psciConduit,
       bootargs: this.config.bootargs,
+      initrd,
     });
-    // The device tree goes at the top of RAM, 2 MiB aligned, clear of the image.
-    this.dtbAddr = (VIRT.ramBase + BigInt(this.config.ramSize) - (2n << 20n)) & ~0x1f_ffffn;
-    if (this.dtbAddr < loaded.end) throw new Error("the image leaves no room for the device tree: give the guest more memory");
-    mem.writePhys(this.dtbAddr, dtb);
-    this.image = { bytes, loaded };
-    return loaded;
+    this.dtbAddr = this.dtbBase;
+    this.vm.core.writePhys(this.dtbAddr, dtb);
+  }
+
+  /** Loads a bare-metal ELF or flat binary (flat binaries at the start of RAM) and the device tree. */
+  load(bytes: Uint8Array): LoadedImage {
+    const load = () => {
+      const mem = this.vm.core;
+      const loaded = isElf(bytes) ? loadElf(mem, bytes) : loadBinary(mem, bytes, VIRT.ramBase);
+      if (this.dtbBase < loaded.end) throw new Error("the image leaves no room for the device tree: give the guest more memory");
+      this.writeDtb();
+      return loaded;
+    };
+    this.image = { reload: load, loaded: load() };
+    return this.image.loaded;
+  }
+
+  /** Loads an arm64 Linux Image (optionally gzip'd), an optional initrd, and the device tree. */
+  loadLinux(kernel: Uint8Array, initrd?: Uint8Array): LoadedImage {
+    const load = () => {
+      const mem = this.vm.core;
+      const ramSize = BigInt(this.config.ramSize);
+      const k = loadLinuxImage(mem, kernel, VIRT.ramBase, ramSize);
+      const rd = initrd ? loadInitrd(mem, initrd, VIRT.ramBase, ramSize, k.end, this.dtbBase) : undefined;
+      if (this.dtbBase < k.end) throw new Error("the kernel leaves no room for the device tree: give the guest more memory");
+      this.writeDtb(rd);
+      return { entry: k.entry, start: k.entry, end: rd?.end ?? k.end, kind: "binary" as const };
+    };
+    this.image = { reload: load, loaded: load() };
+    return this.image.loaded;
   }
 
   /** Puts every vCPU in its boot state: the boot vCPU at the entry with x0 = DTB, the others off. */
@@ -77,7 +105,7 @@ export class VirtBoard {
   /** System reset: reload the image and boot again. */
   reset(): void {
     if (!this.image) throw new Error("no image loaded");
-    this.load(this.image.bytes);
+    this.image.loaded = this.image.reload();
     this.boot();
   }
 }

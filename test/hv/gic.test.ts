@@ -141,6 +141,23 @@ describe("GICv3", () => {
     assert.equal(r(1, 0x10100), 0n, "vCPU 1's PPI 27 is separate");
   });
 
+  test("wake-up ignores the CPU interface's group enable, as Linux disables it before suspending", () => {
+    const { g, d, icc, enable } = gic(1);
+    enable();
+    d(0x80 + 4, 1);
+    d(0x100 + 4, 1);
+    d(0x400 + 32, 0xa0, 1);
+    icc(0, IccReg.IGRPEN1, 0n); // Linux's CPU_PM_ENTER with GICD_CTLR.DS = 1
+    g.setSpi(32, true);
+    assert.equal(g.lines(0), 0, "no IRQ is signalled to the PE");
+    assert.equal(g.pendingFor(0), true, "but the vCPU wakes");
+    icc(0, IccReg.PMR, 0x80n);
+    assert.equal(g.pendingFor(0), false, "priority must still be below PMR");
+    icc(0, IccReg.PMR, 0xf0n);
+    d(0, 0);
+    assert.equal(g.pendingFor(0), false, "and the distributor group enabled");
+  });
+
   test("save/restore round trip", () => {
     const a = gic(2);
     a.enable();

@@ -171,9 +171,22 @@ export class GicState {
     return (this.irq(cpu, i) as IrqState).group1 ? 1 : 2;
   }
 
-  /** Whether an interrupt would wake `cpu` from WFI (the same as a signalled IRQ/FIQ). */
+  /**
+   * Whether an interrupt would wake `cpu` from WFI or a SUSPENDED state: as KVM's
+   * kvm_vgic_vcpu_pending_irq, an enabled, pending interrupt of an enabled distributor group
+   * with priority below PMR. The CPU interface's group enables and running priority do not
+   * matter: Linux clears ICC_IGRPEN1_EL1 before suspending (CPU_PM_ENTER) and relies on the
+   * redistributor's wake request.
+   */
   pendingFor(cpu: number): boolean {
-    return this.hppi(cpu) >= 0;
+    const c = this.cpus[cpu];
+    if (!c) return false;
+    const wakes = (s: IrqState) =>
+      s.enabled && GicState.pending(s) && (s.group1 ? (this.ctlr & 2) !== 0 : (this.ctlr & 1) !== 0) && s.priority < c.pmr;
+    const p = this.priv[cpu];
+    for (let i = 0; i < 32; i++) if (wakes(p[i])) return true;
+    for (const s of this.spis) if (wakes(s) && this.spiTarget(s) === cpu) return true;
+    return false;
   }
 
   /** Drives an SPI's input line (INTID 32+). Edge-triggered SPIs latch on a rising edge. */
