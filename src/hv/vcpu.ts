@@ -87,7 +87,7 @@ export class Vcpu implements SmcccCaller, PsciTarget {
     core.setSysreg(SYSREG_MPIDR, this.mpidr);
     core.pstate = PSTATE_RESET;
     this.vm.timers.reset(this);
-    this.vm.gic.resetCpu(this.id);
+    this.vm.gic.resetCpuInterface(this.id);
   }
 
   /** Effective PSCI version (the VM's, or 0.1 without the PSCI 0.2 feature). */

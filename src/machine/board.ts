@@ -105,6 +105,7 @@ export class VirtBoard {
   /** System reset: reload the image and boot again. */
   reset(): void {
     if (!this.image) throw new Error("no image loaded");
+    this.vm.gic.reset();
     this.image.loaded = this.image.reload();
     this.boot();
   }

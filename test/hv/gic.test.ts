@@ -158,6 +158,18 @@ describe("GICv3", () => {
     assert.equal(g.pendingFor(0), false, "and the distributor group enabled");
   });
 
+  test("a vCPU warm reset keeps its redistributor's PPI setup; a system reset clears everything", () => {
+    const { g, r, icc, enable } = gic(1);
+    enable();
+    r(0, 0x10080, 1 << 27);
+    r(0, 0x10100, 1 << 27);
+    g.resetCpuInterface(0);
+    assert.equal(r(0, 0x10100), BigInt(1 << 27), "PPI 27 still enabled after a CPU_ON-style reset");
+    assert.equal(icc(0, IccReg.PMR), 0n, "the CPU interface was reset");
+    g.reset();
+    assert.equal(r(0, 0x10100), 0n);
+  });
+
   test("save/restore round trip", () => {
     const a = gic(2);
     a.enable();

@@ -89,11 +89,28 @@ export class GicState {
     this.resetCpu(cpu);
   }
 
-  /** Resets a vCPU's redistributor and CPU interface (vCPU reset). */
+  /** Resets a vCPU's redistributor and CPU interface (VM creation, system reset). */
   resetCpu(cpu: number): void {
     // SGIs are edge-triggered; PPIs default to level.
     this.priv[cpu] = Array.from({ length: 32 }, (_, i) => newIrq(i < 16));
     this.cpus[cpu] = newCpuIf();
+  }
+
+  /**
+   * A vCPU's warm reset (KVM_ARM_VCPU_INIT, CPU_ON, wake from SYSTEM_SUSPEND) resets its CPU
+   * interface registers only. The redistributor keeps its SGI/PPI configuration, as KVM's vGIC
+   * does: Linux does not reprogram the boot CPU's PPIs after resuming from SYSTEM_SUSPEND.
+   */
+  resetCpuInterface(cpu: number): void {
+    const old = this.cpus[cpu];
+    this.cpus[cpu] = { ...newCpuIf(), sleep: old?.sleep ?? true, rctlr: old?.rctlr ?? 0 };
+  }
+
+  /** System reset: distributor, every redistributor and CPU interface. */
+  reset(): void {
+    this.ctlr = 0;
+    for (let i = 0; i < this.nSpis; i++) this.spis[i] = newIrq(false);
+    for (let c = 0; c < this.cpus.length; c++) this.resetCpu(c);
   }
 
   get cpuCount(): number {

@@ -34,6 +34,14 @@ export class Gicv3 {
   resetCpu(cpu: number): void {
     this.state.resetCpu(cpu);
   }
+  /** A vCPU's warm reset: its CPU interface only (see GicState.resetCpuInterface). */
+  resetCpuInterface(cpu: number): void {
+    this.state.resetCpuInterface(cpu);
+  }
+  /** System reset of the whole interrupt controller. */
+  reset(): void {
+    this.state.reset();
+  }
   pendingFor(cpu: number): boolean {
     return this.state.pendingFor(cpu);
   }
