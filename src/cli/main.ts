@@ -1,14 +1,18 @@
 // The dormouse command.
 import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { HvError } from "../hv/errors.ts";
 import { VirtBoard } from "../machine/board.ts";
 import { isLinuxImage, maybeGunzip } from "../machine/linux.ts";
 import { ImageError } from "../machine/loader.ts";
+import { guestKit, KitError } from "../kit/guest-kit.ts";
 import { Vmm } from "../vmm/vmm.ts";
 
 const USAGE = `usage: dormouse run <image> [options]
        dormouse run --kernel <Image> [--initrd <file>] [--append <cmdline>] [options]
+       dormouse guest-kit [--cache DIR] [--suite sid|trixie-backports] [--refresh]
 
 Runs a bare-metal AArch64 image (ELF, or a flat binary loaded at 0x40000000) or an arm64 Linux
 Image on Dormouse's QEMU-virt-compatible board: PL011 console at 0x09000000, GICv3, generic
@@ -108,10 +112,25 @@ async function run(argv: string[]): Promise<number> {
   }
 }
 
+function kit(argv: string[]): number {
+  const { values } = parseArgs({
+    args: argv,
+    options: { cache: { type: "string" }, suite: { type: "string", default: "sid" }, refresh: { type: "boolean", default: false } },
+  });
+  const cache = values.cache ?? join(homedir(), ".cache", "dormouse", "guest-kit");
+  const k = guestKit(cache, { suite: values.suite, refresh: values.refresh, log: (m) => process.stderr.write(`guest-kit: ${m}\n`) });
+  console.log(
+    `kernel: ${k.kernel}\ninitramfs: ${k.initramfs}\nversions: ${k.versions.kernelPackage} ${k.versions.kernelVersion}, busybox ${k.versions.busyboxVersion} (${k.versions.suite})`,
+  );
+  console.log(`run it: dormouse run --kernel ${k.kernel} --initrd ${k.initramfs} --smp 2`);
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
     if (cmd === "run") return await run(rest);
+    if (cmd === "guest-kit") return kit(rest);
     if (cmd === "--help" || cmd === "-h" || cmd === "help") {
       console.log(USAGE);
       return 0;
@@ -122,7 +141,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`dormouse: ${e.message}\n\n${USAGE}\n`);
       return 2;
     }
-    if (e instanceof ImageError || e instanceof HvError || (e instanceof Error && e.constructor === Error)) {
+    if (e instanceof ImageError || e instanceof HvError || e instanceof KitError || (e instanceof Error && e.constructor === Error)) {
       process.stderr.write(`dormouse: ${(e as Error).message}\n`);
       return 1;
     }

@@ -16,6 +16,7 @@ const ID = [0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1];
 export interface Pl011State {
   version: 1;
   rx: number[];
+  backlog: number[];
   ris: number;
   imsc: number;
   lcr: number;
@@ -28,6 +29,8 @@ export interface Pl011State {
 
 export class Pl011 implements BusDevice {
   private rx: number[] = [];
+  /** Host input waiting for room in the receive FIFO (so pasted text is not lost). */
+  private backlog: number[] = [];
   private ris = 0;
   private imsc = 0;
   private lcr = 0;
@@ -46,13 +49,15 @@ export class Pl011 implements BusDevice {
     this.irq.set((this.ris & this.imsc) !== 0);
   }
 
-  /** Bytes the host sends to the guest (console input); a wake source. */
+  /** Bytes the host sends to the guest (console input); a wake source. Queued while the FIFO is full. */
   receive(bytes: Uint8Array | number[]): void {
+    for (const b of bytes) this.backlog.push(b & 0xff);
+    this.refill();
+  }
+
+  private refill(): void {
     const depth = this.lcr & LCR_FEN ? FIFO_DEPTH : 1;
-    for (const b of bytes) {
-      if (this.rx.length >= depth) break;
-      this.rx.push(b & 0xff);
-    }
+    while (this.backlog.length && this.rx.length < depth) this.rx.push(this.backlog.shift() as number);
     if (this.rx.length) this.ris |= INT_RX | INT_RT;
     this.update();
   }
@@ -67,7 +72,7 @@ export class Pl011 implements BusDevice {
       case 0x000: {
         const b = this.rx.shift() ?? 0;
         if (!this.rx.length) this.ris &= ~(INT_RX | INT_RT);
-        this.update();
+        this.refill();
         return BigInt(b);
       }
       case 0x018: {
@@ -143,6 +148,7 @@ export class Pl011 implements BusDevice {
     return {
       version: 1,
       rx: [...this.rx],
+      backlog: [...this.backlog],
       ris: this.ris,
       imsc: this.imsc,
       lcr: this.lcr,
@@ -167,6 +173,7 @@ export class Pl011 implements BusDevice {
       ilpr: this.ilpr,
     } = s);
     this.rx = [...s.rx];
+    this.backlog = [...(s.backlog ?? [])];
     this.update();
   }
 }

@@ -1,0 +1,77 @@
+// Fetching Debian arm64 packages with apt's ordinary client under a private configuration in a
+// cache folder: the system's apt setup is never read or changed.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+export class KitError extends Error {}
+
+export class AptCache {
+  private readonly opts: string[];
+
+  constructor(
+    readonly dir: string,
+    readonly suite: string,
+    mirror = "http://deb.debian.org/debian",
+  ) {
+    for (const d of ["lists/partial", "cache/archives/partial", "etc", "debs"]) mkdirSync(join(dir, d), { recursive: true });
+    writeFileSync(join(dir, "etc/sources.list"), `deb ${mirror} ${suite} main\n`);
+    this.opts = [
+      `-o=Dir::Etc::SourceList=${join(dir, "etc/sources.list")}`,
+      "-o=Dir::Etc::SourceParts=/dev/null",
+      `-o=Dir::State::Lists=${join(dir, "lists")}`,
+      `-o=Dir::Cache=${join(dir, "cache")}`,
+      "-o=APT::Architectures=arm64",
+      "-o=APT::Architecture=arm64",
+      "-o=Debug::NoLocking=1",
+      "-o=APT::Sandbox::User=root",
+    ];
+  }
+
+  private apt(tool: string, args: string[], cwd?: string): string {
+    try {
+      return execFileSync(tool, [...this.opts, ...args], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 600_000 });
+    } catch (e) {
+      const err = e as { stderr?: string; code?: string };
+      if (err.code === "ENOENT") throw new KitError(`${tool} is missing: the guest kit needs Debian's apt`);
+      throw new KitError(`${tool} ${args.join(" ")} failed: ${(err.stderr ?? String(e)).trim().split("\n").slice(-3).join(" / ")}`);
+    }
+  }
+
+  /** Refreshes the package lists (a clear error when the archive cannot be reached). */
+  update(): void {
+    this.apt("apt-get", ["-q", "update"]);
+  }
+
+  /** A field of a package's record (the candidate version). */
+  field(pkg: string, name: string): string | null {
+    const out = this.apt("apt-cache", ["show", pkg]);
+    const m = new RegExp(`^${name}: (.*)$`, "m").exec(out);
+    return m ? m[1] : null;
+  }
+
+  /** Downloads a package's .deb into the cache (reused when present); returns its path. */
+  download(pkg: string): string {
+    const debs = join(this.dir, "debs");
+    const version = this.field(pkg, "Version");
+    if (!version) throw new KitError(`package ${pkg} not found in ${this.suite}`);
+    const name = `${pkg}_${version.replace(":", "%3a")}_`;
+    let have = readdirSync(debs).find((f) => f.startsWith(name));
+    if (!have) {
+      this.apt("apt-get", ["-q", "download", pkg], debs);
+      have = readdirSync(debs).find((f) => f.startsWith(name));
+      if (!have) throw new KitError(`apt-get download ${pkg} produced no file`);
+    }
+    return join(debs, have);
+  }
+}
+
+/** Extracts a .deb's files into `dest`. */
+export function extractDeb(deb: string, dest: string): void {
+  mkdirSync(dest, { recursive: true });
+  try {
+    execFileSync("dpkg-deb", ["-x", deb, dest], { stdio: ["ignore", "ignore", "pipe"] });
+  } catch (e) {
+    throw new KitError(`dpkg-deb -x ${deb} failed: ${(e as { stderr?: Buffer }).stderr?.toString().trim() ?? e}`);
+  }
+}
