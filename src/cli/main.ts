@@ -85,8 +85,25 @@ async function run(argv: string[]): Promise<number> {
   });
   if (linux) board.loadLinux(bytes, initrd);
   else board.load(bytes);
-  if (process.stdin.isTTY) process.stdin.setRawMode?.(true);
-  process.stdin.on("data", (d: Buffer) => board.uart.receive(d));
+  if (process.stdin.isTTY) {
+    process.stdin.setRawMode?.(true);
+    process.stderr.write("dormouse: console attached (Ctrl-A x quits)\n");
+  }
+  let escape = false;
+  process.stdin.on("data", (d: Buffer) => {
+    if (process.stdin.isTTY) {
+      // Ctrl-A x ends the VM (raw mode passes Ctrl-C to the guest), as QEMU's console does.
+      for (const b of d) {
+        if (escape && (b === 0x78 || b === 0x58)) {
+          process.stderr.write("\ndormouse: terminated from the console\n");
+          process.stdin.setRawMode?.(false);
+          process.exit(0);
+        }
+        escape = b === 0x01;
+      }
+    }
+    board.uart.receive(d);
+  });
   process.stdin.on("error", () => {});
   try {
     board.boot();
