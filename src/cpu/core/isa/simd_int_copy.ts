@@ -2,7 +2,7 @@
 // C4.1.68). Handlers take the fields of src/cpu/decode/simd_int_copy.decode.
 import { fpCheck, undefinedInstruction } from "../exceptions";
 import { getV128, getX, setX, vAddr } from "../state";
-import { elemS, elemU, replicate64, SCR, trnV, uzpV, writeVQ, zipV } from "./simd_util";
+import { elemS, elemU, replicate64, SCR, storeElem, trnV, uzpV, writeVQ, zipV } from "./simd_util";
 
 /** Element size (0 = B .. 3 = D) of an INS/DUP/UMOV imm5; 4 when imm5<3:0> is zero (reserved). */
 // @ts-ignore: decorator
@@ -38,22 +38,7 @@ export function INS_asimdins_IR_r(imm5: u32, Rn: u32, Rd: u32): void {
     return;
   }
   if (!fpCheck()) return;
-  const a = vAddr(Rd) + ((<usize>(imm5 >> (size + 1))) << size);
-  const v = getX(Rn);
-  switch (size) {
-    case 0:
-      store<u8>(a, <u8>v);
-      break;
-    case 1:
-      store<u16>(a, <u16>v);
-      break;
-    case 2:
-      store<u32>(a, <u32>v);
-      break;
-    default:
-      store<u64>(a, v);
-      break;
-  }
+  storeElem(vAddr(Rd) + ((<usize>(imm5 >> (size + 1))) << size), size, getX(Rn));
 }
 
 export function SMOV_asimdins_W_w(Q: u32, imm5: u32, Rn: u32, Rd: u32): void {

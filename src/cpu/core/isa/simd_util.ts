@@ -80,7 +80,12 @@ export const FPSR_QC: u32 = 1 << 27;
 /** Writes element i of the scratch vector (the low 8 << esz bits of v). */
 // @ts-ignore: decorator
 @inline export function scrSet(i: u32, esz: u32, v: u64): void {
-  const a = SCR + ((<usize>i) << esz);
+  storeElem(SCR + ((<usize>i) << esz), esz, v);
+}
+
+/** Stores the low 8 << esz bits of v at a. */
+// @ts-ignore: decorator
+@inline export function storeElem(a: usize, esz: u32, v: u64): void {
   switch (esz) {
     case 0:
       store<u8>(a, <u8>v);
