@@ -124,6 +124,7 @@ async function run(argv: string[]): Promise<number> {
       return 0;
     }
   } finally {
+    board.close();
     process.stdin.pause();
     if (process.stdin.isTTY) process.stdin.setRawMode?.(false);
   }

@@ -1,6 +1,7 @@
 // The virt board: a Vm with RAM at 0x4000_0000, the GICv3, a PL011 console on the MMIO bus, a
 // device tree, and the guest image. The VMM (src/vmm) runs it.
 import { Pl011 } from "../devices/pl011.ts";
+import { Pl031 } from "../devices/pl031.ts";
 import type { IrqLine } from "../devices/types.ts";
 import type { ClockMode } from "../hv/timer.ts";
 import type { Vcpu } from "../hv/vcpu.ts";
@@ -8,7 +9,7 @@ import { Vm } from "../hv/vm.ts";
 import { MmioBus } from "./bus.ts";
 import { loadInitrd, loadLinuxImage } from "./linux.ts";
 import { isElf, type LoadedImage, loadBinary, loadElf } from "./loader.ts";
-import { VIRT, virtDtb } from "./virt.ts";
+import { rtcNode, VIRT, virtDtb } from "./virt.ts";
 
 export interface BoardConfig {
   cpus: number;
@@ -28,6 +29,7 @@ export class VirtBoard {
   readonly vcpus: Vcpu[];
   readonly bus = new MmioBus();
   readonly uart: Pl011;
+  readonly rtc: Pl031;
   private image: { reload: () => LoadedImage; loaded: LoadedImage } | null = null;
   private dtbAddr = 0n;
 
@@ -39,6 +41,8 @@ export class VirtBoard {
     this.vcpus = Array.from({ length: config.cpus }, () => this.vm.createVcpu());
     this.uart = new Pl011(this.spi(VIRT.uartSpi), config.output);
     this.bus.map(VIRT.uartBase, 0x1000n, "pl011", this.uart);
+    this.rtc = new Pl031(this.spi(VIRT.rtcSpi));
+    this.bus.map(VIRT.rtcBase, 0x1000n, "pl031", this.rtc);
   }
 
   /** The interrupt line of SPI n (INTID 32 + n). */
@@ -58,6 +62,7 @@ export class VirtBoard {
       psciConduit: this.config.psciConduit,
       bootargs: this.config.bootargs,
       initrd,
+      devices: [rtcNode()],
     });
     this.dtbAddr = this.dtbBase;
     this.vm.core.writePhys(this.dtbAddr, dtb);
@@ -100,6 +105,11 @@ export class VirtBoard {
     const boot = this.vcpus[0];
     boot.pc = this.image.loaded.entry;
     boot.setX(0, this.dtbAddr);
+  }
+
+  /** Releases host resources (the RTC's alarm timer) once the VM is done. */
+  close(): void {
+    this.rtc.close();
   }
 
   /** System reset: reload the image and boot again. */

@@ -53,6 +53,17 @@ export function virtioNode(n: number): FdtNode {
   });
 }
 
+/** The PL031 real-time clock's node. */
+export function rtcNode(): FdtNode {
+  return node(`pl031@${VIRT.rtcBase.toString(16)}`, {
+    compatible: ["arm,pl031", "arm,primecell"],
+    reg: u64cells(VIRT.rtcBase, 0x1000n),
+    interrupts: [GIC_SPI, VIRT.rtcSpi, IRQ_LEVEL_HIGH],
+    clocks: [CLK_PHANDLE],
+    "clock-names": "apb_pclk",
+  });
+}
+
 /** The device tree a guest of the virt board boots with. */
 export function virtDtb(o: VirtDtbOptions): Uint8Array {
   const cpus: FdtNode[] = [];

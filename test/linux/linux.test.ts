@@ -45,67 +45,91 @@ class Console {
   }
 }
 
-test("Linux: boot on 2 vCPUs, CPU hotplug, suspend-to-RAM woken by the console, tmpfs checksum intact", { timeout: 900_000 }, async () => {
-  const kit = guestKit(join(repoRoot, ".cache/guest-kit"));
-  const con = new Console();
-  const board = new VirtBoard({
-    cpus: 2,
-    ramSize: 512 << 20,
-    psciConduit: "hvc",
-    systemSuspend: true,
-    bootargs: "console=ttyAMA0 quiet no_console_suspend",
-    output: (b) => con.push(b),
-  });
-  board.loadLinux(readFileSync(kit.kernel), readFileSync(kit.initramfs));
-  board.boot();
-  const events: string[] = [];
-  let onSuspended = () => {};
-  const vmm = new Vmm(board, {
-    onSuspend: "honour",
-    log: (m) => {
-      events.push(m);
-      if (m.includes("suspended")) onSuspended();
-    },
-  });
-  const finished = vmm.run();
-  let n = 0;
-  /** Runs a shell command and returns its output (the marker is computed by the shell, so the echo of the typed line cannot match). */
-  const sh = async (cmd: string, ms = 120_000): Promise<string> => {
-    const k = ++n;
-    const from = con.text.length;
-    board.uart.receive(Buffer.from(`${cmd}; echo "@@$((${k}+1000))@@"\n`));
-    await con.wait(new RegExp(`@@${k + 1000}@@`), from, ms, cmd);
-    const out = con.text.slice(from);
-    return out.slice(out.indexOf("\n") + 1, out.lastIndexOf(`@@${k + 1000}@@`));
-  };
+test(
+  "Linux: boot on 2 vCPUs, CPU hotplug, suspend-to-RAM woken by the console and by the RTC alarm, tmpfs checksum intact",
+  { timeout: 900_000 },
+  async () => {
+    const kit = guestKit(join(repoRoot, ".cache/guest-kit"));
+    const con = new Console();
+    const board = new VirtBoard({
+      cpus: 2,
+      ramSize: 512 << 20,
+      psciConduit: "hvc",
+      systemSuspend: true,
+      bootargs: "console=ttyAMA0 quiet no_console_suspend",
+      output: (b) => con.push(b),
+    });
+    board.loadLinux(readFileSync(kit.kernel), readFileSync(kit.initramfs));
+    board.boot();
+    const events: string[] = [];
+    let onSuspended = () => {};
+    const vmm = new Vmm(board, {
+      onSuspend: "honour",
+      log: (m) => {
+        events.push(m);
+        if (m.includes("suspended")) onSuspended();
+      },
+    });
+    const finished = vmm.run();
+    let n = 0;
+    /** Runs a shell command and returns its output (the marker is computed by the shell, so the echo of the typed line cannot match). */
+    const sh = async (cmd: string, ms = 120_000): Promise<string> => {
+      const k = ++n;
+      const from = con.text.length;
+      board.uart.receive(Buffer.from(`${cmd}; echo "@@$((${k}+1000))@@"\n`));
+      await con.wait(new RegExp(`@@${k + 1000}@@`), from, ms, cmd);
+      const out = con.text.slice(from);
+      return out.slice(out.indexOf("\n") + 1, out.lastIndexOf(`@@${k + 1000}@@`));
+    };
 
-  await con.wait(/dormouse-kit: shell ready/, 0, 600_000, "the shell");
-  assert.match(await sh("cat /sys/power/mem_sleep"), /s2idle \[deep\]/, "SYSTEM_SUSPEND offered: deep sleep is the default");
-  assert.match(await sh("cat /sys/devices/system/cpu/online"), /^0-1\s*$/m);
-  assert.match(await sh("echo 0 > /sys/devices/system/cpu/cpu1/online; cat /sys/devices/system/cpu/online"), /^0\s*$/m);
-  assert.match(await sh("echo 1 > /sys/devices/system/cpu/cpu1/online; cat /sys/devices/system/cpu/online"), /^0-1\s*$/m);
-  const sum = (await sh("dd if=/dev/urandom of=/tmp/blob bs=1k count=256 2>/dev/null; md5sum /tmp/blob")).match(/[0-9a-f]{32}/)?.[0];
-  assert.ok(sum, "checksum of the tmpfs file");
+    await con.wait(/dormouse-kit: shell ready/, 0, 600_000, "the shell");
+    assert.match(await sh("cat /sys/power/mem_sleep"), /s2idle \[deep\]/, "SYSTEM_SUSPEND offered: deep sleep is the default");
+    assert.match(await sh("cat /sys/devices/system/cpu/online"), /^0-1\s*$/m);
+    assert.match(await sh("echo 0 > /sys/devices/system/cpu/cpu1/online; cat /sys/devices/system/cpu/online"), /^0\s*$/m);
+    assert.match(await sh("echo 1 > /sys/devices/system/cpu/cpu1/online; cat /sys/devices/system/cpu/online"), /^0-1\s*$/m);
+    const sum = (await sh("dd if=/dev/urandom of=/tmp/blob bs=1k count=256 2>/dev/null; md5sum /tmp/blob")).match(/[0-9a-f]{32}/)?.[0];
+    assert.ok(sum, "checksum of the tmpfs file");
 
-  const suspended = new Promise<void>((r) => {
-    onSuspended = r;
-  });
-  const before = con.text.length;
-  board.uart.receive(Buffer.from(`echo enabled > /sys/class/tty/ttyAMA0/power/wakeup; echo mem > /sys/power/state; echo "@@$((7+7))@@"\n`));
-  await suspended;
-  // The guest is suspended: the host process is idle until the wake source (a key) arrives.
-  await new Promise((r) => setTimeout(r, 500));
-  assert.doesNotMatch(con.text.slice(before), /@@14@@/, "still asleep");
-  board.uart.receive(Buffer.from("\n"));
-  await con.wait(/@@14@@/, before, 300_000, "the resume");
-  assert.ok(events.some((e) => e.includes("woken")));
+    const suspended = new Promise<void>((r) => {
+      onSuspended = r;
+    });
+    const before = con.text.length;
+    board.uart.receive(
+      Buffer.from(`echo enabled > /sys/class/tty/ttyAMA0/power/wakeup; echo mem > /sys/power/state; echo "@@$((7+7))@@"\n`),
+    );
+    await suspended;
+    // The guest is suspended: the host process is idle until the wake source (a key) arrives.
+    await new Promise((r) => setTimeout(r, 500));
+    assert.doesNotMatch(con.text.slice(before), /@@14@@/, "still asleep");
+    board.uart.receive(Buffer.from("\n"));
+    await con.wait(/@@14@@/, before, 300_000, "the resume");
+    assert.ok(events.some((e) => e.includes("woken")));
 
-  assert.match(await sh("cat /sys/devices/system/cpu/online"), /^0-1\s*$/m, "the secondary came back with CPU_ON");
-  assert.ok((await sh("md5sum /tmp/blob")).includes(sum as string), "tmpfs contents survived");
-  const dmesg = await sh("dmesg");
-  assert.match(dmesg, /PM: suspend entry \(deep\)/);
-  assert.match(dmesg, /PM: suspend exit/);
-  assert.doesNotMatch(dmesg, /psci.*(fail|error)/i);
-  board.uart.receive(Buffer.from("poweroff -f\n"));
-  assert.deepEqual(await finished, { kind: "poweroff" });
-});
+    assert.match(await sh("cat /sys/devices/system/cpu/online"), /^0-1\s*$/m, "the secondary came back with CPU_ON");
+    assert.ok((await sh("md5sum /tmp/blob")).includes(sum as string), "tmpfs contents survived");
+    const dmesg = await sh("dmesg");
+    assert.match(dmesg, /PM: suspend entry \(deep\)/);
+    assert.match(dmesg, /PM: suspend exit/);
+    assert.doesNotMatch(dmesg, /psci.*(fail|error)/i);
+
+    // A second wake source: the PL031 alarm (Linux's wakealarm) while the console stays quiet.
+    const woken = events.length;
+    const t0 = Date.now();
+    const rtcOut = await sh(
+      "echo +3 > /sys/class/rtc/rtc0/wakealarm; echo mem > /sys/power/state; cat /sys/devices/system/cpu/online",
+      300_000,
+    );
+    assert.ok(
+      events.slice(woken).some((e) => e.includes("suspended")) && events.slice(woken).some((e) => e.includes("woken")),
+      "suspended and woken again",
+    );
+    assert.ok(Date.now() - t0 >= 2000, "slept until the alarm");
+    assert.match(rtcOut, /^0-1\s*$/m);
+    assert.ok((await sh("md5sum /tmp/blob")).includes(sum as string));
+    const rtcSeconds = Number((await sh("cat /sys/class/rtc/rtc0/since_epoch")).trim());
+    assert.ok(Math.abs(rtcSeconds - Date.now() / 1000) < 10, `the RTC shows wall-clock time (${rtcSeconds})`);
+    board.uart.receive(Buffer.from("poweroff -f\n"));
+    assert.deepEqual(await finished, { kind: "poweroff" });
+    board.close();
+  },
+);

@@ -1,0 +1,137 @@
+// ARM PrimeCell PL031 real-time clock: seconds of wall-clock time, and the match-register alarm
+// raising its interrupt (Linux's /sys/class/rtc/rtc0/wakealarm), a wake source from suspend.
+import type { BusDevice, IrqLine } from "./types.ts";
+
+const ID = [0x31, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1];
+
+/** Time for the RTC, injected so tests can drive it. */
+export interface RtcClock {
+  /** Wall-clock seconds (fractional). */
+  now(): number;
+  /** Calls `fn` after `ms` milliseconds; returns a cancel function. */
+  after(ms: number, fn: () => void): () => void;
+}
+
+export const HOST_CLOCK: RtcClock = {
+  now: () => Date.now() / 1000,
+  after: (ms, fn) => {
+    const t = setTimeout(fn, ms);
+    return () => clearTimeout(t);
+  },
+};
+
+/** Plain, versioned PL031 state: the offset from wall-clock time keeps the guest's clock real across a restore. */
+export interface Pl031State {
+  version: 1;
+  offset: number;
+  mr: number;
+  lr: number;
+  imsc: number;
+  ris: number;
+}
+
+export class Pl031 implements BusDevice {
+  /** RTCDR = floor(wall clock) + offset (RTCLR writes move it). */
+  private offset = 0;
+  private mr = 0;
+  private lr = 0;
+  private imsc = 0;
+  private ris = 0;
+  private cancel: (() => void) | null = null;
+
+  constructor(
+    private readonly irq: IrqLine,
+    private readonly clock: RtcClock = HOST_CLOCK,
+  ) {}
+
+  private counter(): number {
+    return (Math.floor(this.clock.now()) + this.offset) >>> 0;
+  }
+
+  private update(): void {
+    this.irq.set((this.ris & this.imsc & 1) !== 0);
+  }
+
+  /** Arms the host timer for the match register. */
+  private arm(): void {
+    this.cancel?.();
+    this.cancel = null;
+    const delta = (this.mr - this.counter()) >>> 0; // seconds until the counter equals MR, modulo 2^32
+    if (delta === 0) {
+      this.ris |= 1;
+      this.update();
+      return;
+    }
+    const ms = (Math.floor(this.clock.now()) + 1 - this.clock.now()) * 1000 + (delta - 1) * 1000;
+    this.cancel = this.clock.after(Math.max(0, ms), () => {
+      this.cancel = null;
+      if (this.counter() === this.mr) {
+        this.ris |= 1;
+        this.update();
+      } else this.arm();
+    });
+  }
+
+  read(offset: number, _size: number): bigint {
+    switch (offset) {
+      case 0x000:
+        return BigInt(this.counter());
+      case 0x004:
+        return BigInt(this.mr);
+      case 0x008:
+        return BigInt(this.lr);
+      case 0x00c:
+        return 1n; // always started
+      case 0x010:
+        return BigInt(this.imsc);
+      case 0x014:
+        return BigInt(this.ris);
+      case 0x018:
+        return BigInt(this.ris & this.imsc);
+      default:
+        if (offset >= 0xfe0 && offset < 0x1000) return BigInt(ID[(offset - 0xfe0) >> 2]);
+        return 0n;
+    }
+  }
+
+  write(offset: number, _size: number, value: bigint): void {
+    const v = Number(value & 0xffff_ffffn);
+    switch (offset) {
+      case 0x004:
+        this.mr = v;
+        this.arm();
+        break;
+      case 0x008:
+        this.lr = v;
+        this.offset = v - Math.floor(this.clock.now());
+        this.arm();
+        break;
+      case 0x010:
+        this.imsc = v & 1;
+        break;
+      case 0x01c:
+        this.ris &= ~v;
+        break;
+      default:
+        return;
+    }
+    this.update();
+  }
+
+  save(): Pl031State {
+    return { version: 1, offset: this.offset, mr: this.mr, lr: this.lr, imsc: this.imsc, ris: this.ris };
+  }
+
+  restore(s: Pl031State): void {
+    if (s.version !== 1) throw new Error(`unsupported PL031 state version ${s.version}`);
+    ({ offset: this.offset, mr: this.mr, lr: this.lr, imsc: this.imsc, ris: this.ris } = s);
+    this.arm();
+    this.update();
+  }
+
+  /** Stops the alarm timer (the VM is going away). */
+  close(): void {
+    this.cancel?.();
+    this.cancel = null;
+  }
+}

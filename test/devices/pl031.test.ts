@@ -1,0 +1,77 @@
+// PL031 RTC: wall-clock counter, load register, match alarm on its interrupt line, save/restore.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Pl031, type RtcClock } from "../../src/devices/pl031.ts";
+
+/** A controllable clock: time moves only when the test advances it. */
+function fakeClock(start: number) {
+  let t = start;
+  let timers: { at: number; fn: () => void }[] = [];
+  const clock: RtcClock = {
+    now: () => t,
+    after: (ms, fn) => {
+      const entry = { at: t + ms / 1000, fn };
+      timers.push(entry);
+      return () => {
+        timers = timers.filter((x) => x !== entry);
+      };
+    },
+  };
+  const advance = (s: number) => {
+    t += s;
+    for (const x of timers.filter((x) => x.at <= t + 1e-9)) {
+      timers = timers.filter((y) => y !== x);
+      x.fn();
+    }
+  };
+  return { clock, advance };
+}
+
+test("counter follows the wall clock; RTCLR moves it; ID registers", () => {
+  const { clock, advance } = fakeClock(1_700_000_000.25);
+  const rtc = new Pl031({ set() {} }, clock);
+  assert.equal(rtc.read(0, 4), 1_700_000_000n);
+  rtc.write(8, 4, 1000n);
+  assert.equal(rtc.read(0, 4), 1000n);
+  advance(2);
+  assert.equal(rtc.read(0, 4), 1002n);
+  assert.equal(rtc.read(0xfe0, 4), 0x31n);
+  assert.equal(rtc.read(0xc, 4), 1n, "started");
+});
+
+test("the match register raises the interrupt when the counter reaches it", () => {
+  const { clock, advance } = fakeClock(500.5);
+  const levels: boolean[] = [];
+  const rtc = new Pl031({ set: (l) => levels.push(l) }, clock);
+  rtc.write(0x10, 4, 1n);
+  rtc.write(4, 4, 503n);
+  advance(2);
+  assert.equal(rtc.read(0x14, 4), 0n, "not yet");
+  advance(1);
+  assert.equal(rtc.read(0x14, 4), 1n);
+  assert.equal(levels.at(-1), true);
+  rtc.write(0x1c, 4, 1n);
+  assert.equal(levels.at(-1), false, "RTCICR clears it");
+  rtc.write(0x10, 4, 0n);
+  rtc.write(4, 4, 504n);
+  advance(1);
+  assert.equal(rtc.read(0x14, 4), 1n, "raw status without the mask");
+  assert.equal(rtc.read(0x18, 4), 0n);
+  assert.equal(levels.at(-1), false);
+});
+
+test("save/restore keeps the offset from wall-clock time and a pending alarm", () => {
+  const a = fakeClock(10_000);
+  const rtc = new Pl031({ set() {} }, a.clock);
+  rtc.write(8, 4, 42n);
+  rtc.write(0x10, 4, 1n);
+  rtc.write(4, 4, 52n);
+  const s = rtc.save();
+  const b = fakeClock(10_005);
+  const levels: boolean[] = [];
+  const rtc2 = new Pl031({ set: (l) => levels.push(l) }, b.clock);
+  rtc2.restore(structuredClone(s));
+  assert.equal(rtc2.read(0, 4), 47n, "the guest's clock kept running with the host's");
+  b.advance(5);
+  assert.equal(levels.at(-1), true);
+});
