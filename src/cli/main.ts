@@ -8,10 +8,13 @@ import { VirtBoard } from "../machine/board.ts";
 import { isLinuxImage, maybeGunzip } from "../machine/linux.ts";
 import { ImageError } from "../machine/loader.ts";
 import { guestKit, KitError } from "../kit/guest-kit.ts";
+import type { SuspendPolicy } from "../vmm/power.ts";
+import { readSnapshot, restoreSnapshot, SnapshotError } from "../vmm/snapshot.ts";
 import { Vmm } from "../vmm/vmm.ts";
 
 const USAGE = `usage: dormouse run <image> [options]
        dormouse run --kernel <Image> [--initrd <file>] [--append <cmdline>] [options]
+       dormouse resume <snapshot> [-v]
        dormouse guest-kit [--cache DIR] [--suite sid|trixie-backports] [--refresh]
 
 Runs a bare-metal AArch64 image (ELF, or a flat binary loaded at 0x40000000) or an arm64 Linux
@@ -25,8 +28,9 @@ options:
   --smp N                 vCPUs (default 1)
   --memory SIZE           RAM, e.g. 512M or 1G (default 128M, 512M with a kernel)
   --psci-conduit hvc|smc  PSCI conduit in the device tree (default hvc)
-  --on-suspend honour|deny
-                          answer to SYSTEM_SUSPEND (default honour)
+  --on-suspend honour|deny|save=FILE
+                          answer to SYSTEM_SUSPEND (default honour); save=FILE writes the
+                          suspended VM to FILE and exits (dormouse resume FILE continues it)
   --deterministic         time derived from retired instructions instead of the host clock
   -v, --verbose           report power events on stderr`;
 
@@ -59,8 +63,14 @@ async function run(argv: string[]): Promise<number> {
   if (values.initrd && !values.kernel) throw new UsageError("--initrd goes with --kernel");
   const conduit = values["psci-conduit"];
   if (conduit !== "hvc" && conduit !== "smc") throw new UsageError("--psci-conduit is hvc or smc");
-  const policy = values["on-suspend"] === "honor" ? "honour" : values["on-suspend"];
-  if (policy !== "honour" && policy !== "deny") throw new UsageError("--on-suspend is honour or deny");
+  const onSuspend = values["on-suspend"] === "honor" ? "honour" : (values["on-suspend"] as string);
+  let policy: SuspendPolicy;
+  let snapshotPath: string | undefined;
+  if (onSuspend === "honour" || onSuspend === "deny") policy = onSuspend;
+  else if (onSuspend.startsWith("save=") && onSuspend.length > 5) {
+    policy = "save";
+    snapshotPath = onSuspend.slice(5);
+  } else throw new UsageError("--on-suspend is honour, deny or save=FILE");
   const smp = Number(values.smp);
   const read = (path: string): Uint8Array => {
     try {
@@ -85,6 +95,16 @@ async function run(argv: string[]): Promise<number> {
   });
   if (linux) board.loadLinux(bytes, initrd);
   else board.load(bytes);
+  board.boot();
+  return attachAndRun(board, { onSuspend: policy, snapshotPath, log });
+}
+
+/** Attaches the console to the board's PL011 and runs the VMM until the guest is done. */
+async function attachAndRun(
+  board: VirtBoard,
+  opts: { onSuspend: SuspendPolicy; snapshotPath?: string; log?: (m: string) => void },
+): Promise<number> {
+  const { log } = opts;
   if (process.stdin.isTTY) {
     process.stdin.setRawMode?.(true);
     process.stderr.write("dormouse: console attached (Ctrl-A x quits)\n");
@@ -106,8 +126,7 @@ async function run(argv: string[]): Promise<number> {
   });
   process.stdin.on("error", () => {});
   try {
-    board.boot();
-    const vmm = new Vmm(board, { onSuspend: policy, log });
+    const vmm = new Vmm(board, opts);
     for (;;) {
       const o = await vmm.run();
       if (o.kind === "reset") {
@@ -119,6 +138,12 @@ async function run(argv: string[]): Promise<number> {
         process.stderr.write(`dormouse: ${o.message}\n`);
         return 1;
       }
+      if (o.kind === "saved") {
+        process.stderr.write(
+          `dormouse: guest suspended to ${o.path} (${(o.bytes / 1048576).toFixed(1)} MiB); resume it with: dormouse resume ${o.path}\n`,
+        );
+        return 0;
+      }
       process.stderr.write(o.kind === "hibernated" ? "dormouse: guest hibernated (SYSTEM_OFF2)\n" : "");
       log?.("guest powered off");
       return 0;
@@ -128,6 +153,23 @@ async function run(argv: string[]): Promise<number> {
     process.stdin.pause();
     if (process.stdin.isTTY) process.stdin.setRawMode?.(false);
   }
+}
+
+/** dormouse resume <snapshot>: restores a VM saved by --on-suspend save=FILE and waits for a wake source. */
+async function resume(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { verbose: { type: "boolean", short: "v", default: false } },
+  });
+  if (positionals.length !== 1) throw new UsageError("resume takes exactly one snapshot file");
+  const log = values.verbose ? (m: string) => process.stderr.write(`dormouse: ${m}\n`) : undefined;
+  const t0 = process.hrtime.bigint();
+  const snap = readSnapshot(positionals[0]);
+  const board = new VirtBoard({ ...snap.header.config, output: (b) => process.stdout.write(Buffer.of(b)) });
+  restoreSnapshot(board, snap);
+  log?.(`restored ${positionals[0]} in ${(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(2)} s; waiting for a wake source`);
+  return attachAndRun(board, { onSuspend: "honour", log });
 }
 
 function kit(argv: string[]): number {
@@ -149,6 +191,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (cmd === "run") return await run(rest);
     if (cmd === "guest-kit") return kit(rest);
+    if (cmd === "resume") return await resume(rest);
     if (cmd === "--help" || cmd === "-h" || cmd === "help") {
       console.log(USAGE);
       return 0;
@@ -159,7 +202,13 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`dormouse: ${e.message}\n\n${USAGE}\n`);
       return 2;
     }
-    if (e instanceof ImageError || e instanceof HvError || e instanceof KitError || (e instanceof Error && e.constructor === Error)) {
+    if (
+      e instanceof ImageError ||
+      e instanceof HvError ||
+      e instanceof KitError ||
+      e instanceof SnapshotError ||
+      (e instanceof Error && e.constructor === Error)
+    ) {
       process.stderr.write(`dormouse: ${(e as Error).message}\n`);
       return 1;
     }

@@ -62,8 +62,10 @@ export class Pl031 implements BusDevice {
       this.update();
       return;
     }
+    // The next whole second is when the counter next changes. Host timers take at most 2^31-1 ms:
+    // a farther match (e.g. MR never set) just re-checks after that long.
     const ms = (Math.floor(this.clock.now()) + 1 - this.clock.now()) * 1000 + (delta - 1) * 1000;
-    this.cancel = this.clock.after(Math.max(0, ms), () => {
+    this.cancel = this.clock.after(Math.min(Math.max(0, ms), 0x7fff_ffff), () => {
       this.cancel = null;
       if (this.counter() === this.mr) {
         this.ris |= 1;

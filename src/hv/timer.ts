@@ -137,7 +137,9 @@ export class Timers {
     const t = this.nextDeadlineTicks(v);
     if (t === null) return null;
     const now = this.counter();
-    const ms = t <= now ? 0 : Number(((t - now) * 1000n) / CNTFRQ) + 1;
+    // setTimeout takes at most 2^31-1 ms; a farther deadline (Linux parks CVAL far ahead while
+    // suspended) just means waking to re-check after that long.
+    const ms = t <= now ? 0 : Math.min(Number(((t - now) * 1000n) / CNTFRQ) + 1, 0x7fff_ffff);
     return { ticks: t, ms };
   }
 

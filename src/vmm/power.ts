@@ -2,8 +2,8 @@
 import { MpState, PsciRet } from "../hv/constants.ts";
 import type { Vcpu } from "../hv/vcpu.ts";
 
-/** How a SYSTEM_SUSPEND is answered. */
-export type SuspendPolicy = "honour" | "deny";
+/** How a SYSTEM_SUSPEND is answered: suspend in place, refuse, or suspend and save the VM to disk. */
+export type SuspendPolicy = "honour" | "deny" | "save";
 
 /**
  * Decides a SYSTEM_SUSPEND from `caller`: DENIED while any other vCPU is not STOPPED, or when
@@ -13,6 +13,7 @@ export type SuspendPolicy = "honour" | "deny";
 export function onSystemSuspend(caller: Vcpu, all: readonly Vcpu[], policy: SuspendPolicy): boolean {
   const othersOff = all.every((v) => v === caller || v.getMpState() === MpState.STOPPED);
   if (policy === "deny" || !othersOff) {
+    // A save needs the same preconditions as an in-place suspend.
     caller.setX(0, BigInt.asUintN(64, BigInt(PsciRet.DENIED)));
     return false;
   }

@@ -5,11 +5,19 @@ import type { Exit } from "../hv/exits.ts";
 import type { Vcpu } from "../hv/vcpu.ts";
 import type { VirtBoard } from "../machine/board.ts";
 import { onSystemSuspend, onWakeup, type SuspendPolicy } from "./power.ts";
+import { saveSnapshot } from "./snapshot.ts";
 
-export type RunOutcome = { kind: "poweroff" } | { kind: "hibernated" } | { kind: "reset" } | { kind: "error"; message: string };
+export type RunOutcome =
+  | { kind: "poweroff" }
+  | { kind: "hibernated" }
+  | { kind: "reset" }
+  | { kind: "saved"; path: string; bytes: number; seconds: number }
+  | { kind: "error"; message: string };
 
 export interface VmmOptions {
   onSuspend: SuspendPolicy;
+  /** Where "save" writes the suspended VM. */
+  snapshotPath?: string;
   /** Observability: the VMM reports what it does (suspend, wake) without printing itself. */
   log?: (message: string) => void;
 }
@@ -66,8 +74,22 @@ export class Vmm {
               this.finish({ kind: "reset" });
               return;
             case SystemEventType.SUSPEND:
-              if (onSystemSuspend(v, board.vcpus, options.onSuspend)) log(`vCPU ${v.id} suspended (SYSTEM_SUSPEND honoured)`);
-              else log(`SYSTEM_SUSPEND from vCPU ${v.id} denied`);
+              if (onSystemSuspend(v, board.vcpus, options.onSuspend)) {
+                log(`vCPU ${v.id} suspended (SYSTEM_SUSPEND honoured)`);
+                if (options.onSuspend === "save") {
+                  const t0 = process.hrtime.bigint();
+                  const path = options.snapshotPath as string;
+                  try {
+                    const bytes = saveSnapshot(board, path);
+                    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+                    log(`saved the suspended VM to ${path} (${bytes} bytes in ${seconds.toFixed(2)} s)`);
+                    this.finish({ kind: "saved", path, bytes, seconds });
+                  } catch (err) {
+                    this.finish({ kind: "error", message: (err as Error).message });
+                  }
+                  return;
+                }
+              } else log(`SYSTEM_SUSPEND from vCPU ${v.id} denied`);
               break;
             case SystemEventType.WAKEUP:
               onWakeup(v);

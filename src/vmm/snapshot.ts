@@ -1,0 +1,183 @@
+// Snapshots of a suspended VM: the whole machine — RAM (non-zero pages, compressed), vCPUs,
+// GIC, timers, devices — and the board configuration, in one file with magic, architecture,
+// version and a checksum, written atomically (temporary file, fsync, rename) so a crash
+// mid-write leaves any earlier snapshot intact.
+import { createHash } from "node:crypto";
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { deflateRawSync, inflateRawSync } from "node:zlib";
+import type { Pl011State } from "../devices/pl011.ts";
+import type { Pl031State } from "../devices/pl031.ts";
+import type { GicSnapshot } from "../hv/gicv3/gic.ts";
+import type { TimerSnapshot } from "../hv/timer.ts";
+import type { VcpuSnapshot } from "../hv/vcpu.ts";
+import type { BoardConfig, VirtBoard } from "../machine/board.ts";
+
+const MAGIC = Buffer.from("DORMOUSE-SNAPSHOT\n", "latin1");
+export const SNAPSHOT_VERSION = 1;
+const PAGE = 4096;
+
+export class SnapshotError extends Error {}
+
+/** What the board is rebuilt from (everything but host-side callbacks). */
+export type SnapshotConfig = Omit<BoardConfig, "output">;
+
+interface Header {
+  magic: "dormouse";
+  arch: "aarch64";
+  version: number;
+  created: string;
+  config: SnapshotConfig;
+  vcpus: VcpuSnapshot[];
+  gic: GicSnapshot;
+  timers: TimerSnapshot;
+  uart: Pl011State;
+  rtc: Pl031State;
+  ramPages: number;
+}
+
+/** JSON with bigints and byte arrays, for the header. */
+function encode(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => {
+    if (typeof x === "bigint") return { $bigint: x.toString() };
+    if (x instanceof Uint8Array) return { $bytes: Buffer.from(x).toString("base64") };
+    return x;
+  });
+}
+
+function decode<T>(s: string): T {
+  return JSON.parse(s, (_k, x) => {
+    if (x && typeof x === "object" && "$bigint" in x) return BigInt(x.$bigint);
+    if (x && typeof x === "object" && "$bytes" in x) return new Uint8Array(Buffer.from(x.$bytes, "base64"));
+    return x;
+  }) as T;
+}
+
+/** Serialises a suspended board: [magic][u32 header length][header][u32 page count][deflated pages][sha256]. */
+export function snapshotBytes(board: VirtBoard): Buffer {
+  const ram = board.vm.core.ram;
+  const pages = ram.length / PAGE;
+  const index: number[] = [];
+  const words = new BigUint64Array(ram.buffer, ram.byteOffset, ram.length / 8);
+  for (let p = 0; p < pages; p++) {
+    for (let w = p * (PAGE / 8), end = w + PAGE / 8; w < end; w++) {
+      if (words[w] !== 0n) {
+        index.push(p);
+        break;
+      }
+    }
+  }
+  const raw = Buffer.alloc(index.length * (4 + PAGE));
+  index.forEach((p, i) => {
+    raw.writeUInt32LE(p, i * (4 + PAGE));
+    raw.set(ram.subarray(p * PAGE, (p + 1) * PAGE), i * (4 + PAGE) + 4);
+  });
+  const { output: _output, ...config } = board.config;
+  const header: Header = {
+    magic: "dormouse",
+    arch: "aarch64",
+    version: SNAPSHOT_VERSION,
+    created: new Date().toISOString(),
+    config,
+    vcpus: board.vcpus.map((v) => v.save()),
+    gic: board.vm.gic.save(),
+    timers: board.vm.timers.save(),
+    uart: board.uart.save(),
+    rtc: board.rtc.save(),
+    ramPages: index.length,
+  };
+  const h = Buffer.from(encode(header), "utf8");
+  const body = deflateRawSync(raw, { level: 1 });
+  const lens = Buffer.alloc(8);
+  lens.writeUInt32LE(h.length, 0);
+  lens.writeUInt32LE(index.length, 4);
+  const content = Buffer.concat([MAGIC, lens.subarray(0, 4), h, lens.subarray(4, 8), body]);
+  return Buffer.concat([content, createHash("sha256").update(content).digest()]);
+}
+
+/** Writes a snapshot atomically: a temporary file beside the target, fsync, rename. */
+export function saveSnapshot(board: VirtBoard, path: string): number {
+  const bytes = snapshotBytes(board);
+  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
+  let fd: number;
+  try {
+    fd = openSync(tmp, "w", 0o600);
+  } catch (e) {
+    throw new SnapshotError(`cannot write the snapshot next to ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+  }
+  try {
+    writeSync(fd, bytes);
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    unlinkSync(tmp);
+    throw new SnapshotError(`writing the snapshot failed: ${(e as NodeJS.ErrnoException).code ?? e}`);
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
+  return bytes.length;
+}
+
+export interface LoadedSnapshot {
+  header: Header;
+  pages: Buffer;
+}
+
+/** Reads and checks a snapshot file (magic, checksum, architecture, version). */
+export function readSnapshot(path: string): LoadedSnapshot {
+  let b: Buffer;
+  try {
+    b = readFileSync(path);
+  } catch (e) {
+    throw new SnapshotError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+  }
+  if (b.length < MAGIC.length + 40 || !b.subarray(0, MAGIC.length).equals(MAGIC))
+    throw new SnapshotError(`${path} is not a Dormouse snapshot`);
+  const content = b.subarray(0, b.length - 32);
+  if (
+    !createHash("sha256")
+      .update(content)
+      .digest()
+      .equals(b.subarray(b.length - 32))
+  ) {
+    throw new SnapshotError(`${path} is corrupted or truncated (checksum mismatch)`);
+  }
+  let off = MAGIC.length;
+  const hlen = content.readUInt32LE(off);
+  off += 4;
+  let header: Header;
+  try {
+    header = decode<Header>(content.subarray(off, off + hlen).toString("utf8"));
+  } catch {
+    throw new SnapshotError(`${path} has an unreadable header`);
+  }
+  off += hlen;
+  if (header.arch !== "aarch64") throw new SnapshotError(`${path} is for ${header.arch}, not aarch64`);
+  if (header.version !== SNAPSHOT_VERSION)
+    throw new SnapshotError(`${path} is snapshot version ${header.version}; this Dormouse reads version ${SNAPSHOT_VERSION}`);
+  const count = content.readUInt32LE(off);
+  off += 4;
+  const pages = inflateRawSync(content.subarray(off));
+  if (count !== header.ramPages || pages.length !== count * (4 + PAGE)) throw new SnapshotError(`${path} has an inconsistent memory image`);
+  return { header, pages };
+}
+
+/** Restores a snapshot into a board built from its configuration. */
+export function restoreSnapshot(board: VirtBoard, s: LoadedSnapshot): void {
+  const ram = board.vm.core.ram;
+  ram.fill(0);
+  for (let i = 0; i < s.header.ramPages; i++) {
+    const at = i * (4 + PAGE);
+    const p = s.pages.readUInt32LE(at);
+    if ((p + 1) * PAGE > ram.length) throw new SnapshotError("the snapshot's memory does not fit this VM");
+    ram.set(s.pages.subarray(at + 4, at + 4 + PAGE), p * PAGE);
+  }
+  board.vm.core.flushCaches();
+  board.vm.gic.restore(s.header.gic);
+  board.vm.timers.restore(s.header.timers);
+  s.header.vcpus.forEach((v, i) => {
+    board.vcpus[i].restore(v);
+  });
+  board.uart.restore(s.header.uart);
+  board.rtc.restore(s.header.rtc);
+}

@@ -1,0 +1,74 @@
+// Suspend-to-disk with the bare-metal suspend guest: --on-suspend save=FILE writes the suspended
+// VM and exits; dormouse resume FILE continues it in a new process (woken by the guest's timer);
+// bad snapshots and paths are clear errors with a nonzero exit, leaving files untouched.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { buildGuest } from "../support/guests.ts";
+import { repoRoot } from "../support/toolchain.ts";
+
+const cli = join(repoRoot, "bin/dormouse.mjs");
+const dormouse = (args: string[]) => spawnSync(cli, args, { encoding: "utf8", timeout: 120_000 });
+const RESUMED = "resumed: context 0x000000005a5a1234 ok, EL1h ok, ram intact\n";
+
+test("a suspended guest saved to disk resumes in another process; bad snapshots are refused", () => {
+  const dir = mkdtempSync(join(tmpdir(), "dormouse-snap-"));
+  const snap = join(dir, "guest.snap");
+  const saved = dormouse(["run", buildGuest("suspend", { VARIANT: 0 }), "--smp", "2", "--on-suspend", `save=${snap}`]);
+  assert.equal(saved.status, 0, saved.stderr);
+  assert.match(saved.stdout, /suspending\n$/, "nothing ran after the suspend");
+  assert.match(saved.stderr, /guest suspended to .*guest\.snap/);
+  const original = readFileSync(snap);
+
+  const resumed = dormouse(["resume", snap]);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.equal(resumed.stdout, RESUMED, "the timer woke it in the new process, RAM and registers restored");
+
+  const bad = (name: string, bytes: Buffer, message: RegExp) => {
+    const p = join(dir, name);
+    writeFileSync(p, bytes);
+    const r = dormouse(["resume", p]);
+    assert.notEqual(r.status, 0, name);
+    assert.match(r.stderr, message, name);
+    assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/, `${name}: no stack trace`);
+    assert.deepEqual(readFileSync(p), bytes, `${name} left untouched`);
+  };
+  bad("truncated.snap", original.subarray(0, original.length >> 1), /corrupted or truncated/);
+  const flipped = Buffer.from(original);
+  flipped[flipped.length >> 1] ^= 0x40;
+  bad("corrupted.snap", flipped, /corrupted or truncated/);
+  bad("text.snap", Buffer.from("hello\n"), /not a Dormouse snapshot/);
+  // A well-formed file of another version (checksum recomputed, so only the version is wrong).
+  const other = Buffer.from(original.toString("latin1").replace('"version":1', '"version":9'), "latin1");
+  const body = other.subarray(0, other.length - 32);
+  bad("version.snap", Buffer.concat([body, createHash("sha256").update(body).digest()]), /snapshot version 9/);
+  const missing = dormouse(["resume", join(dir, "nope.snap")]);
+  assert.notEqual(missing.status, 0);
+  assert.match(missing.stderr, /cannot read .*nope\.snap/);
+  assert.deepEqual(readFileSync(snap), original, "the good snapshot is intact");
+});
+
+test("an unwritable snapshot path is a clear error and leaves no file", () => {
+  const dir = mkdtempSync(join(tmpdir(), "dormouse-snap-"));
+  chmodSync(dir, 0o500);
+  const target = join(dir, "guest.snap");
+  const r = dormouse(["run", buildGuest("suspend", { VARIANT: 0 }), "--smp", "2", "--on-suspend", `save=${target}`]);
+  chmodSync(dir, 0o700);
+  if (process.getuid?.() === 0) {
+    // root ignores directory permissions; use a path under a regular file instead.
+    const file = join(dir, "file");
+    writeFileSync(file, "x");
+    const r2 = dormouse(["run", buildGuest("suspend", { VARIANT: 0 }), "--smp", "2", "--on-suspend", `save=${join(file, "guest.snap")}`]);
+    assert.notEqual(r2.status, 0);
+    assert.match(r2.stderr, /cannot write the snapshot/);
+    assert.equal(readFileSync(file, "utf8"), "x");
+    return;
+  }
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /cannot write the snapshot/);
+  assert.equal(existsSync(target), false);
+});
