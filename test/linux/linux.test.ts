@@ -1,9 +1,12 @@
 // Debian's arm64 Linux, unmodified, on Dormouse: the guest kit's kernel and initramfs boot on two
-// vCPUs; CPU hotplug; suspend-to-RAM through PSCI SYSTEM_SUSPEND, woken by console input, with
-// the secondary brought back and a tmpfs file's checksum intact. The kit is fetched from
+// vCPUs; CPU hotplug; suspend-to-RAM through PSCI SYSTEM_SUSPEND, woken by console input and by
+// the RTC alarm, with the secondary brought back and a tmpfs file's checksum intact; and
+// suspend-to-disk, resumed by a second dormouse process. The kit is fetched from
 // Debian's archive with apt at test time and cached under .cache/guest-kit.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { guestKit } from "../../src/kit/guest-kit.ts";
@@ -133,3 +136,62 @@ test(
     board.close();
   },
 );
+
+test("Linux: suspend-to-disk, resumed by a second dormouse process and woken by the console", { timeout: 900_000 }, async () => {
+  const kit = guestKit(join(repoRoot, ".cache/guest-kit"));
+  const dir = mkdtempSync(join(tmpdir(), "dormouse-linux-"));
+  const snap = join(dir, "linux.snap");
+  const cli = join(repoRoot, "bin/dormouse.mjs");
+  const run = (args: string[], input: string, ready: RegExp) =>
+    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      const p = spawn(process.execPath, [cli, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+      let out = "";
+      let err = "";
+      let sent = false;
+      const maybeSend = () => {
+        if (!sent && ready.test(out + err)) {
+          sent = true;
+          p.stdin.write(input);
+        }
+      };
+      p.stdout.on("data", (d) => {
+        out += d;
+        maybeSend();
+      });
+      p.stderr.on("data", (d) => {
+        err += d;
+        maybeSend();
+      });
+      p.on("close", (code) => resolve({ code, out, err }));
+    });
+  const first = await run(
+    [
+      "run",
+      "--kernel",
+      kit.kernel,
+      "--initrd",
+      kit.initramfs,
+      "--smp",
+      "2",
+      "--append",
+      "console=ttyAMA0 quiet",
+      "--on-suspend",
+      `save=${snap}`,
+    ],
+    "dd if=/dev/urandom of=/tmp/blob bs=1k count=256 2>/dev/null; md5sum /tmp/blob; echo enabled > /sys/class/tty/ttyAMA0/power/wakeup; echo mem > /sys/power/state\n",
+    /dormouse-kit: shell ready/,
+  );
+  assert.equal(first.code, 0, first.err);
+  assert.match(first.err, /guest suspended to /);
+  const sum = /([0-9a-f]{32}) {2}\/tmp\/blob/.exec(first.out)?.[1];
+  assert.ok(sum, first.out.slice(-500));
+  const second = await run(
+    ["resume", snap, "-v"],
+    "\necho RESUMED-$((40+2)); md5sum /tmp/blob; cat /sys/devices/system/cpu/online; poweroff -f\n",
+    /waiting for a wake source/,
+  );
+  assert.equal(second.code, 0, second.err);
+  assert.match(second.out, /RESUMED-42/);
+  assert.ok(second.out.includes(`${sum}  /tmp/blob`), "tmpfs contents survived the trip through the file");
+  assert.match(second.out, /^0-1\s*$/m, "the secondary came back");
+});
