@@ -93,8 +93,16 @@ test(
     const sum = (await sh("dd if=/dev/urandom of=/tmp/blob bs=1k count=256 2>/dev/null; md5sum /tmp/blob")).match(/[0-9a-f]{32}/)?.[0];
     assert.ok(sum, "checksum of the tmpfs file");
 
-    const suspended = new Promise<void>((r) => {
-      onSuspended = r;
+    // Bounded: a suspend the guest aborts fails with its console output instead of hanging.
+    const suspended = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`the guest did not reach SYSTEM_SUSPEND within 120 s; console tail:\n${con.text.slice(-1500)}`)),
+        120_000,
+      );
+      onSuspended = () => {
+        clearTimeout(timer);
+        resolve();
+      };
     });
     const before = con.text.length;
     board.uart.receive(
