@@ -126,7 +126,7 @@ export function handleSmccc(vm: SmcccVm, c: SmcccCaller, conduit: "hvc" | "smc",
       setRet(c, BigInt(SMCCC_VERSION_1_1));
       return CONTINUE;
     case Smccc.ARCH_FEATURES:
-      setRet(c, ret(archFeatures(vm, c, Number(c.x(1) & 0xffff_ffffn))));
+      setRet(c, ret(archFeatures(vm, Number(c.x(1) & 0xffff_ffffn))));
       return CONTINUE;
     case Smccc.HV_PV_TIME_FEATURES: {
       const f = Number(c.x(1) & 0xffff_ffffn);
@@ -194,7 +194,7 @@ function allowed(vm: SmcccVm, fid: number): boolean {
   }
 }
 
-function archFeatures(vm: SmcccVm, c: SmcccCaller, feature: number): number {
+function archFeatures(vm: SmcccVm, feature: number): number {
   switch (feature) {
     case Smccc.ARCH_WORKAROUND_1:
     case Smccc.ARCH_WORKAROUND_3:
@@ -205,7 +205,6 @@ function archFeatures(vm: SmcccVm, c: SmcccCaller, feature: number): number {
     case Smccc.HV_PV_TIME_FEATURES:
       return (vm.firmware.stdHypBmap & 1n) !== 0n ? SMCCC_RET_SUCCESS : SMCCC_RET_NOT_SUPPORTED;
     default:
-      void c;
       return SMCCC_RET_NOT_SUPPORTED;
   }
 }
@@ -232,7 +231,7 @@ function trng(vm: SmcccVm, c: SmcccCaller, fid: number): void {
         return;
       }
       // Up to 192 random bits, the low `nbits` kept, returned most significant word first.
-      let bits = (vm.random64() | (vm.random64() << 64n) | (vm.random64() << 128n)) & ((1n << BigInt(nbits)) - 1n);
+      const bits = (vm.random64() | (vm.random64() << 64n) | (vm.random64() << 128n)) & ((1n << BigInt(nbits)) - 1n);
       if (size === 32) {
         const w = (i: number) => (bits >> BigInt(32 * i)) & 0xffff_ffffn;
         setRet(c, 0n, w(2), w(1), w(0));
@@ -240,14 +239,10 @@ function trng(vm: SmcccVm, c: SmcccCaller, fid: number): void {
         const w = (i: number) => (bits >> BigInt(64 * i)) & M64;
         setRet(c, 0n, w(2), w(1), w(0));
       }
-      bits = 0n;
       return;
     }
   }
 }
-
-/** Whether a function ID is a 64-bit (SMC64/HVC64) one. */
-const is64 = (fid: number): boolean => (fid & 0x4000_0000) !== 0;
 
 function psci(vm: SmcccVm, c: SmcccCaller, fid: number): SmcccOutcome {
   switch (c.psciVersion) {
@@ -433,6 +428,3 @@ function affinityInfo(vm: SmcccVm, c: SmcccCaller): number {
   }
   return matching ? AffinityState.OFF : PsciRet.INVALID_PARAMETERS;
 }
-
-/** 64-bit ID check for AArch32 callers is moot: AArch32 vCPUs are refused at creation. */
-export const psciIs64 = is64;

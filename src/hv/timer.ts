@@ -1,6 +1,5 @@
 // The ARM generic timer: the VM's counter (host monotonic clock, or deterministic time derived
 // from retired instructions), and each vCPU's virtual and physical EL1 timers and CNTKCTL.
-import { PPI_PHYS_TIMER, PPI_VIRT_TIMER } from "./gicv3/gic.ts";
 
 /** Counter frequency (CNTFRQ_EL0), as QEMU's virt board: 62.5 MHz. */
 export const CNTFRQ = 62_500_000n;
@@ -239,9 +238,6 @@ export class Timers {
         return false;
     }
   }
-
-  /** The timer's PPIs, for wiring into the GIC. */
-  static readonly PPIS = { virt: PPI_VIRT_TIMER, phys: PPI_PHYS_TIMER } as const;
 
   /** Plain data for snapshots. */
   save(): TimerSnapshot {

@@ -45,7 +45,6 @@ export interface VcpuSnapshot {
 /** Instructions per run slice before yielding to the event loop. */
 const SLICE = 200_000;
 const SYSREG_MPIDR = 0xc005;
-const SYSREG_SCTLR = 0xc080;
 
 export class Vcpu implements SmcccCaller, PsciTarget {
   /** MPIDR_EL1 affinity (KVM reset_mpidr layout); may be changed before the first run. */
@@ -58,7 +57,6 @@ export class Vcpu implements SmcccCaller, PsciTarget {
   private kicked = false;
   private inWfi = false;
   private mmio: PendingMmio | null = null;
-  private hasRunOnce = false;
 
   constructor(
     readonly vm: Vm,
@@ -119,7 +117,7 @@ export class Vcpu implements SmcccCaller, PsciTarget {
     }
     this.mp = state;
     if (state !== MpState.RUNNABLE) this.inWfi = false;
-    this.kickQuietly();
+    this.vm.notify();
   }
 
   /** CPU_ON from another vCPU: pending reset to (entry, context id), RUNNABLE. */
@@ -226,10 +224,6 @@ export class Vcpu implements SmcccCaller, PsciTarget {
     this.vm.notify();
   }
 
-  private kickQuietly(): void {
-    this.vm.notify();
-  }
-
   /** Completes the MMIO read of the last `mmio` exit; the instruction finishes on the next run(). */
   completeMmio(data: bigint): void {
     if (!this.mmio) throw new HvError("EINVAL", "no MMIO access is pending");
@@ -259,7 +253,6 @@ export class Vcpu implements SmcccCaller, PsciTarget {
   async run(): Promise<Exit> {
     if (!this.initialised) throw new HvError("ENOEXEC", "vCPU not initialised (call init first)");
     this.vm.hasRun = true;
-    this.hasRunOnce = true;
     for (;;) {
       if (this.kicked) {
         this.kicked = false;
@@ -370,15 +363,5 @@ export class Vcpu implements SmcccCaller, PsciTarget {
     this.pendingReset = s.pendingReset ? { ...s.pendingReset } : null;
     this.initialised = true;
     this.vm.notify();
-  }
-
-  /** Whether this vCPU has entered run() at least once. */
-  get ran(): boolean {
-    return this.hasRunOnce;
-  }
-
-  /** Data endianness of the guest (SCTLR_EL1.EE); reads through the core. */
-  get guestBigEndian(): boolean {
-    return (this.sysreg(SYSREG_SCTLR) & (1n << 25n)) !== 0n;
   }
 }

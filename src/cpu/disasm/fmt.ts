@@ -65,7 +65,6 @@ const BARRIERS = [
 ];
 /** Barrier option name. */
 export const barrier = (crm: number): string => BARRIERS[crm & 15];
-const PRFOPS = ["pldl1keep", "pldl1strm", "pldl2keep", "pldl2strm", "pldl3keep", "pldl3strm"];
 /** Prefetch operation name. */
 export const prfop = (rt: number): string => {
   const t = rt >> 3;
@@ -73,7 +72,6 @@ export const prfop = (rt: number): string => {
   if (t < 3 && (rt & 7) < 6) return `${names[t]}l${((rt >> 1) & 3) + 1}${rt & 1 ? "strm" : "keep"}`;
   return `#0x${rt.toString(16)}`;
 };
-void PRFOPS;
 
 function ones(n: number): bigint {
   return (1n << BigInt(n)) - 1n;

@@ -152,7 +152,7 @@ export class GicState {
    * active, its group enabled in the distributor and the CPU interface, priority below PMR and
    * able to preempt the running priority. Returns the INTID or -1.
    */
-  hppi(cpu: number, forAck = false): number {
+  hppi(cpu: number): number {
     const c = this.cpus[cpu];
     if (!c) return -1;
     let best = -1;
@@ -177,7 +177,6 @@ export class GicState {
     const s = this.irq(cpu, best) as IrqState;
     const bpr = s.group1 ? (c.ctlr & 1 ? c.bpr0 : c.bpr1 - 1) : c.bpr0;
     if (GicState.groupPrio(bestPrio, Math.max(0, bpr)) >= this.runningPriority(cpu)) return -1;
-    void forAck;
     return best;
   }
 
@@ -229,7 +228,7 @@ export class GicState {
 
   /** ICC_IAR: acknowledges the highest-priority pending interrupt of `group1`'s group. */
   acknowledge(cpu: number, group1: boolean): number {
-    const i = this.hppi(cpu, true);
+    const i = this.hppi(cpu);
     if (i < 0) return INTID_SPURIOUS;
     const s = this.irq(cpu, i) as IrqState;
     if (s.group1 !== group1) return INTID_SPURIOUS;
