@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Cpu, ExitReason } from "../../src/cpu/cpu.ts";
+import { Semihosting } from "../../src/cpu/semihost.ts";
 
 const here = import.meta.dirname;
 const root = join(here, "../..");
@@ -59,13 +60,14 @@ function runQemu(elf: string): { seconds: number; output: string } {
   return { seconds, output: r.stdout + r.stderr };
 }
 
-/** Minimal semihosting for the benchmark guest: SYS_WRITE0 and SYS_EXIT. */
+/** Runs the workload on Dormouse's core until its semihosting exit. */
 function runDormouse(bin: Uint8Array): { seconds: number; output: string; insns: bigint } {
   const cpu = new Cpu({ ramSize: 512 << 20 });
   cpu.writePhys(LOAD_ADDR, bin);
   cpu.pc = LOAD_ADDR;
   cpu.setSemihosting(true);
   let output = "";
+  const semi = new Semihosting(cpu, { write: (_stream, bytes) => (output += Buffer.from(bytes).toString("latin1")) });
   const t0 = process.hrtime.bigint();
   for (;;) {
     const r = cpu.run(10_000_000);
@@ -74,20 +76,11 @@ function runDormouse(bin: Uint8Array): { seconds: number; output: string; insns:
       fail(`the guest hit an UNDEFINED instruction 0x${u.word.toString(16).padStart(8, "0")} at 0x${u.pc.toString(16)}`);
     }
     if (r === ExitReason.Budget) continue;
-    if (r !== ExitReason.Semihost) fail(`Dormouse stopped with exit ${r} at pc 0x${cpu.pc.toString(16)} (undefined: ${cpu.undefCount})`);
-    const op = Number(cpu.x(0));
-    const arg = cpu.x(1);
-    if (op === 0x04) {
-      const bytes = cpu.readVirt(arg, 256) ?? new Uint8Array();
-      const end = bytes.indexOf(0);
-      output += Buffer.from(bytes.subarray(0, end < 0 ? bytes.length : end)).toString("latin1");
-    } else if (op === 0x18) {
-      const block = cpu.readVirt(arg, 16);
-      const code = block ? Number(new DataView(block.buffer).getBigUint64(8, true)) : -1;
-      if (code !== 0) fail(`guest exited with status ${code}`);
+    if (r !== ExitReason.Semihost) fail(`Dormouse stopped with exit ${r} at pc 0x${cpu.pc.toString(16)}`);
+    const res = semi.handle();
+    if (res.kind === "exit") {
+      if (res.code !== 0) fail(`guest exited with status ${res.code}`);
       break;
-    } else {
-      fail(`unexpected semihosting call 0x${op.toString(16)}`);
     }
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;

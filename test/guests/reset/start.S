@@ -3,7 +3,7 @@
  * reset; the image is reloaded) and calls SYSTEM_RESET; the second boot sees the mark, reports
  * and powers off.
  */
-  .section .text.start, "ax"
+  .section .text.boot, "ax"
   .global _start
 _start:
   ldr x9, =0x40400000         /* the mark */

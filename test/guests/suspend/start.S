@@ -1,5 +1,5 @@
 /* Entry points of the SYSTEM_SUSPEND guest: boot, secondary (CPU_ON) and resume (SYSTEM_SUSPEND). */
-  .section .text.start, "ax"
+  .section .text.boot, "ax"
   .global _start
 _start:
   ldr x1, =stack0_top

@@ -1,1 +1,0 @@
-/* The reset guest is all assembly (start.S). */
