@@ -14,6 +14,9 @@ import { VirtBoard } from "../../src/machine/board.ts";
 import { Vmm } from "../../src/vmm/vmm.ts";
 import { repoRoot } from "../support/toolchain.ts";
 
+// Guest-side files are named relative to the shell's working directory (/), so tmp/blob is on the
+// kit's tmpfs /tmp.
+
 /** The guest's console: everything it printed, and waiting for text to appear. */
 class Console {
   text = "";
@@ -90,7 +93,7 @@ test(
     assert.match(await sh("cat /sys/devices/system/cpu/online"), /^0-1\s*$/m);
     assert.match(await sh("echo 0 > /sys/devices/system/cpu/cpu1/online; cat /sys/devices/system/cpu/online"), /^0\s*$/m);
     assert.match(await sh("echo 1 > /sys/devices/system/cpu/cpu1/online; cat /sys/devices/system/cpu/online"), /^0-1\s*$/m);
-    const sum = (await sh("dd if=/dev/urandom of=/tmp/blob bs=1k count=256 2>/dev/null; md5sum /tmp/blob")).match(/[0-9a-f]{32}/)?.[0];
+    const sum = (await sh("dd if=/dev/urandom of=tmp/blob bs=1k count=256 2>/dev/null; md5sum tmp/blob")).match(/[0-9a-f]{32}/)?.[0];
     assert.ok(sum, "checksum of the tmpfs file");
 
     // Bounded: a suspend the guest aborts fails with its console output instead of hanging.
@@ -117,7 +120,7 @@ test(
     assert.ok(events.some((e) => e.includes("woken")));
 
     assert.match(await sh("cat /sys/devices/system/cpu/online"), /^0-1\s*$/m, "the secondary came back with CPU_ON");
-    assert.ok((await sh("md5sum /tmp/blob")).includes(sum as string), "tmpfs contents survived");
+    assert.ok((await sh("md5sum tmp/blob")).includes(sum as string), "tmpfs contents survived");
     const dmesg = await sh("dmesg");
     assert.match(dmesg, /PM: suspend entry \(deep\)/);
     assert.match(dmesg, /PM: suspend exit/);
@@ -136,7 +139,7 @@ test(
     );
     assert.ok(Date.now() - t0 >= 2000, "slept until the alarm");
     assert.match(rtcOut, /^0-1\s*$/m);
-    assert.ok((await sh("md5sum /tmp/blob")).includes(sum as string));
+    assert.ok((await sh("md5sum tmp/blob")).includes(sum as string));
     // Kernel messages may interleave on the console: take the epoch-sized number from the output.
     const rtcOut2 = await sh("cat /sys/class/rtc/rtc0/since_epoch");
     const rtcSeconds = Number(/^(\d{9,11})\s*$/m.exec(rtcOut2)?.[1]);
@@ -188,20 +191,20 @@ test("Linux: suspend-to-disk, resumed by a second dormouse process and woken by 
       "--on-suspend",
       `save=${snap}`,
     ],
-    "dd if=/dev/urandom of=/tmp/blob bs=1k count=256 2>/dev/null; md5sum /tmp/blob; echo enabled > /sys/class/tty/ttyAMA0/power/wakeup; echo mem > /sys/power/state\n",
+    "dd if=/dev/urandom of=tmp/blob bs=1k count=256 2>/dev/null; md5sum tmp/blob; echo enabled > /sys/class/tty/ttyAMA0/power/wakeup; echo mem > /sys/power/state\n",
     /dormouse-kit: shell ready/,
   );
   assert.equal(first.code, 0, first.err);
   assert.match(first.err, /guest suspended to /);
-  const sum = /([0-9a-f]{32}) {2}\/tmp\/blob/.exec(first.out)?.[1];
+  const sum = /([0-9a-f]{32}) {2}tmp\/blob/.exec(first.out)?.[1];
   assert.ok(sum, first.out.slice(-500));
   const second = await run(
     ["resume", snap, "-v"],
-    "\necho RESUMED-$((40+2)); md5sum /tmp/blob; cat /sys/devices/system/cpu/online; poweroff -f\n",
+    "\necho RESUMED-$((40+2)); md5sum tmp/blob; cat /sys/devices/system/cpu/online; poweroff -f\n",
     /waiting for a wake source/,
   );
   assert.equal(second.code, 0, second.err);
   assert.match(second.out, /RESUMED-42/);
-  assert.ok(second.out.includes(`${sum}  /tmp/blob`), "tmpfs contents survived the trip through the file");
+  assert.ok(second.out.includes(`${sum}  tmp/blob`), "tmpfs contents survived the trip through the file");
   assert.match(second.out, /^0-1\s*$/m, "the secondary came back");
 });
