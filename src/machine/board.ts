@@ -1,7 +1,10 @@
 // The virt board: a Vm with RAM at 0x4000_0000, the GICv3, a PL011 console on the MMIO bus, a
 // device tree, and the guest image. The VMM (src/vmm) runs it.
+import { GpioKey, type GpioKeyState } from "../devices/gpio-key.ts";
 import { Pl011 } from "../devices/pl011.ts";
 import { Pl031 } from "../devices/pl031.ts";
+import { Pl061, type Pl061State } from "../devices/pl061.ts";
+import { SbsaGwdt, type SbsaGwdtState } from "../devices/sbsa-gwdt.ts";
 import type { IrqLine } from "../devices/types.ts";
 import type { ClockMode } from "../hv/timer.ts";
 import type { Vcpu } from "../hv/vcpu.ts";
@@ -9,7 +12,7 @@ import { Vm } from "../hv/vm.ts";
 import { MmioBus } from "./bus.ts";
 import { loadInitrd, loadLinuxImage } from "./linux.ts";
 import { isElf, type LoadedImage, loadBinary, loadElf } from "./loader.ts";
-import { rtcNode, VIRT, virtDtb } from "./virt.ts";
+import { gpioKeysNode, gpioNode, POWER_BUTTON_PIN, rtcNode, VIRT, virtDtb, watchdogNode } from "./virt.ts";
 
 export interface BoardConfig {
   cpus: number;
@@ -22,6 +25,16 @@ export interface BoardConfig {
   output: (byte: number) => void;
   /** Kernel command line for the device tree's /chosen node. */
   bootargs?: string;
+  /** The SBSA watchdog's WS1 signal (second timeout): the VMM turns it into a system reset. Read when it fires. */
+  onWatchdogReset?: () => void;
+}
+
+/** Plain, versioned state of the board's GPIO, power button and watchdog (for the snapshot header). */
+export interface BoardDevicesState {
+  version: 1;
+  gpio: Pl061State;
+  powerButton: GpioKeyState;
+  watchdog: SbsaGwdtState;
 }
 
 export class VirtBoard {
@@ -30,6 +43,10 @@ export class VirtBoard {
   readonly bus = new MmioBus();
   readonly uart: Pl011;
   readonly rtc: Pl031;
+  readonly gpio: Pl061;
+  /** The gpio-keys power button on PL061 pin 3. */
+  readonly powerButton: GpioKey;
+  readonly watchdog: SbsaGwdt;
   private image: { reload: () => LoadedImage; loaded: LoadedImage } | null = null;
   private dtbAddr = 0n;
 
@@ -43,6 +60,18 @@ export class VirtBoard {
     this.bus.map(VIRT.uartBase, 0x1000n, "pl011", this.uart);
     this.rtc = new Pl031(this.spi(VIRT.rtcSpi));
     this.bus.map(VIRT.rtcBase, 0x1000n, "pl031", this.rtc);
+    this.gpio = new Pl061(this.spi(VIRT.gpioSpi));
+    this.bus.map(VIRT.gpioBase, 0x1000n, "pl061", this.gpio);
+    this.powerButton = new GpioKey((level) => this.gpio.setInput(POWER_BUTTON_PIN, level));
+    this.watchdog = new SbsaGwdt(this.spi(VIRT.watchdogSpi), () => this.config.onWatchdogReset?.(), {
+      counter: () => this.vm.timers.counter(),
+      after: (ms, fn) => {
+        const t = setTimeout(fn, ms);
+        return () => clearTimeout(t);
+      },
+    });
+    this.bus.map(VIRT.watchdogRefreshBase, 0x1000n, "sbsa-gwdt refresh", this.watchdog.refresh);
+    this.bus.map(VIRT.watchdogControlBase, 0x1000n, "sbsa-gwdt control", this.watchdog.control);
   }
 
   /** The interrupt line of SPI n (INTID 32 + n). */
@@ -62,7 +91,7 @@ export class VirtBoard {
       psciConduit: this.config.psciConduit,
       bootargs: this.config.bootargs,
       initrd,
-      devices: [rtcNode()],
+      devices: [rtcNode(), gpioNode(), gpioKeysNode(), watchdogNode()],
     });
     this.dtbAddr = this.dtbBase;
     this.vm.core.writePhys(this.dtbAddr, dtb);
@@ -107,15 +136,47 @@ export class VirtBoard {
     boot.setX(0, this.dtbAddr);
   }
 
-  /** Releases host resources (the RTC's alarm timer) once the VM is done. */
+  /** Presses the power button (PL061 pin 3 high for 100 ms): KEY_POWER in the guest, and a wake-up from suspend. */
+  pressPowerButton(): void {
+    this.powerButton.press();
+  }
+
+  /** The VM suspends: device countdowns that follow guest time stop (the watchdog's). */
+  pauseDevices(): void {
+    this.watchdog.pause();
+  }
+
+  /** The VM wakes: paused device countdowns continue from where they stopped. */
+  resumeDevices(): void {
+    this.watchdog.resume();
+  }
+
+  /** The GPIO, power button and watchdog state, for a snapshot. */
+  saveDevices(): BoardDevicesState {
+    return { version: 1, gpio: this.gpio.save(), powerButton: this.powerButton.save(), watchdog: this.watchdog.save() };
+  }
+
+  /** Restores `saveDevices()`'s state; after the timers, since the watchdog counts from the restored counter. */
+  restoreDevices(s: BoardDevicesState): void {
+    if (s?.version !== 1) throw new Error(`unsupported board device state version ${s?.version}`);
+    this.gpio.restore(s.gpio);
+    this.powerButton.restore(s.powerButton);
+    this.watchdog.restore(s.watchdog);
+  }
+
+  /** Releases host resources (the RTC's alarm, the button's release, the watchdog's timer) once the VM is done. */
   close(): void {
     this.rtc.close();
+    this.powerButton.close();
+    this.watchdog.close();
   }
 
   /** System reset: reload the image and boot again. */
   reset(): void {
     if (!this.image) throw new Error("no image loaded");
     this.vm.gic.reset();
+    this.watchdog.reset();
+    this.gpio.reset();
     this.image.loaded = this.image.reload();
     this.boot();
   }

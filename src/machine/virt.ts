@@ -12,6 +12,9 @@ export const VIRT = {
   uartBase: 0x0900_0000n,
   rtcBase: 0x0901_0000n,
   gpioBase: 0x0903_0000n,
+  /** SBSA watchdog frames, where QEMU's virt has nothing. */
+  watchdogRefreshBase: 0x090c_0000n,
+  watchdogControlBase: 0x090d_0000n,
   virtioBase: 0x0a00_0000n,
   virtioStride: 0x200n,
   ramBase: 0x4000_0000n,
@@ -19,6 +22,7 @@ export const VIRT = {
   uartSpi: 1,
   rtcSpi: 2,
   gpioSpi: 7,
+  watchdogSpi: 10,
   virtioSpi: 16,
 } as const;
 
@@ -41,6 +45,10 @@ export interface VirtDtbOptions {
 
 const GIC_PHANDLE = 0x8001;
 const CLK_PHANDLE = 0x8000;
+const GPIO_PHANDLE = 0x8004; // QEMU's choice for the PL061
+/** The PL061 pin the power button drives, and its key (linux,code KEY_POWER). */
+export const POWER_BUTTON_PIN = 3;
+const KEY_POWER = 116;
 
 /** A node for a virtio-mmio transport in slot n. */
 export function virtioNode(n: number): FdtNode {
@@ -61,6 +69,50 @@ export function rtcNode(): FdtNode {
     interrupts: [GIC_SPI, VIRT.rtcSpi, IRQ_LEVEL_HIGH],
     clocks: [CLK_PHANDLE],
     "clock-names": "apb_pclk",
+  });
+}
+
+/** The PL061 GPIO controller's node (QEMU's, plus interrupt-controller so GPIO lines can be interrupts in the tree). */
+export function gpioNode(): FdtNode {
+  return node(`pl061@${VIRT.gpioBase.toString(16)}`, {
+    compatible: ["arm,pl061", "arm,primecell"],
+    reg: u64cells(VIRT.gpioBase, 0x1000n),
+    interrupts: [GIC_SPI, VIRT.gpioSpi, IRQ_LEVEL_HIGH],
+    "#gpio-cells": [2],
+    "gpio-controller": null,
+    "#interrupt-cells": [2],
+    "interrupt-controller": null,
+    clocks: [CLK_PHANDLE],
+    "clock-names": "apb_pclk",
+    phandle: [GPIO_PHANDLE],
+  });
+}
+
+/**
+ * The gpio-keys node: the power button on PL061 pin 3, active high, as QEMU's virt; plus
+ * wakeup-source, so Linux's gpio_keys arms it as a wake-up interrupt while suspended.
+ */
+export function gpioKeysNode(): FdtNode {
+  return node("gpio-keys", { compatible: "gpio-keys" }, [
+    node("poweroff", {
+      gpios: [GPIO_PHANDLE, POWER_BUTTON_PIN, 0],
+      "linux,code": [KEY_POWER],
+      label: "GPIO Key Poweroff",
+      "wakeup-source": null,
+    }),
+  ]);
+}
+
+/**
+ * The SBSA generic watchdog's node. Linux's sbsa_gwdt_probe maps reg index 0 as the control frame
+ * and index 1 as the refresh frame (bindings/watchdog/arm,sbsa-gwdt.yaml); the interrupt is WS0.
+ */
+export function watchdogNode(timeoutSec = 30): FdtNode {
+  return node(`watchdog@${VIRT.watchdogControlBase.toString(16)}`, {
+    compatible: "arm,sbsa-gwdt",
+    reg: u64cells(VIRT.watchdogControlBase, 0x1000n, VIRT.watchdogRefreshBase, 0x1000n),
+    interrupts: [GIC_SPI, VIRT.watchdogSpi, IRQ_LEVEL_HIGH],
+    "timeout-sec": [timeoutSec],
   });
 }
 
