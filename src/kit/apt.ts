@@ -75,3 +75,35 @@ export function extractDeb(deb: string, dest: string): void {
     throw new KitError(`dpkg-deb -x ${deb} failed: ${(e as { stderr?: Buffer }).stderr?.toString().trim() ?? e}`);
   }
 }
+
+/**
+ * Extracts only the files of a .deb whose path ends with one of `suffixes` into `dest` (big
+ * module packages: a few drivers out of thousands). Returns the extracted paths, relative to `dest`.
+ */
+export function extractDebFiles(deb: string, dest: string, suffixes: string[]): string[] {
+  mkdirSync(dest, { recursive: true });
+  let listing: string;
+  try {
+    listing = execFileSync("sh", ["-c", 'dpkg-deb --fsys-tarfile "$1" | tar -t', "sh", deb], {
+      encoding: "utf8",
+      maxBuffer: 256 << 20,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+  } catch (e) {
+    throw new KitError(`listing ${deb} failed: ${(e as { stderr?: string }).stderr?.trim() ?? e}`);
+  }
+  const wanted = listing.split("\n").filter((f) => suffixes.some((s) => f.endsWith(s)));
+  if (wanted.length === 0) return [];
+  try {
+    execFileSync(
+      "sh",
+      ["-c", 'deb="$1"; dest="$2"; shift 2; dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dest" "$@"', "sh", deb, dest, ...wanted],
+      {
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
+  } catch (e) {
+    throw new KitError(`extracting from ${deb} failed: ${(e as { stderr?: Buffer }).stderr?.toString().trim() ?? e}`);
+  }
+  return wanted;
+}

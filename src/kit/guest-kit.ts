@@ -1,10 +1,12 @@
 // The guest kit: Debian's arm64 kernel and busybox-static, fetched with apt under a private
 // configuration, and an initramfs (newc cpio written here) whose /init gives a shell on the
 // PL011 console. Versions used are recorded; the cache is reused.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { S_IFCHR, S_IFDIR, S_IFLNK, S_IFREG, writeCpio } from "../machine/cpio.ts";
-import { AptCache, extractDeb, KitError } from "./apt.ts";
+import { AptCache, extractDeb, extractDebFiles, KitError } from "./apt.ts";
 
 export interface GuestKit {
   kernel: string;
@@ -17,8 +19,22 @@ export interface KitVersions {
   kernelPackage: string;
   kernelVersion: string;
   busyboxVersion: string;
+  /** The package the modules came from, and the modules in the initramfs (load order). */
+  modulesPackage: string;
+  modules: string[];
+  /** Bumped when the kit's layout changes, so older caches are rebuilt. */
+  format: number;
   fetched: string;
 }
+
+const KIT_FORMAT = 2;
+
+/**
+ * Drivers Debian builds as modules that the virt board's devices need, in load order: the
+ * virtio-mmio transport, virtio-blk, virtio-rng, the gpio-keys power button, the SBSA watchdog.
+ * None has dependencies (their modinfo `depends=` is empty).
+ */
+export const KIT_MODULES = ["virtio_mmio", "virtio_blk", "virtio-rng", "gpio_keys", "sbsa_gwdt"] as const;
 
 /** The initramfs's /init: proc, sys, dev, a tmpfs /tmp, busybox applets, then a login shell. */
 export const KIT_INIT = `#!/bin/busybox sh
@@ -28,14 +44,21 @@ export const KIT_INIT = `#!/bin/busybox sh
 /bin/busybox mount -t devtmpfs devtmpfs /dev
 /bin/busybox --install -s
 mount -t tmpfs tmpfs /tmp
+for m in ${KIT_MODULES.join(" ")}; do
+  [ -f /lib/modules/$m.ko ] && insmod /lib/modules/$m.ko
+done
 echo "dormouse-kit: shell ready"
 exec setsid cttyhack sh
 `;
 
-/** Builds the kit's initramfs around a busybox binary. */
-export function buildInitramfs(busybox: Uint8Array): Uint8Array {
+/** Builds the kit's initramfs around a busybox binary and the modules (name → .ko bytes). */
+export function buildInitramfs(busybox: Uint8Array, modules: ReadonlyMap<string, Uint8Array> = new Map()): Uint8Array {
+  const mods = [...modules].map(([name, data]) => ({ name: `lib/modules/${name}.ko`, mode: S_IFREG | 0o644, data }));
   return writeCpio([
     { name: "bin", mode: S_IFDIR | 0o755 },
+    { name: "lib", mode: S_IFDIR | 0o755 },
+    { name: "lib/modules", mode: S_IFDIR | 0o755 },
+    ...mods,
     { name: "dev", mode: S_IFDIR | 0o755 },
     { name: "dev/console", mode: S_IFCHR | 0o600, rdevMajor: 5, rdevMinor: 1 },
     { name: "bin/busybox", mode: S_IFREG | 0o755, data: busybox },
@@ -56,17 +79,62 @@ function findFile(root: string, test: (name: string) => boolean): string | null 
   return null;
 }
 
+/** A module file's bytes, decompressed (Debian ships .ko.xz since 6.x; .ko, .ko.gz and .ko.zst too). */
+function readModule(path: string): Uint8Array {
+  const tool = path.endsWith(".xz") ? "xz" : path.endsWith(".zst") ? "zstd" : null;
+  if (path.endsWith(".gz")) return gunzipSync(readFileSync(path));
+  if (!tool) return readFileSync(path);
+  try {
+    return execFileSync(tool, ["-dc", path], { maxBuffer: 64 << 20, stdio: ["ignore", "pipe", "pipe"] });
+  } catch (e) {
+    const err = e as { code?: string; stderr?: Buffer };
+    if (err.code === "ENOENT") throw new KitError(`${tool} is missing: it is needed to decompress ${basename(path)}`);
+    throw new KitError(`${tool} -dc ${path} failed: ${err.stderr?.toString().trim() ?? e}`);
+  }
+}
+
+/** Module names as the kernel sees them: '-' and '_' are the same. */
+const modKey = (n: string) => n.replace(/-/g, "_");
+
+/**
+ * Extracts KIT_MODULES from a modules package (or an image package that holds its own modules);
+ * a module absent from the package must be built in (listed in modules.builtin).
+ */
+function fetchModules(deb: string, work: string, pkg: string): Map<string, Uint8Array> {
+  const dir = join(work, "modules");
+  rmSync(dir, { recursive: true, force: true });
+  const suffixes = KIT_MODULES.flatMap((m) => [".ko", ".ko.xz", ".ko.zst", ".ko.gz"].map((x) => `/${m}${x}`));
+  const files = extractDebFiles(deb, dir, [...suffixes, "/modules.builtin"]);
+  const builtin = files.find((f) => f.endsWith("/modules.builtin"));
+  const builtinNames = new Set(
+    builtin
+      ? readFileSync(join(dir, builtin), "utf8")
+          .split("\n")
+          .map((l) => modKey(basename(l).replace(/\.ko$/, "")))
+      : [],
+  );
+  const out = new Map<string, Uint8Array>();
+  for (const m of KIT_MODULES) {
+    const f = files.find((x) => basename(x).startsWith(`${m}.ko`));
+    if (f) out.set(m, readModule(join(dir, f)));
+    else if (!builtinNames.has(modKey(m))) throw new KitError(`module ${m} is neither in ${pkg} nor built into its kernel`);
+  }
+  return out;
+}
+
 /** Fetches (or reuses) the guest kit in `cacheDir`. `refresh` refetches even when cached. */
-export function guestKit(cacheDir: string, opts: { suite?: string; refresh?: boolean; log?: (m: string) => void } = {}): GuestKit {
+export function guestKit(cacheArg: string, opts: { suite?: string; refresh?: boolean; log?: (m: string) => void } = {}): GuestKit {
+  // apt takes relative Dir:: paths as relative to its root directory, not to the working directory.
+  const cacheDir = resolve(cacheArg);
   const suite = opts.suite ?? "sid";
   const log = opts.log ?? (() => {});
-  const kitDir = join(cacheDir, "kit");
+  const kitDir = join(cacheDir, suite === "sid" ? "kit" : `kit-${suite}`);
   const kernel = join(kitDir, "vmlinuz");
   const initramfs = join(kitDir, "initramfs.cpio");
   const versionsFile = join(kitDir, "versions.json");
   if (!opts.refresh && existsSync(kernel) && existsSync(initramfs) && existsSync(versionsFile)) {
     const versions = JSON.parse(readFileSync(versionsFile, "utf8")) as KitVersions;
-    if (versions.suite === suite) return { kernel, initramfs, versions };
+    if (versions.suite === suite && versions.format === KIT_FORMAT) return { kernel, initramfs, versions };
   }
   const apt = new AptCache(join(cacheDir, "apt-" + suite), suite);
   log(`updating package lists for ${suite}`);
@@ -76,7 +144,8 @@ export function guestKit(cacheDir: string, opts: { suite?: string; refresh?: boo
   if (!m) throw new KitError(`no arm64 kernel package in ${suite} (linux-image-arm64 depends on "${depends}")`);
   const kernelPackage = m[1];
   const kernelVersion = apt.field(kernelPackage, "Version") ?? "?";
-  const work = join(cacheDir, "extract");
+  const work = join(cacheDir, `extract-${suite}`);
+  rmSync(work, { recursive: true, force: true });
   log(`fetching ${kernelPackage} ${kernelVersion}`);
   extractDeb(apt.download(kernelPackage), join(work, "kernel"));
   const isKernel = (n: string) => n === "vmlinuz" || n.startsWith("vmlinuz-");
@@ -91,6 +160,10 @@ export function guestKit(cacheDir: string, opts: { suite?: string; refresh?: boo
     vmlinuz = findFile(join(work, "kernel"), isKernel);
     if (!vmlinuz) throw new KitError(`no vmlinuz in ${bin[1]}`);
   }
+  // Since 7.x the modules are a package of their own; before, the image package held them.
+  const modulesPackage = /(linux-modules-[^\s,]+)\b/.exec(apt.field(kernelPackage, "Depends") ?? "")?.[1] ?? kernelPackage;
+  log(`fetching the modules from ${modulesPackage}`);
+  const modules = fetchModules(apt.download(modulesPackage), work, modulesPackage);
   const busyboxVersion = apt.field("busybox-static", "Version") ?? "?";
   log(`fetching busybox-static ${busyboxVersion}`);
   extractDeb(apt.download("busybox-static"), join(work, "busybox"));
@@ -98,8 +171,17 @@ export function guestKit(cacheDir: string, opts: { suite?: string; refresh?: boo
   if (!busybox) throw new KitError("no busybox binary in busybox-static");
   mkdirSync(kitDir, { recursive: true });
   copyFileSync(vmlinuz, kernel);
-  writeFileSync(initramfs, buildInitramfs(readFileSync(busybox)));
-  const versions: KitVersions = { suite, kernelPackage, kernelVersion, busyboxVersion, fetched: new Date().toISOString() };
+  writeFileSync(initramfs, buildInitramfs(readFileSync(busybox), modules));
+  const versions: KitVersions = {
+    suite,
+    kernelPackage,
+    kernelVersion,
+    busyboxVersion,
+    modulesPackage,
+    modules: [...modules.keys()],
+    format: KIT_FORMAT,
+    fetched: new Date().toISOString(),
+  };
   writeFileSync(versionsFile, `${JSON.stringify(versions, null, 2)}\n`);
   return { kernel, initramfs, versions };
 }
