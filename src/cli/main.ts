@@ -1,7 +1,7 @@
 // The dormouse command.
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { HvError } from "../hv/errors.ts";
 import { VirtBoard } from "../machine/board.ts";
@@ -9,24 +9,31 @@ import { isLinuxImage, maybeGunzip } from "../machine/linux.ts";
 import { ImageError } from "../machine/loader.ts";
 import { guestKit, KitError } from "../kit/guest-kit.ts";
 import type { SuspendPolicy } from "../vmm/power.ts";
-import { readSnapshot, restoreSnapshot, SnapshotError } from "../vmm/snapshot.ts";
+import { checkDisks, readSnapshot, restoreSnapshot, SnapshotError } from "../vmm/snapshot.ts";
 import { Vmm } from "../vmm/vmm.ts";
 
 const USAGE = `usage: dormouse run <image> [options]
        dormouse run --kernel <Image> [--initrd <file>] [--append <cmdline>] [options]
-       dormouse resume <snapshot> [-v]
+       dormouse resume <snapshot> [--on-suspend honour|deny|save=FILE] [-v]
        dormouse guest-kit [--cache DIR] [--suite sid|trixie-backports] [--refresh]
 
 Runs a bare-metal AArch64 image (ELF, or a flat binary loaded at 0x40000000) or an arm64 Linux
-Image on Dormouse's QEMU-virt-compatible board: PL011 console at 0x09000000, GICv3, generic
-timers, PSCI 1.3, and a device tree whose address is in x0.
+Image on Dormouse's QEMU-virt-compatible board: PL011 console at 0x09000000, PL031 RTC, PL061
+GPIO with a power button, virtio-mmio (disks, RNG), SBSA watchdog, GICv3, generic timers,
+PSCI 1.3, and a device tree whose address is in x0.
+
+Wake requests: SIGUSR1 presses the guest's power button (kill -USR1 <pid>): KEY_POWER in a
+running guest, a wake-up for a suspended one. Console input and the RTC alarm wake it too.
 
 options:
   --kernel FILE           an arm64 Linux Image (plain or gzip-compressed)
   --initrd FILE           an initramfs for the kernel
+  --dtb FILE              boot the kernel with this device tree instead of the board's own
+                          (its /chosen gets the command line and the initrd range)
   --append CMDLINE        kernel command line (default "console=ttyAMA0")
   --smp N                 vCPUs (default 1)
   --memory SIZE           RAM, e.g. 512M or 1G (default 128M, 512M with a kernel)
+  --disk FILE[,ro]        a raw disk image as a virtio-blk device (repeatable; ",ro" read-only)
   --psci-conduit hvc|smc  PSCI conduit in the device tree (default hvc)
   --on-suspend honour|deny|save=FILE
                           answer to SYSTEM_SUSPEND (default honour); save=FILE writes the
@@ -35,6 +42,16 @@ options:
   -v, --verbose           report power events on stderr`;
 
 class UsageError extends Error {}
+
+/** The SBSA watchdog's reset signal, routed to whichever VMM runs the board. */
+let watchdogFired = () => {};
+
+function suspendPolicy(arg: string): { policy: SuspendPolicy; snapshotPath?: string } {
+  const onSuspend = arg === "honor" ? "honour" : arg;
+  if (onSuspend === "honour" || onSuspend === "deny") return { policy: onSuspend };
+  if (onSuspend.startsWith("save=") && onSuspend.length > 5) return { policy: "save", snapshotPath: resolve(onSuspend.slice(5)) };
+  throw new UsageError("--on-suspend is honour, deny or save=FILE");
+}
 
 function parseSize(s: string): number {
   const m = /^(\d+)([KMG]?)i?B?$/i.exec(s.trim());
@@ -50,9 +67,11 @@ async function run(argv: string[]): Promise<number> {
     options: {
       kernel: { type: "string" },
       initrd: { type: "string" },
+      dtb: { type: "string" },
       append: { type: "string", default: "console=ttyAMA0" },
       smp: { type: "string", default: "1" },
       memory: { type: "string" },
+      disk: { type: "string", multiple: true, default: [] },
       "psci-conduit": { type: "string", default: "hvc" },
       "on-suspend": { type: "string", default: "honour" },
       deterministic: { type: "boolean", default: false },
@@ -60,17 +79,17 @@ async function run(argv: string[]): Promise<number> {
     },
   });
   if (values.kernel ? positionals.length !== 0 : positionals.length !== 1) throw new UsageError("run takes exactly one image, or --kernel");
-  if (values.initrd && !values.kernel) throw new UsageError("--initrd goes with --kernel");
+  if ((values.initrd || values.dtb) && !values.kernel) throw new UsageError("--initrd and --dtb go with --kernel");
   const conduit = values["psci-conduit"];
   if (conduit !== "hvc" && conduit !== "smc") throw new UsageError("--psci-conduit is hvc or smc");
-  const onSuspend = values["on-suspend"] === "honor" ? "honour" : (values["on-suspend"] as string);
-  let policy: SuspendPolicy;
-  let snapshotPath: string | undefined;
-  if (onSuspend === "honour" || onSuspend === "deny") policy = onSuspend;
-  else if (onSuspend.startsWith("save=") && onSuspend.length > 5) {
-    policy = "save";
-    snapshotPath = onSuspend.slice(5);
-  } else throw new UsageError("--on-suspend is honour, deny or save=FILE");
+  const { policy, snapshotPath } = suspendPolicy(values["on-suspend"] as string);
+  const disks = (values.disk as string[]).map((d) => {
+    const ro = d.endsWith(",ro");
+    const path = ro ? d.slice(0, -3) : d;
+    if (!path) throw new UsageError("--disk takes a file name");
+    // Absolute, so a snapshot resumed from another directory finds the same file.
+    return { path: resolve(path), readOnly: ro };
+  });
   const smp = Number(values.smp);
   const read = (path: string): Uint8Array => {
     try {
@@ -91,9 +110,12 @@ async function run(argv: string[]): Promise<number> {
     psciConduit: conduit,
     clock: values.deterministic ? "deterministic" : "host",
     systemSuspend: true,
+    disks,
+    rng: true,
     output: (b) => process.stdout.write(Buffer.of(b)),
+    onWatchdogReset: () => watchdogFired(),
   });
-  if (linux) board.loadLinux(bytes, initrd);
+  if (linux) board.loadLinux(bytes, initrd, values.dtb ? read(values.dtb) : undefined);
   else board.load(bytes);
   board.boot();
   return attachAndRun(board, { onSuspend: policy, snapshotPath, log });
@@ -125,8 +147,14 @@ async function attachAndRun(
     board.uart.receive(d);
   });
   process.stdin.on("error", () => {});
+  const wakeRequest = () => {
+    log?.("power button pressed (SIGUSR1)");
+    board.pressPowerButton();
+  };
+  process.on("SIGUSR1", wakeRequest);
   try {
     const vmm = new Vmm(board, opts);
+    watchdogFired = () => vmm.requestReset("the watchdog expired twice (WS1)");
     for (;;) {
       const o = await vmm.run();
       if (o.kind === "reset") {
@@ -149,6 +177,7 @@ async function attachAndRun(
       return 0;
     }
   } finally {
+    process.off("SIGUSR1", wakeRequest);
     board.close();
     process.stdin.pause();
     if (process.stdin.isTTY) process.stdin.setRawMode?.(false);
@@ -160,16 +189,22 @@ async function resume(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { verbose: { type: "boolean", short: "v", default: false } },
+    options: { verbose: { type: "boolean", short: "v", default: false }, "on-suspend": { type: "string", default: "honour" } },
   });
   if (positionals.length !== 1) throw new UsageError("resume takes exactly one snapshot file");
+  const { policy, snapshotPath } = suspendPolicy(values["on-suspend"] as string);
   const log = values.verbose ? (m: string) => process.stderr.write(`dormouse: ${m}\n`) : undefined;
   const t0 = process.hrtime.bigint();
   const snap = readSnapshot(positionals[0]);
-  const board = new VirtBoard({ ...snap.header.config, output: (b) => process.stdout.write(Buffer.of(b)) });
+  checkDisks(snap);
+  const board = new VirtBoard({
+    ...snap.header.config,
+    output: (b) => process.stdout.write(Buffer.of(b)),
+    onWatchdogReset: () => watchdogFired(),
+  });
   restoreSnapshot(board, snap);
   log?.(`restored ${positionals[0]} in ${(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(2)} s; waiting for a wake source`);
-  return attachAndRun(board, { onSuspend: "honour", log });
+  return attachAndRun(board, { onSuspend: policy, snapshotPath, log });
 }
 
 function kit(argv: string[]): number {

@@ -27,14 +27,15 @@ export interface KitVersions {
   fetched: string;
 }
 
-const KIT_FORMAT = 2;
+const KIT_FORMAT = 3;
 
 /**
  * Drivers Debian builds as modules that the virt board's devices need, in load order: the
- * virtio-mmio transport, virtio-blk, virtio-rng, the gpio-keys power button, the SBSA watchdog.
+ * virtio-mmio transport, virtio-blk, virtio-rng, the gpio-keys power button (and evdev, so its
+ * KEY_POWER shows in /dev/input), the SBSA watchdog.
  * None has dependencies (their modinfo `depends=` is empty).
  */
-export const KIT_MODULES = ["virtio_mmio", "virtio_blk", "virtio-rng", "gpio_keys", "sbsa_gwdt"] as const;
+export const KIT_MODULES = ["virtio_mmio", "virtio_blk", "virtio-rng", "gpio_keys", "evdev", "sbsa_gwdt"] as const;
 
 /** The initramfs's /init: proc, sys, dev, a tmpfs /tmp, busybox applets, then a login shell. */
 export const KIT_INIT = `#!/bin/busybox sh

@@ -11,7 +11,8 @@ import type { Vcpu } from "../hv/vcpu.ts";
 import { Vm } from "../hv/vm.ts";
 import { MmioBus } from "./bus.ts";
 import { loadInitrd, loadLinuxImage } from "./linux.ts";
-import { isElf, type LoadedImage, loadBinary, loadElf } from "./loader.ts";
+import { buildDtb, parseDtb, setProp, u64cells } from "./fdt.ts";
+import { ImageError, isElf, type LoadedImage, loadBinary, loadElf } from "./loader.ts";
 import { gpioKeysNode, gpioNode, POWER_BUTTON_PIN, rtcNode, VIRT, virtDtb, watchdogNode } from "./virt.ts";
 
 export interface BoardConfig {
@@ -49,6 +50,7 @@ export class VirtBoard {
   readonly watchdog: SbsaGwdt;
   private image: { reload: () => LoadedImage; loaded: LoadedImage } | null = null;
   private dtbAddr = 0n;
+  private externalDtb: Uint8Array | null = null;
 
   constructor(readonly config: BoardConfig) {
     if (!Number.isInteger(config.cpus) || config.cpus < 1 || config.cpus > 123) throw new Error("--smp takes 1 to 123 vCPUs");
@@ -85,14 +87,17 @@ export class VirtBoard {
   }
 
   private writeDtb(initrd?: { start: bigint; end: bigint }): void {
-    const dtb = virtDtb({
-      cpus: this.config.cpus,
-      ramSize: BigInt(this.config.ramSize),
-      psciConduit: this.config.psciConduit,
-      bootargs: this.config.bootargs,
-      initrd,
-      devices: [rtcNode(), gpioNode(), gpioKeysNode(), watchdogNode()],
-    });
+    const dtb = this.externalDtb
+      ? withChosen(this.externalDtb, this.config.bootargs, initrd)
+      : virtDtb({
+          cpus: this.config.cpus,
+          ramSize: BigInt(this.config.ramSize),
+          psciConduit: this.config.psciConduit,
+          bootargs: this.config.bootargs,
+          initrd,
+          devices: [rtcNode(), gpioNode(), gpioKeysNode(), watchdogNode()],
+        });
+    if (dtb.length > 2 << 20) throw new ImageError("the device tree is larger than 2 MiB (the arm64 boot protocol's limit)");
     this.dtbAddr = this.dtbBase;
     this.vm.core.writePhys(this.dtbAddr, dtb);
   }
@@ -110,8 +115,19 @@ export class VirtBoard {
     return this.image.loaded;
   }
 
-  /** Loads an arm64 Linux Image (optionally gzip'd), an optional initrd, and the device tree. */
-  loadLinux(kernel: Uint8Array, initrd?: Uint8Array): LoadedImage {
+  /**
+   * Loads an arm64 Linux Image (optionally gzip'd), an optional initrd, and the device tree: the
+   * board's own, or `dtb` (as QEMU's -dtb does, with /chosen's bootargs and initrd range set).
+   */
+  loadLinux(kernel: Uint8Array, initrd?: Uint8Array, dtb?: Uint8Array): LoadedImage {
+    if (dtb) {
+      try {
+        parseDtb(dtb);
+      } catch (e) {
+        throw new ImageError(`the device tree: ${(e as Error).message}`);
+      }
+      this.externalDtb = dtb;
+    }
     const load = () => {
       const mem = this.vm.core;
       const ramSize = BigInt(this.config.ramSize);
@@ -180,4 +196,20 @@ export class VirtBoard {
     this.image.loaded = this.image.reload();
     this.boot();
   }
+}
+
+/** A user's device tree with /chosen's bootargs and initrd range set (the node is added if missing). */
+function withChosen(dtb: Uint8Array, bootargs?: string, initrd?: { start: bigint; end: bigint }): Uint8Array {
+  const { root, bootCpu, reserved } = parseDtb(dtb);
+  let chosen = root.children.find((c) => c.name === "chosen");
+  if (!chosen) {
+    chosen = { name: "chosen", props: [], children: [] };
+    root.children.push(chosen);
+  }
+  if (bootargs !== undefined) setProp(chosen, "bootargs", bootargs);
+  if (initrd) {
+    setProp(chosen, "linux,initrd-start", u64cells(initrd.start));
+    setProp(chosen, "linux,initrd-end", u64cells(initrd.end));
+  }
+  return buildDtb(root, bootCpu, reserved);
 }

@@ -91,3 +91,74 @@ export function buildDtb(root: FdtNode, bootCpu = 0, reserved: [bigint, bigint][
   out.set(strings, stringsOff);
   return out;
 }
+
+/** A DTB that cannot be read. */
+export class FdtError extends Error {}
+
+/** Parses DTB bytes (version 16 or later) into a tree whose property values are raw bytes. */
+export function parseDtb(b: Uint8Array): { root: FdtNode; bootCpu: number; reserved: [bigint, bigint][] } {
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  if (b.length < 40 || dv.getUint32(0) !== FDT_MAGIC) throw new FdtError("not a flattened device tree (no d00dfeed magic)");
+  const [total, structOff, stringsOff, rsvOff, version] = [4, 8, 12, 16, 20].map((o) => dv.getUint32(o));
+  if (total > b.length) throw new FdtError(`truncated device tree (${b.length} of ${total} bytes)`);
+  if (version < 16) throw new FdtError(`device tree version ${version} is too old (16 or later)`);
+  const stringsSize = dv.getUint32(32);
+  const structSize = dv.getUint32(36);
+  if (structOff + structSize > total || stringsOff + stringsSize > total || rsvOff + 16 > total)
+    throw new FdtError("device tree blocks lie outside the file");
+  const reserved: [bigint, bigint][] = [];
+  for (let o = rsvOff; o + 16 <= total; o += 16) {
+    const a = dv.getBigUint64(o);
+    const s = dv.getBigUint64(o + 8);
+    if (a === 0n && s === 0n) break;
+    reserved.push([a, s]);
+  }
+  const text = new TextDecoder();
+  const cstring = (start: number, end: number): [string, number] => {
+    const z = b.indexOf(0, start);
+    if (z < 0 || z >= end) throw new FdtError("unterminated string in the device tree");
+    return [text.decode(b.subarray(start, z)), z + 1];
+  };
+  const end = structOff + structSize;
+  let p = structOff;
+  const u32 = () => {
+    if (p + 4 > end) throw new FdtError("device tree structure block ends early");
+    const v = dv.getUint32(p);
+    p += 4;
+    return v;
+  };
+  const stack: FdtNode[] = [];
+  let root: FdtNode | null = null;
+  for (;;) {
+    const tok = u32();
+    if (tok === FDT_BEGIN_NODE) {
+      const [name, next] = cstring(p, end);
+      p = (next + 3) & ~3;
+      const n: FdtNode = { name, props: [], children: [] };
+      if (stack.length) stack[stack.length - 1].children.push(n);
+      else if (root) throw new FdtError("device tree has two roots");
+      else root = n;
+      stack.push(n);
+    } else if (tok === FDT_PROP) {
+      const len = u32();
+      const nameOff = u32();
+      if (!stack.length || p + len > end || nameOff >= stringsSize) throw new FdtError("malformed property in the device tree");
+      const [name] = cstring(stringsOff + nameOff, stringsOff + stringsSize);
+      stack[stack.length - 1].props.push([name, new Uint8Array(b.subarray(p, p + len))]);
+      p = (p + len + 3) & ~3;
+    } else if (tok === FDT_END_NODE) {
+      if (!stack.pop()) throw new FdtError("unbalanced nodes in the device tree");
+    } else if (tok === FDT_END) {
+      break;
+    } else if (tok !== 4 /* FDT_NOP */) throw new FdtError(`bad token ${tok} in the device tree`);
+  }
+  if (!root || stack.length) throw new FdtError("the device tree's root node is incomplete");
+  return { root, bootCpu: dv.getUint32(28), reserved };
+}
+
+/** Sets (or replaces) a property of a node, keeping its position when it exists. */
+export function setProp(n: FdtNode, name: string, value: FdtValue): void {
+  const i = n.props.findIndex(([k]) => k === name);
+  if (i >= 0) n.props[i] = [name, value];
+  else n.props.push([name, value]);
+}

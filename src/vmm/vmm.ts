@@ -42,6 +42,12 @@ export class Vmm {
     this.finished?.();
   }
 
+  /** Ends the run with a system reset (the watchdog's second timeout), as a guest's SYSTEM_RESET would. */
+  requestReset(why: string): void {
+    this.options.log?.(`system reset: ${why}`);
+    this.finish({ kind: "reset" });
+  }
+
   /** Runs the booted board until power-off, hibernation, reset or an error. */
   async run(): Promise<RunOutcome> {
     this.outcome = null;
@@ -75,6 +81,8 @@ export class Vmm {
               return;
             case SystemEventType.SUSPEND:
               if (onSystemSuspend(v, board.vcpus, options.onSuspend)) {
+                // Suspend quiesces devices (the watchdog's countdown stops) before anything is saved.
+                board.pauseDevices();
                 log(`vCPU ${v.id} suspended (SYSTEM_SUSPEND honoured)`);
                 if (options.onSuspend === "save") {
                   const t0 = process.hrtime.bigint();
@@ -93,6 +101,7 @@ export class Vmm {
               break;
             case SystemEventType.WAKEUP:
               onWakeup(v);
+              board.resumeDevices();
               log(`vCPU ${v.id} woken, resuming at 0x${v.pc.toString(16)}`);
               break;
             default:
