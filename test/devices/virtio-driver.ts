@@ -16,7 +16,7 @@ export const RAM_BASE = 0x4000_0000n;
 
 /** Guest RAM, the interrupt line's history, and the device writes reported to the CPU. */
 export class FakeGuest {
-  readonly ram = new Uint8Array(1 << 20);
+  readonly ram = new Uint8Array(4 << 20);
   readonly levels: boolean[] = [];
   readonly writes: { gpa: bigint; len: number }[] = [];
   readonly irq: IrqLine = { set: (l) => this.levels.push(l) };

@@ -292,8 +292,8 @@ const broken: [string, RegExp, (d: FakeDriver, g: FakeGuest, q: ReturnType<typeo
   ],
   [
     "a buffer running off the end of RAM",
-    /buffer at 0x400ffff8 .* not in RAM/,
-    (d, _g, q) => d.submit(q, [{ addr: RAM_BASE + (1n << 20n) - 8n, len: 16, write: true }]),
+    /buffer at 0x403ffff8 .* not in RAM/,
+    (d, g, q) => d.submit(q, [{ addr: RAM_BASE + BigInt(g.ram.length) - 8n, len: 16, write: true }]),
   ],
   [
     "a buffer at an address that wraps 64 bits",
