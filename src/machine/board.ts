@@ -3,13 +3,17 @@
 import { Pl011 } from "../devices/pl011.ts";
 import { Pl031 } from "../devices/pl031.ts";
 import type { IrqLine } from "../devices/types.ts";
+import { type DiskOptions, VirtioBlk } from "../devices/virtio/blk.ts";
+import { VirtioMmio } from "../devices/virtio/mmio.ts";
+import { ramMemory } from "../devices/virtio/queue.ts";
+import { VirtioRng } from "../devices/virtio/rng.ts";
 import type { ClockMode } from "../hv/timer.ts";
 import type { Vcpu } from "../hv/vcpu.ts";
 import { Vm } from "../hv/vm.ts";
 import { MmioBus } from "./bus.ts";
 import { loadInitrd, loadLinuxImage } from "./linux.ts";
 import { isElf, type LoadedImage, loadBinary, loadElf } from "./loader.ts";
-import { rtcNode, VIRT, virtDtb } from "./virt.ts";
+import { rtcNode, VIRT, virtDtb, virtioNode } from "./virt.ts";
 
 export interface BoardConfig {
   cpus: number;
@@ -22,7 +26,14 @@ export interface BoardConfig {
   output: (byte: number) => void;
   /** Kernel command line for the device tree's /chosen node. */
   bootargs?: string;
+  /** Raw disk images as virtio-blk devices, in virtio-mmio slots 0, 1, ... (Linux: vda, vdb, ...). */
+  disks?: DiskOptions[];
+  /** A virtio-rng device, in the slot after the disks. */
+  rng?: boolean;
 }
+
+/** virtio-mmio transports on the virt board (QEMU's NUM_VIRTIO_TRANSPORTS). */
+const VIRTIO_SLOTS = 32;
 
 export class VirtBoard {
   readonly vm: Vm;
@@ -30,6 +41,10 @@ export class VirtBoard {
   readonly bus = new MmioBus();
   readonly uart: Pl011;
   readonly rtc: Pl031;
+  /** The virtio-blk devices, in config.disks order. */
+  readonly disks: VirtioBlk[] = [];
+  /** The virtio-mmio transports, by slot. */
+  readonly virtio: VirtioMmio[] = [];
   private image: { reload: () => LoadedImage; loaded: LoadedImage } | null = null;
   private dtbAddr = 0n;
 
@@ -43,6 +58,34 @@ export class VirtBoard {
     this.bus.map(VIRT.uartBase, 0x1000n, "pl011", this.uart);
     this.rtc = new Pl031(this.spi(VIRT.rtcSpi));
     this.bus.map(VIRT.rtcBase, 0x1000n, "pl031", this.rtc);
+    this.attachVirtio();
+  }
+
+  /** Opens the disks (DiskError if one cannot be used) and maps the virtio devices in slots 0, 1, ... */
+  private attachVirtio(): void {
+    const { disks = [], rng = false } = this.config;
+    if (disks.length + (rng ? 1 : 0) > VIRTIO_SLOTS) throw new Error(`at most ${VIRTIO_SLOTS} virtio devices`);
+    try {
+      for (const d of disks) this.disks.push(new VirtioBlk(d));
+    } catch (e) {
+      for (const d of this.disks) d.close();
+      throw e;
+    }
+    // Device writes into RAM go through writePhys onto themselves so the CPU drops code decoded from there.
+    const mem = ramMemory(
+      VIRT.ramBase,
+      () => this.vm.core.ram,
+      (gpa, len) => {
+        const off = Number(gpa - VIRT.ramBase);
+        this.vm.core.writePhys(gpa, this.vm.core.ram.subarray(off, off + len));
+      },
+    );
+    const devices = [...this.disks, ...(rng ? [new VirtioRng()] : [])];
+    devices.forEach((dev, n) => {
+      const t = new VirtioMmio(dev, mem, this.spi(VIRT.virtioSpi + n));
+      this.bus.map(VIRT.virtioBase + BigInt(n) * VIRT.virtioStride, VIRT.virtioStride, `virtio-mmio@${n}`, t);
+      this.virtio.push(t);
+    });
   }
 
   /** The interrupt line of SPI n (INTID 32 + n). */
@@ -62,7 +105,7 @@ export class VirtBoard {
       psciConduit: this.config.psciConduit,
       bootargs: this.config.bootargs,
       initrd,
-      devices: [rtcNode()],
+      devices: [rtcNode(), ...this.virtio.map((_, n) => virtioNode(n))],
     });
     this.dtbAddr = this.dtbBase;
     this.vm.core.writePhys(this.dtbAddr, dtb);
@@ -107,15 +150,17 @@ export class VirtBoard {
     boot.setX(0, this.dtbAddr);
   }
 
-  /** Releases host resources (the RTC's alarm timer) once the VM is done. */
+  /** Releases host resources (the RTC's alarm timer, the disk images) once the VM is done. */
   close(): void {
     this.rtc.close();
+    for (const d of this.disks) d.close();
   }
 
   /** System reset: reload the image and boot again. */
   reset(): void {
     if (!this.image) throw new Error("no image loaded");
     this.vm.gic.reset();
+    for (const t of this.virtio) t.reset();
     this.image.loaded = this.image.reload();
     this.boot();
   }

@@ -16,7 +16,6 @@ export const RAM_BASE = 0x4000_0000n;
 
 /** Guest RAM, the interrupt line's history, and the device writes reported to the CPU. */
 export class FakeGuest {
-  readonly ram = new Uint8Array(4 << 20);
   readonly levels: boolean[] = [];
   readonly writes: { gpa: bigint; len: number }[] = [];
   readonly irq: IrqLine = { set: (l) => this.levels.push(l) };
@@ -26,6 +25,9 @@ export class FakeGuest {
     (gpa, len) => this.writes.push({ gpa, len }),
   );
   private top = 0x1000;
+
+  /** `ram`: guest RAM at 0x4000_0000 (default: 4 MiB of its own). */
+  constructor(readonly ram: Uint8Array = new Uint8Array(4 << 20)) {}
 
   /** The line's current level. */
   get line(): boolean {
