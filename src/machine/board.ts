@@ -6,6 +6,10 @@ import { Pl031 } from "../devices/pl031.ts";
 import { Pl061, type Pl061State } from "../devices/pl061.ts";
 import { SbsaGwdt, type SbsaGwdtState } from "../devices/sbsa-gwdt.ts";
 import type { IrqLine } from "../devices/types.ts";
+import { type DiskOptions, VirtioBlk } from "../devices/virtio/blk.ts";
+import { VirtioMmio, type VirtioMmioState } from "../devices/virtio/mmio.ts";
+import { ramMemory } from "../devices/virtio/queue.ts";
+import { VirtioRng } from "../devices/virtio/rng.ts";
 import type { ClockMode } from "../hv/timer.ts";
 import type { Vcpu } from "../hv/vcpu.ts";
 import { Vm } from "../hv/vm.ts";
@@ -13,7 +17,7 @@ import { MmioBus } from "./bus.ts";
 import { loadInitrd, loadLinuxImage } from "./linux.ts";
 import { buildDtb, parseDtb, setProp, u64cells } from "./fdt.ts";
 import { ImageError, isElf, type LoadedImage, loadBinary, loadElf } from "./loader.ts";
-import { gpioKeysNode, gpioNode, POWER_BUTTON_PIN, rtcNode, VIRT, virtDtb, watchdogNode } from "./virt.ts";
+import { gpioKeysNode, gpioNode, POWER_BUTTON_PIN, rtcNode, VIRT, virtDtb, virtioNode, watchdogNode } from "./virt.ts";
 
 export interface BoardConfig {
   cpus: number;
@@ -26,6 +30,10 @@ export interface BoardConfig {
   output: (byte: number) => void;
   /** Kernel command line for the device tree's /chosen node. */
   bootargs?: string;
+  /** Raw disk images as virtio-blk devices, in virtio-mmio slots 0, 1, ... (Linux: vda, vdb, ...). */
+  disks?: DiskOptions[];
+  /** A virtio-rng device, in the slot after the disks. */
+  rng?: boolean;
   /** The SBSA watchdog's WS1 signal (second timeout): the VMM turns it into a system reset. Read when it fires. */
   onWatchdogReset?: () => void;
 }
@@ -36,7 +44,12 @@ export interface BoardDevicesState {
   gpio: Pl061State;
   powerButton: GpioKeyState;
   watchdog: SbsaGwdtState;
+  /** The virtio-mmio transports (and their devices), by slot. */
+  virtio: VirtioMmioState[];
 }
+
+/** virtio-mmio transports on the virt board (QEMU's NUM_VIRTIO_TRANSPORTS). */
+const VIRTIO_SLOTS = 32;
 
 export class VirtBoard {
   readonly vm: Vm;
@@ -44,6 +57,10 @@ export class VirtBoard {
   readonly bus = new MmioBus();
   readonly uart: Pl011;
   readonly rtc: Pl031;
+  /** The virtio-blk devices, in config.disks order. */
+  readonly disks: VirtioBlk[] = [];
+  /** The virtio-mmio transports, by slot. */
+  readonly virtio: VirtioMmio[] = [];
   readonly gpio: Pl061;
   /** The gpio-keys power button on PL061 pin 3. */
   readonly powerButton: GpioKey;
@@ -74,6 +91,34 @@ export class VirtBoard {
     });
     this.bus.map(VIRT.watchdogRefreshBase, 0x1000n, "sbsa-gwdt refresh", this.watchdog.refresh);
     this.bus.map(VIRT.watchdogControlBase, 0x1000n, "sbsa-gwdt control", this.watchdog.control);
+    this.attachVirtio();
+  }
+
+  /** Opens the disks (DiskError if one cannot be used) and maps the virtio devices in slots 0, 1, ... */
+  private attachVirtio(): void {
+    const { disks = [], rng = false } = this.config;
+    if (disks.length + (rng ? 1 : 0) > VIRTIO_SLOTS) throw new Error(`at most ${VIRTIO_SLOTS} virtio devices`);
+    try {
+      for (const d of disks) this.disks.push(new VirtioBlk(d));
+    } catch (e) {
+      for (const d of this.disks) d.close();
+      throw e;
+    }
+    // Device writes into RAM go through writePhys onto themselves so the CPU drops code decoded from there.
+    const mem = ramMemory(
+      VIRT.ramBase,
+      () => this.vm.core.ram,
+      (gpa, len) => {
+        const off = Number(gpa - VIRT.ramBase);
+        this.vm.core.writePhys(gpa, this.vm.core.ram.subarray(off, off + len));
+      },
+    );
+    const devices = [...this.disks, ...(rng ? [new VirtioRng()] : [])];
+    devices.forEach((dev, n) => {
+      const t = new VirtioMmio(dev, mem, this.spi(VIRT.virtioSpi + n));
+      this.bus.map(VIRT.virtioBase + BigInt(n) * VIRT.virtioStride, VIRT.virtioStride, `virtio-mmio@${n}`, t);
+      this.virtio.push(t);
+    });
   }
 
   /** The interrupt line of SPI n (INTID 32 + n). */
@@ -95,7 +140,7 @@ export class VirtBoard {
           psciConduit: this.config.psciConduit,
           bootargs: this.config.bootargs,
           initrd,
-          devices: [rtcNode(), gpioNode(), gpioKeysNode(), watchdogNode()],
+          devices: [rtcNode(), gpioNode(), gpioKeysNode(), watchdogNode(), ...this.virtio.map((_, n) => virtioNode(n))],
         });
     if (dtb.length > 2 << 20) throw new ImageError("the device tree is larger than 2 MiB (the arm64 boot protocol's limit)");
     this.dtbAddr = this.dtbBase;
@@ -167,9 +212,15 @@ export class VirtBoard {
     this.watchdog.resume();
   }
 
-  /** The GPIO, power button and watchdog state, for a snapshot. */
+  /** The GPIO, power button, watchdog and virtio state, for a snapshot. */
   saveDevices(): BoardDevicesState {
-    return { version: 1, gpio: this.gpio.save(), powerButton: this.powerButton.save(), watchdog: this.watchdog.save() };
+    return {
+      version: 1,
+      gpio: this.gpio.save(),
+      powerButton: this.powerButton.save(),
+      watchdog: this.watchdog.save(),
+      virtio: this.virtio.map((t) => t.save()),
+    };
   }
 
   /** Restores `saveDevices()`'s state; after the timers, since the watchdog counts from the restored counter. */
@@ -178,13 +229,18 @@ export class VirtBoard {
     this.gpio.restore(s.gpio);
     this.powerButton.restore(s.powerButton);
     this.watchdog.restore(s.watchdog);
+    const virtio = s.virtio ?? [];
+    if (virtio.length !== this.virtio.length)
+      throw new Error(`the saved VM has ${virtio.length} virtio devices, this board ${this.virtio.length}`);
+    virtio.forEach((v, i) => this.virtio[i].restore(v));
   }
 
-  /** Releases host resources (the RTC's alarm, the button's release, the watchdog's timer) once the VM is done. */
+  /** Releases host resources (the RTC's alarm, the button's release, the watchdog's timer, the disk images) once the VM is done. */
   close(): void {
     this.rtc.close();
     this.powerButton.close();
     this.watchdog.close();
+    for (const d of this.disks) d.close();
   }
 
   /** System reset: reload the image and boot again. */
@@ -193,6 +249,7 @@ export class VirtBoard {
     this.vm.gic.reset();
     this.watchdog.reset();
     this.gpio.reset();
+    for (const t of this.virtio) t.reset();
     this.image.loaded = this.image.reload();
     this.boot();
   }
