@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { DiskError } from "../devices/virtio/blk.ts";
 import { HvError } from "../hv/errors.ts";
 import { VirtBoard } from "../machine/board.ts";
 import { isLinuxImage, maybeGunzip } from "../machine/linux.ts";
@@ -242,6 +243,7 @@ export async function main(argv: string[]): Promise<number> {
       e instanceof HvError ||
       e instanceof KitError ||
       e instanceof SnapshotError ||
+      e instanceof DiskError ||
       (e instanceof Error && e.constructor === Error)
     ) {
       process.stderr.write(`dormouse: ${(e as Error).message}\n`);
