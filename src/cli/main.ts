@@ -203,7 +203,7 @@ async function resume(argv: string[]): Promise<number> {
     output: (b) => process.stdout.write(Buffer.of(b)),
     onWatchdogReset: () => watchdogFired(),
   });
-  restoreSnapshot(board, snap);
+  await restoreSnapshot(board, snap);
   log?.(`restored ${positionals[0]} in ${(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(2)} s; waiting for a wake source`);
   return attachAndRun(board, { onSuspend: policy, snapshotPath, log });
 }

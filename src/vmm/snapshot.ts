@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { deflateRawSync, inflateRawSync } from "node:zlib";
+import { createDeflateRaw, inflateRaw } from "node:zlib";
 import type { Pl011State } from "../devices/pl011.ts";
 import type { Pl031State } from "../devices/pl031.ts";
 import type { GicSnapshot } from "../hv/gicv3/gic.ts";
@@ -110,22 +110,50 @@ function decode<T>(s: string): T {
   }) as T;
 }
 
-/** Serialises a suspended board: [magic][u32 header length][header][u32 page count][deflated pages][sha256]. */
-export function snapshotBytes(board: VirtBoard): Buffer {
-  const ram = board.vm.core.ram;
-  const pages = ram.length / PAGE;
-  const index: number[] = [];
-  // memcmp against a zero page: an order of magnitude faster than scanning words from JS.
-  const zero = Buffer.alloc(PAGE);
-  const bytes = Buffer.from(ram.buffer, ram.byteOffset, ram.length);
-  for (let p = 0; p < pages; p++) {
-    if (!bytes.subarray(p * PAGE, (p + 1) * PAGE).equals(zero)) index.push(p);
-  }
-  const raw = Buffer.alloc(index.length * (4 + PAGE));
-  index.forEach((p, i) => {
-    raw.writeUInt32LE(p, i * (4 + PAGE));
-    raw.set(ram.subarray(p * PAGE, (p + 1) * PAGE), i * (4 + PAGE) + 4);
+/** Non-zero RAM is deflated in this many independent chunks, compressed concurrently. */
+const CHUNKS = 8;
+
+/** Deflates pages `index` of `ram` (views, no copy: the VM is paused) on zlib's thread pool. */
+function deflatePages(ram: Uint8Array, index: Uint32Array): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const z = createDeflateRaw({ level: 1 });
+    const out: Buffer[] = [];
+    z.on("data", (d: Buffer) => out.push(d));
+    z.on("end", () => resolve(Buffer.concat(out)));
+    z.on("error", reject);
+    // Runs of consecutive pages go in as one write.
+    for (let i = 0; i < index.length;) {
+      let j = i + 1;
+      while (j < index.length && index[j] === index[j - 1] + 1) j++;
+      z.write(ram.subarray(index[i] * PAGE, (index[j - 1] + 1) * PAGE));
+      i = j;
+    }
+    z.end();
   });
+}
+
+/**
+ * Serialises a suspended board: [magic][u32 header length][header][u32 page count][u32 chunk
+ * count][page numbers, u32 each][per chunk: u32 pages, u32 bytes][deflated chunks][sha256].
+ */
+export async function snapshotBytes(board: VirtBoard): Promise<Buffer> {
+  const ram = board.vm.core.ram;
+  const found: number[] = [];
+  // memcmp against zeros (an order of magnitude faster than scanning words from JS), 64 KiB at a
+  // time first: most of a guest's RAM is untouched.
+  const BLOCK = 16 * PAGE;
+  const zero = Buffer.alloc(BLOCK);
+  const zeroPage = zero.subarray(0, PAGE);
+  const bytes = Buffer.from(ram.buffer, ram.byteOffset, ram.length);
+  for (let b = 0; b < ram.length; b += BLOCK) {
+    const end = Math.min(b + BLOCK, ram.length);
+    if (bytes.subarray(b, end).equals(zero.subarray(0, end - b))) continue;
+    for (let a = b; a < end; a += PAGE) if (!bytes.subarray(a, a + PAGE).equals(zeroPage)) found.push(a / PAGE);
+  }
+  const index = Uint32Array.from(found);
+  const per = Math.ceil(index.length / CHUNKS) || 1;
+  const parts: Uint32Array[] = [];
+  for (let i = 0; i < index.length; i += per) parts.push(index.subarray(i, i + per));
   const { output: _output, onWatchdogReset: _reset, ...config } = board.config;
   const header: Header = {
     magic: "dormouse",
@@ -142,18 +170,27 @@ export function snapshotBytes(board: VirtBoard): Buffer {
     disks: board.disks.map((d) => diskIdentity(d.path)),
     ramPages: index.length,
   };
+  // Device state is taken before compressing (timers and host events still run meanwhile).
   const h = Buffer.from(encode(header), "utf8");
-  const body = deflateRawSync(raw, { level: 1 });
-  const lens = Buffer.alloc(8);
-  lens.writeUInt32LE(h.length, 0);
-  lens.writeUInt32LE(index.length, 4);
-  const content = Buffer.concat([MAGIC, lens.subarray(0, 4), h, lens.subarray(4, 8), body]);
+  const chunks = await Promise.all(parts.map((part) => deflatePages(ram, part)));
+  const hlen = Buffer.alloc(4);
+  hlen.writeUInt32LE(h.length);
+  const counts = Buffer.alloc(8);
+  counts.writeUInt32LE(index.length, 0);
+  counts.writeUInt32LE(chunks.length, 4);
+  const table = Buffer.alloc(chunks.length * 8);
+  chunks.forEach((c, i) => {
+    table.writeUInt32LE(parts[i].length, i * 8);
+    table.writeUInt32LE(c.length, i * 8 + 4);
+  });
+  const indexBytes = Buffer.from(index.buffer, index.byteOffset, index.byteLength);
+  const content = Buffer.concat([MAGIC, hlen, h, counts, indexBytes, table, ...chunks]);
   return Buffer.concat([content, createHash("sha256").update(content).digest()]);
 }
 
 /** Writes a snapshot atomically: a temporary file beside the target, fsync, rename. */
-export function saveSnapshot(board: VirtBoard, path: string): number {
-  const bytes = snapshotBytes(board);
+export async function saveSnapshot(board: VirtBoard, path: string): Promise<number> {
+  const bytes = await snapshotBytes(board);
   const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
   let fd: number;
   try {
@@ -176,10 +213,20 @@ export function saveSnapshot(board: VirtBoard, path: string): number {
 
 export interface LoadedSnapshot {
   header: Header;
-  pages: Buffer;
+  /** Page numbers of the saved pages, in order. */
+  index: Uint32Array;
+  /**
+   * Their contents, chunk by chunk (chunk i holds the next pages of `index`), still being
+   * inflated on zlib's thread pool while the caller builds the board.
+   */
+  chunks: Promise<Buffer[]>;
 }
 
-/** Reads and checks a snapshot file (magic, checksum, architecture, version). */
+function inflate(b: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => inflateRaw(b, (e, r) => (e ? reject(e) : resolve(r))));
+}
+
+/** Reads and checks a snapshot file (magic, checksum, architecture, version) and starts inflating its memory. */
 export function readSnapshot(path: string): LoadedSnapshot {
   let b: Buffer;
   try {
@@ -211,22 +258,51 @@ export function readSnapshot(path: string): LoadedSnapshot {
   if (header.arch !== "aarch64") throw new SnapshotError(`${path} is for ${header.arch}, not aarch64`);
   if (header.version !== SNAPSHOT_VERSION)
     throw new SnapshotError(`${path} is snapshot version ${header.version}; this Dormouse reads version ${SNAPSHOT_VERSION}`);
+  const bad = () => new SnapshotError(`${path} has an inconsistent memory image`);
+  if (off + 8 > content.length) throw bad();
   const count = content.readUInt32LE(off);
-  off += 4;
-  const pages = inflateRawSync(content.subarray(off));
-  if (count !== header.ramPages || pages.length !== count * (4 + PAGE)) throw new SnapshotError(`${path} has an inconsistent memory image`);
-  return { header, pages };
+  const nchunks = content.readUInt32LE(off + 4);
+  off += 8;
+  if (count !== header.ramPages || off + count * 4 + nchunks * 8 > content.length) throw bad();
+  const index = new Uint32Array(count);
+  Buffer.from(index.buffer).set(content.subarray(off, off + count * 4));
+  off += count * 4;
+  const sizes: [number, number][] = [];
+  for (let i = 0; i < nchunks; i++) sizes.push([content.readUInt32LE(off + i * 8), content.readUInt32LE(off + i * 8 + 4)]);
+  off += nchunks * 8;
+  const raw: Buffer[] = [];
+  for (const [, len] of sizes) {
+    if (off + len > content.length) throw bad();
+    raw.push(content.subarray(off, off + len));
+    off += len;
+  }
+  if (off !== content.length || sizes.reduce((a, [n]) => a + n, 0) !== count) throw bad();
+  const chunks = Promise.all(raw.map(inflate)).then(
+    (cs) => {
+      if (cs.some((c, i) => c.length !== sizes[i][0] * PAGE)) throw bad();
+      return cs;
+    },
+    () => {
+      throw bad();
+    },
+  );
+  // Rejections surface in restoreSnapshot; never as an unhandled rejection meanwhile.
+  chunks.catch(() => {});
+  return { header, index, chunks };
 }
 
 /** Restores a snapshot into a freshly built board (zero RAM) made from its configuration. */
-export function restoreSnapshot(board: VirtBoard, s: LoadedSnapshot): void {
+export async function restoreSnapshot(board: VirtBoard, s: LoadedSnapshot): Promise<void> {
+  const chunks = await s.chunks;
   const ram = board.vm.core.ram;
   // A freshly built board's RAM is zero already: write only the saved pages.
-  for (let i = 0; i < s.header.ramPages; i++) {
-    const at = i * (4 + PAGE);
-    const p = s.pages.readUInt32LE(at);
-    if ((p + 1) * PAGE > ram.length) throw new SnapshotError("the snapshot's memory does not fit this VM");
-    ram.set(s.pages.subarray(at + 4, at + 4 + PAGE), p * PAGE);
+  let i = 0;
+  for (const chunk of chunks) {
+    for (let at = 0; at < chunk.length; at += PAGE, i++) {
+      const p = s.index[i];
+      if ((p + 1) * PAGE > ram.length) throw new SnapshotError("the snapshot's memory does not fit this VM");
+      ram.set(chunk.subarray(at, at + PAGE), p * PAGE);
+    }
   }
   board.vm.core.flushCaches();
   board.vm.gic.restore(s.header.gic);

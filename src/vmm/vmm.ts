@@ -88,7 +88,7 @@ export class Vmm {
                   const t0 = process.hrtime.bigint();
                   const path = options.snapshotPath as string;
                   try {
-                    const bytes = saveSnapshot(board, path);
+                    const bytes = await saveSnapshot(board, path);
                     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
                     log(`saved the suspended VM to ${path} (${bytes} bytes in ${seconds.toFixed(2)} s)`);
                     this.finish({ kind: "saved", path, bytes, seconds });
