@@ -16,7 +16,7 @@ import { Vmm } from "../vmm/vmm.ts";
 const USAGE = `usage: dormouse run <image> [options]
        dormouse run --kernel <Image> [--initrd <file>] [--append <cmdline>] [options]
        dormouse resume <snapshot> [--on-suspend honour|deny|save=FILE] [-v]
-       dormouse guest-kit [--cache DIR] [--suite sid|trixie-backports] [--refresh]
+       dormouse guest-kit [--cache DIR] [--suite sid|trixie-backports|bookworm] [--mirror URL] [--refresh]
 
 Runs a bare-metal AArch64 image (ELF, or a flat binary loaded at 0x40000000) or an arm64 Linux
 Image on Dormouse's QEMU-virt-compatible board: PL011 console at 0x09000000, PL031 RTC, PL061
@@ -211,10 +211,20 @@ async function resume(argv: string[]): Promise<number> {
 function kit(argv: string[]): number {
   const { values } = parseArgs({
     args: argv,
-    options: { cache: { type: "string" }, suite: { type: "string", default: "sid" }, refresh: { type: "boolean", default: false } },
+    options: {
+      cache: { type: "string" },
+      suite: { type: "string", default: "sid" },
+      mirror: { type: "string" },
+      refresh: { type: "boolean", default: false },
+    },
   });
   const cache = values.cache ?? join(homedir(), ".cache", "dormouse", "guest-kit");
-  const k = guestKit(cache, { suite: values.suite, refresh: values.refresh, log: (m) => process.stderr.write(`guest-kit: ${m}\n`) });
+  const k = guestKit(cache, {
+    suite: values.suite,
+    mirror: values.mirror,
+    refresh: values.refresh,
+    log: (m) => process.stderr.write(`guest-kit: ${m}\n`),
+  });
   console.log(
     `kernel: ${k.kernel}\ninitramfs: ${k.initramfs}\nversions: ${k.versions.kernelPackage} ${k.versions.kernelVersion}, busybox ${k.versions.busyboxVersion} (${k.versions.suite})`,
   );

@@ -1,6 +1,6 @@
 // Fetching Debian arm64 packages with apt's ordinary client under a private configuration in a
 // cache folder: the system's apt setup is never read or changed.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -12,7 +12,7 @@ export class AptCache {
   constructor(
     readonly dir: string,
     readonly suite: string,
-    mirror = "http://deb.debian.org/debian",
+    readonly mirror = "http://deb.debian.org/debian",
   ) {
     for (const d of ["lists/partial", "cache/archives/partial", "etc", "debs"]) mkdirSync(join(dir, d), { recursive: true });
     writeFileSync(join(dir, "etc/sources.list"), `deb ${mirror} ${suite} main\n`);
@@ -28,8 +28,14 @@ export class AptCache {
     ];
   }
 
-  private apt(tool: string, args: string[], cwd?: string): string {
+  private apt(tool: string, args: string[], cwd?: string, withStderr = false): string {
     try {
+      if (withStderr) {
+        const r = spawnSync(tool, [...this.opts, ...args], { cwd, encoding: "utf8", timeout: 600_000 });
+        if (r.error) throw r.error;
+        if (r.status !== 0) throw Object.assign(new Error(`exit ${r.status}`), { stderr: r.stderr });
+        return `${r.stdout}\n${r.stderr}`;
+      }
       return execFileSync(tool, [...this.opts, ...args], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 600_000 });
     } catch (e) {
       const err = e as { stderr?: string; code?: string };
@@ -40,7 +46,17 @@ export class AptCache {
 
   /** Refreshes the package lists (a clear error when the archive cannot be reached). */
   update(): void {
-    this.apt("apt-get", ["-q", "update"]);
+    // apt-get update exits 0 when it cannot fetch (it only warns), so look for the lists.
+    const out = this.apt("apt-get", ["-q", "update"], undefined, true);
+    const lists = readdirSync(join(this.dir, "lists")).filter((f) => f.includes("_Packages"));
+    if (lists.length === 0) {
+      const why = out
+        .split("\n")
+        .filter((l) => /^(W|E|Err):/.test(l.trim()))
+        .slice(0, 3)
+        .join(" / ");
+      throw new KitError(`cannot reach the Debian archive (${this.mirror}, ${this.suite}): ${why || "no package lists fetched"}`);
+    }
   }
 
   /** A field of a package's record (the candidate version). */

@@ -124,7 +124,10 @@ function fetchModules(deb: string, work: string, pkg: string): Map<string, Uint8
 }
 
 /** Fetches (or reuses) the guest kit in `cacheDir`. `refresh` refetches even when cached. */
-export function guestKit(cacheArg: string, opts: { suite?: string; refresh?: boolean; log?: (m: string) => void } = {}): GuestKit {
+export function guestKit(
+  cacheArg: string,
+  opts: { suite?: string; refresh?: boolean; mirror?: string; log?: (m: string) => void } = {},
+): GuestKit {
   // apt takes relative Dir:: paths as relative to its root directory, not to the working directory.
   const cacheDir = resolve(cacheArg);
   const suite = opts.suite ?? "sid";
@@ -137,7 +140,7 @@ export function guestKit(cacheArg: string, opts: { suite?: string; refresh?: boo
     const versions = JSON.parse(readFileSync(versionsFile, "utf8")) as KitVersions;
     if (versions.suite === suite && versions.format === KIT_FORMAT) return { kernel, initramfs, versions };
   }
-  const apt = new AptCache(join(cacheDir, "apt-" + suite), suite);
+  const apt = new AptCache(join(cacheDir, `apt-${suite}`), suite, opts.mirror);
   log(`updating package lists for ${suite}`);
   apt.update();
   const depends = apt.field("linux-image-arm64", "Depends") ?? "";
