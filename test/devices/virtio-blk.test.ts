@@ -259,8 +259,7 @@ test("save/restore mid-stream: requests continue on a fresh transport over the s
   assert.throws(() => new VirtioMmio(grown, g.mem, g.irq).restore(saved), /has 16 sectors; it had 8/);
 });
 
-test("an unattached fake guest sees nothing odd: requests on a fresh FakeGuest do not collide", () => {
-  // Guards the helper itself: two disks in one guest get separate rings.
+test("two disks in one guest: separate transports, rings and images", () => {
   const g = new FakeGuest();
   const a = started(new VirtioBlk({ path: image(2) }), g);
   const b = started(new VirtioBlk({ path: image(3) }), g);

@@ -125,3 +125,55 @@ test("a disk that cannot be opened fails the board with a DiskError naming it", 
     /at most 32 virtio devices/,
   );
 });
+
+test("saveDevices/restoreDevices carry the virtio transports: a new board over the same RAM and image carries on", () => {
+  const path = join(dir, "s.img");
+  writeFileSync(
+    path,
+    new Uint8Array(4096).map((_, i) => i >> 9),
+  );
+  const config = { disks: [{ path }], rng: true };
+  const a = board(config);
+  after(() => a.close());
+  a.load(Uint8Array.of(0, 0, 0, 0x14));
+  const g = new FakeGuest(a.vm.core.ram);
+  const d = new FakeDriver(a.virtio[0], g);
+  assert.ok(d.negotiate());
+  const q = d.setupQueue(0);
+  d.driverOk();
+  const read = (driver: FakeDriver, sector: bigint) => {
+    const { g } = driver;
+    const hdr = g.alloc(16);
+    g.view(hdr, 16).setBigUint64(8, sector, true);
+    const data = g.alloc(512);
+    const status = g.alloc(1);
+    driver.submit(q, [
+      { addr: hdr, len: 16 },
+      { addr: data, len: 512, write: true },
+      { addr: status, len: 1, write: true },
+    ]);
+    driver.kick(q);
+    assert.equal(g.bytes(status, 1)[0], VIRTIO_BLK_S_OK);
+    return g.bytes(data, 1)[0];
+  };
+  assert.equal(read(d, 1n), 1);
+  const saved = structuredClone(a.saveDevices());
+  assert.equal(saved.virtio.length, 2);
+  assert.equal(saved.virtio[0].queues[0].lastAvail, 1);
+  a.close();
+
+  const b = board(config);
+  after(() => b.close());
+  b.vm.core.ram.set(a.vm.core.ram);
+  b.restoreDevices(saved);
+  const d2 = new FakeDriver(b.virtio[0], g.over(b.vm.core.ram));
+  assert.equal(d2.r(Reg.Status), 0xf, "ACKNOWLEDGE, DRIVER, FEATURES_OK and DRIVER_OK came back");
+  assert.equal(read(d2, 5n), 5, "the ring carried on");
+  assert.equal(b.virtio[0].queues[0].usedIdx, 2);
+  assert.deepEqual(
+    d2.takeUsed(q).map((u) => u.id),
+    [0, 1].map((i) => i * 3),
+    "both requests' heads, in order",
+  );
+  assert.throws(() => board({ disks: [{ path }] }).restoreDevices(saved), /2 virtio devices, this board 1/);
+});

@@ -29,6 +29,13 @@ export class FakeGuest {
   /** `ram`: guest RAM at 0x4000_0000 (default: 4 MiB of its own). */
   constructor(readonly ram: Uint8Array = new Uint8Array(4 << 20)) {}
 
+  /** The same guest over another copy of its RAM (a restored VM): allocations continue where they were. */
+  over(ram: Uint8Array): FakeGuest {
+    const g = new FakeGuest(ram);
+    g.top = this.top;
+    return g;
+  }
+
   /** The line's current level. */
   get line(): boolean {
     return this.levels.at(-1) ?? false;

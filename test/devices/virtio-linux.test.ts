@@ -10,6 +10,7 @@ import { test } from "node:test";
 import { guestKit } from "../../src/kit/guest-kit.ts";
 import { VirtBoard } from "../../src/machine/board.ts";
 import { Vmm } from "../../src/vmm/vmm.ts";
+import { GuestConsole } from "../support/guest-console.ts";
 import { repoRoot } from "../support/toolchain.ts";
 
 const md5 = (b: Uint8Array) => createHash("md5").update(b).digest("hex");
@@ -24,49 +25,27 @@ test("Linux: virtio-blk read/write and read-only, virtio-rng, on virtio-mmio", {
   writeFileSync(disk, image);
   writeFileSync(ro, Buffer.alloc(1 << 20, 0x5a));
 
-  let text = "";
-  let waiter: { re: RegExp; from: number; resolve: () => void } | null = null;
+  const con = new GuestConsole((t) => board.uart.receive(Buffer.from(t, "latin1")));
   const board = new VirtBoard({
     cpus: 2,
     ramSize: 512 << 20,
     psciConduit: "hvc",
     bootargs: "console=ttyAMA0 quiet",
-    output: (b) => {
-      text += String.fromCharCode(b);
-      if (b === 10 && waiter && waiter.re.test(text.slice(waiter.from))) waiter.resolve();
-    },
+    output: (b) => con.push(String.fromCharCode(b)),
     disks: [{ path: disk }, { path: ro, readOnly: true }],
     rng: true,
   });
-  const wait = (re: RegExp, from: number, what: string) =>
-    new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; console tail:\n${text.slice(-1500)}`)), 600_000);
-      waiter = {
-        re,
-        from,
-        resolve: () => {
-          clearTimeout(timer);
-          waiter = null;
-          resolve();
-        },
-      };
-    });
-  let n = 0;
-  /** Runs a shell command and returns its output (the marker is computed by the shell, so the typed line cannot match). */
-  const sh = async (cmd: string): Promise<string> => {
-    const k = ++n + 1000;
-    const from = text.length;
-    const done = wait(new RegExp(`@@${k + 1}@@`), from, cmd);
-    board.uart.receive(Buffer.from(`${cmd}; echo "@@$((${k}+1))@@"\n`));
-    await done;
-    const out = text.slice(from);
-    return out.slice(out.indexOf("\n") + 1, out.lastIndexOf(`@@${k + 1}@@`));
-  };
+  const vmm = new Vmm(board, { onSuspend: "honour" });
+  let poweredOff = false;
+  const sh = (cmd: string) => con.sh(cmd, 300_000);
   try {
     board.loadLinux(readFileSync(kit.kernel), readFileSync(kit.initramfs));
     board.boot();
-    const finished = new Vmm(board, { onSuspend: "honour" }).run();
-    await wait(/dormouse-kit: shell ready/, 0, "the shell");
+    const finished = vmm.run().then((o) => {
+      poweredOff = true;
+      return o;
+    });
+    await con.wait(/dormouse-kit: shell ready/, 0, 600_000, "the shell");
 
     assert.match(await sh("cat /sys/block/vda/size /sys/block/vdb/size /sys/block/vdb/ro"), /^16384\s+2048\s+1\s*$/m, "slot 0 is vda");
     assert.ok((await sh("md5sum /dev/vda")).includes(`${md5(image)}  /dev/vda`), "the whole image reads back");
@@ -91,14 +70,18 @@ test("Linux: virtio-blk read/write and read-only, virtio-rng, on virtio-mmio", {
     );
 
     assert.match(await sh("cat /sys/class/misc/hw_random/rng_current"), /virtio_rng/);
-    const hex = (await sh("dd if=/dev/hwrng bs=32 count=1 2>/dev/null | od -An -tx1")).match(/\b[0-9a-f]{2}\b/g) ?? [];
-    assert.equal(hex.length, 32);
-    assert.ok(new Set(hex).size > 8, `random bytes: ${hex.join(" ")}`);
+    const rng = /rng:([0-9a-f]{64})\b/.exec(
+      await sh(`echo "rng:$(dd if=/dev/hwrng bs=32 count=1 2>/dev/null | od -An -tx1 | tr -d ' \\n')"`),
+    );
+    assert.ok(rng, "32 bytes from /dev/hwrng");
+    assert.ok(new Set(rng[1].match(/../g)).size > 8, `random bytes: ${rng[1]}`);
     assert.doesNotMatch(await sh("dmesg"), /virtio.*(error|fail|needs reset)|I\/O error/i);
 
     board.uart.receive(Buffer.from("poweroff -f\n"));
     assert.deepEqual(await finished, { kind: "poweroff" });
   } finally {
+    // A failed check must not leave the vCPUs running (the test process would never exit).
+    if (!poweredOff) vmm.requestReset("the test ended");
     board.close();
     rmSync(dir, { recursive: true, force: true });
   }
