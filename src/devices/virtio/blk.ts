@@ -58,7 +58,6 @@ function reason(e: unknown): string {
     EACCES: "permission denied",
     EPERM: "operation not permitted",
     EROFS: "read-only file system",
-    EISDIR: "it is a directory",
     ENOTDIR: "a component of the path is not a directory",
     ETXTBSY: "the file is busy",
   };
@@ -90,6 +89,7 @@ export class VirtioBlk implements VirtioDevice {
       fd = openSync(path, this.readOnly ? "r" : "r+");
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
+      if (code === "EISDIR") throw new DiskError(`cannot attach ${path}: it is a directory, not a disk image`);
       if (!this.readOnly && (code === "EACCES" || code === "EPERM" || code === "EROFS"))
         throw new DiskError(`cannot open disk image ${path} for writing: ${reason(e)} (attach it read-only to use it anyway)`);
       throw new DiskError(`cannot open disk image ${path}: ${reason(e)}`);
