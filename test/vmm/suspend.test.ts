@@ -79,3 +79,33 @@ test("dormouse run: bad input is a clear error with a nonzero exit", () => {
   assert.notEqual(smp.status, 0);
   assert.match(smp.stderr, /--smp takes 1 to 123/);
 });
+
+test("the watchdog's countdown stops while the VM is suspended and continues after the wake", async () => {
+  const board = new VirtBoard({ cpus: 2, ramSize: 64 << 20, psciConduit: "hvc", systemSuspend: true, output: () => {} });
+  board.load(readFileSync(buildGuest("suspend", { VARIANT: 0 })));
+  board.boot();
+  // Armed as a guest would (WOR = 60 s of 62.5 MHz ticks, then enabled): it never fires here.
+  board.bus.write(0x090d_0008n, 4, 3_750_000_000n & 0xffff_ffffn);
+  board.bus.write(0x090d_000cn, 4, 3_750_000_000n >> 32n);
+  board.bus.write(0x090d_0000n, 4, 1n);
+  const seen: { event: string; paused: boolean; left: bigint }[] = [];
+  const left = () => board.watchdog.compareValue - board.vm.timers.counter();
+  const outcome = await new Vmm(board, {
+    onSuspend: "honour",
+    log: (m) => seen.push({ event: m.split(" ")[2], paused: board.watchdog.isPaused, left: left() }),
+  }).run();
+  assert.deepEqual(outcome, { kind: "poweroff" });
+  assert.deepEqual(
+    seen.map((s) => [s.event, s.paused]),
+    [
+      ["suspended", true],
+      ["woken,", false],
+    ],
+  );
+  // Paused for the ~200 ms sleep: the time left after the wake is what it was at the suspend
+  // (less than a millisecond of 62.5 MHz ticks apart), not 200 ms less.
+  const slept = seen[0].left - seen[1].left;
+  assert.ok(slept >= 0n && slept < 62_500n, `countdown moved by ${slept} ticks while suspended`);
+  assert.equal(board.watchdog.status & 6, 0, "neither WS0 nor WS1");
+  board.close();
+});
