@@ -2,18 +2,15 @@
 // 100 ms later. The virt board wires one to PL061 pin 3 as the gpio-keys power button (KEY_POWER),
 // which Linux also uses as a wake-up source from suspend.
 
+import { hostAfter } from "./types.ts";
+
 /** Host time for the key's release, injected so tests can drive it (a subset of pl031's RtcClock). */
 export interface KeyTimer {
   /** Calls `fn` after `ms` milliseconds; returns a cancel function. */
   after(ms: number, fn: () => void): () => void;
 }
 
-export const HOST_KEY_TIMER: KeyTimer = {
-  after: (ms, fn) => {
-    const t = setTimeout(fn, ms);
-    return () => clearTimeout(t);
-  },
-};
+export const HOST_KEY_TIMER: KeyTimer = { after: hostAfter };
 
 /** How long a press holds the line high (QEMU hw/gpio/gpio_key.c). */
 export const GPIO_KEY_PRESS_MS = 100;

@@ -1,6 +1,6 @@
 // ARM PrimeCell PL031 real-time clock: seconds of wall-clock time, and the match-register alarm
 // raising its interrupt (Linux's /sys/class/rtc/rtc0/wakealarm), a wake source from suspend.
-import type { BusDevice, IrqLine } from "./types.ts";
+import { type BusDevice, hostAfter, type IrqLine } from "./types.ts";
 
 const ID = [0x31, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1];
 
@@ -14,10 +14,7 @@ export interface RtcClock {
 
 export const HOST_CLOCK: RtcClock = {
   now: () => Date.now() / 1000,
-  after: (ms, fn) => {
-    const t = setTimeout(fn, ms);
-    return () => clearTimeout(t);
-  },
+  after: hostAfter,
 };
 
 /** Plain, versioned PL031 state: the offset from wall-clock time keeps the guest's clock real across a restore. */

@@ -14,3 +14,9 @@ export interface IrqLine {
 
 /** A line that goes nowhere (for devices used without an interrupt controller). */
 export const NO_IRQ: IrqLine = { set() {} };
+
+/** A host timer: calls `fn` after `ms` milliseconds; returns a cancel function (devices' clocks use it). */
+export function hostAfter(ms: number, fn: () => void): () => void {
+  const t = setTimeout(fn, ms);
+  return () => clearTimeout(t);
+}

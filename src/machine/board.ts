@@ -5,7 +5,7 @@ import { Pl011 } from "../devices/pl011.ts";
 import { Pl031 } from "../devices/pl031.ts";
 import { Pl061, type Pl061State } from "../devices/pl061.ts";
 import { SbsaGwdt, type SbsaGwdtState } from "../devices/sbsa-gwdt.ts";
-import type { IrqLine } from "../devices/types.ts";
+import { hostAfter, type IrqLine } from "../devices/types.ts";
 import { type DiskOptions, VirtioBlk } from "../devices/virtio/blk.ts";
 import { VirtioMmio, type VirtioMmioState } from "../devices/virtio/mmio.ts";
 import { ramMemory } from "../devices/virtio/queue.ts";
@@ -84,10 +84,7 @@ export class VirtBoard {
     this.powerButton = new GpioKey((level) => this.gpio.setInput(POWER_BUTTON_PIN, level));
     this.watchdog = new SbsaGwdt(this.spi(VIRT.watchdogSpi), () => this.config.onWatchdogReset?.(), {
       counter: () => this.vm.timers.counter(),
-      after: (ms, fn) => {
-        const t = setTimeout(fn, ms);
-        return () => clearTimeout(t);
-      },
+      after: hostAfter,
     });
     this.bus.map(VIRT.watchdogRefreshBase, 0x1000n, "sbsa-gwdt refresh", this.watchdog.refresh);
     this.bus.map(VIRT.watchdogControlBase, 0x1000n, "sbsa-gwdt control", this.watchdog.control);
