@@ -15,7 +15,8 @@ import { Vmm } from "../vmm/vmm.ts";
 
 const USAGE = `usage: dormouse run <image> [options]
        dormouse run --kernel <Image> [--initrd <file>] [--append <cmdline>] [options]
-       dormouse resume <snapshot> [--on-suspend honour|deny|save=FILE] [-v]
+       dormouse run [options]          (no image: the guest kit's kernel and initramfs)
+       dormouse resume <snapshot> [--on-suspend honour|deny|save=FILE] [--smp N] [--memory SIZE] [--disk FILE]... [-v]
        dormouse guest-kit [--cache DIR] [--suite sid|trixie-backports|bookworm] [--mirror URL] [--refresh]
 
 Runs a bare-metal AArch64 image (ELF, or a flat binary loaded at 0x40000000) or an arm64 Linux
@@ -46,6 +47,21 @@ class UsageError extends Error {}
 
 /** The SBSA watchdog's reset signal, routed to whichever VMM runs the board. */
 let watchdogFired = () => {};
+
+/** Where `dormouse guest-kit` and a bare `dormouse run` keep the kit. */
+function defaultKitCache(): string {
+  return join(homedir(), ".cache", "dormouse", "guest-kit");
+}
+
+/** --disk FILE[,ro] values; paths made absolute so a snapshot resumed elsewhere finds the same files. */
+function diskOptions(args: string[]): { path: string; readOnly: boolean }[] {
+  return args.map((d) => {
+    const ro = d.endsWith(",ro");
+    const path = ro ? d.slice(0, -3) : d;
+    if (!path) throw new UsageError("--disk takes a file name");
+    return { path: resolve(path), readOnly: ro };
+  });
+}
 
 function suspendPolicy(arg: string): { policy: SuspendPolicy; snapshotPath?: string } {
   const onSuspend = arg === "honor" ? "honour" : arg;
@@ -79,18 +95,23 @@ async function run(argv: string[]): Promise<number> {
       verbose: { type: "boolean", short: "v", default: false },
     },
   });
-  if (values.kernel ? positionals.length !== 0 : positionals.length !== 1) throw new UsageError("run takes exactly one image, or --kernel");
-  if ((values.initrd || values.dtb) && !values.kernel) throw new UsageError("--initrd and --dtb go with --kernel");
+  if (positionals.length > 1 || (values.kernel && positionals.length)) throw new UsageError("run takes one image, or --kernel");
+  if ((values.initrd || values.dtb) && positionals.length)
+    throw new UsageError("--initrd and --dtb go with a kernel, not a bare-metal image");
+  const log = values.verbose ? (m: string) => process.stderr.write(`dormouse: ${m}\n`) : undefined;
+  let kernelPath = values.kernel;
+  let initrdPath = values.initrd;
+  if (!kernelPath && !positionals.length) {
+    // No image: the guest kit's kernel and initramfs (fetched into the default cache if needed).
+    const k = guestKit(defaultKitCache(), { log: (m) => process.stderr.write(`guest-kit: ${m}\n`) });
+    kernelPath = k.kernel;
+    initrdPath ??= k.initramfs;
+    log?.(`booting the guest kit's ${k.versions.kernelPackage} ${k.versions.kernelVersion}`);
+  }
   const conduit = values["psci-conduit"];
   if (conduit !== "hvc" && conduit !== "smc") throw new UsageError("--psci-conduit is hvc or smc");
   const { policy, snapshotPath } = suspendPolicy(values["on-suspend"] as string);
-  const disks = (values.disk as string[]).map((d) => {
-    const ro = d.endsWith(",ro");
-    const path = ro ? d.slice(0, -3) : d;
-    if (!path) throw new UsageError("--disk takes a file name");
-    // Absolute, so a snapshot resumed from another directory finds the same file.
-    return { path: resolve(path), readOnly: ro };
-  });
+  const disks = diskOptions(values.disk as string[]);
   const smp = Number(values.smp);
   const read = (path: string): Uint8Array => {
     try {
@@ -99,11 +120,9 @@ async function run(argv: string[]): Promise<number> {
       throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
     }
   };
-  const imagePath = values.kernel ?? positionals[0];
-  const bytes = read(imagePath);
-  const linux = values.kernel !== undefined || isLinuxImage(maybeGunzip(bytes));
-  const initrd = values.initrd ? read(values.initrd) : undefined;
-  const log = values.verbose ? (m: string) => process.stderr.write(`dormouse: ${m}\n`) : undefined;
+  const bytes = read(kernelPath ?? positionals[0]);
+  const linux = kernelPath !== undefined || isLinuxImage(maybeGunzip(bytes));
+  const initrd = initrdPath ? read(initrdPath) : undefined;
   const board = new VirtBoard({
     cpus: smp,
     ramSize: parseSize(values.memory ?? (linux ? "512M" : "128M")),
@@ -190,13 +209,32 @@ async function resume(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { verbose: { type: "boolean", short: "v", default: false }, "on-suspend": { type: "string", default: "honour" } },
+    options: {
+      verbose: { type: "boolean", short: "v", default: false },
+      "on-suspend": { type: "string", default: "honour" },
+      smp: { type: "string" },
+      memory: { type: "string" },
+      disk: { type: "string", multiple: true },
+    },
   });
   if (positionals.length !== 1) throw new UsageError("resume takes exactly one snapshot file");
   const { policy, snapshotPath } = suspendPolicy(values["on-suspend"] as string);
   const log = values.verbose ? (m: string) => process.stderr.write(`dormouse: ${m}\n`) : undefined;
   const t0 = process.hrtime.bigint();
   const snap = readSnapshot(positionals[0]);
+  // The board comes from the snapshot; options given here must describe the same board.
+  const saved = snap.header.config;
+  const differs = (what: string, was: unknown, now: unknown) => {
+    throw new SnapshotError(`the snapshot's board has ${what} ${was}, not ${now}: a suspended VM resumes on the board it was saved from`);
+  };
+  if (values.smp !== undefined && Number(values.smp) !== saved.cpus) differs("--smp", saved.cpus, values.smp);
+  if (values.memory !== undefined && parseSize(values.memory) !== saved.ramSize)
+    differs("--memory", `${saved.ramSize >> 20}M`, values.memory);
+  if (values.disk !== undefined) {
+    const fmt = (ds: { path: string; readOnly?: boolean }[]) => ds.map((d) => `${d.path}${d.readOnly ? ",ro" : ""}`).join(" ") || "none";
+    if (fmt(diskOptions(values.disk as string[])) !== fmt(saved.disks ?? []))
+      differs("--disk", fmt(saved.disks ?? []), fmt(diskOptions(values.disk as string[])));
+  }
   checkDisks(snap);
   const board = new VirtBoard({
     ...snap.header.config,
@@ -218,7 +256,7 @@ function kit(argv: string[]): number {
       refresh: { type: "boolean", default: false },
     },
   });
-  const cache = values.cache ?? join(homedir(), ".cache", "dormouse", "guest-kit");
+  const cache = values.cache ?? defaultKitCache();
   const k = guestKit(cache, {
     suite: values.suite,
     mirror: values.mirror,

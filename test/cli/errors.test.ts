@@ -57,7 +57,7 @@ test("a missing, unreadable or non-file disk, and a read-only file asked for wri
 });
 
 test("usage errors name the problem", () => {
-  fails(["run"], /exactly one image, or --kernel/);
+  fails(["run", "a.elf", "b.elf"], /run takes one image, or --kernel/);
   fails(["run", "--kernel", join(dir, "Image"), "--on-suspend", "sleep"], /--on-suspend is honour, deny or save=FILE/);
   fails(["frobnicate"], /unknown command "frobnicate"/);
 });

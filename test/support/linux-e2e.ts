@@ -251,6 +251,8 @@ async function throughSnapshots(
         /[0-9a-f]{32}/,
       )?.[0];
       check(sum, "checksum of the tmpfs file");
+      const uptime = async (c: GuestConsole) => Number(/^(\d+\.\d+) /m.exec(await c.sh("cat /proc/uptime"))?.[1]);
+      const up1 = await uptime(p1.console);
       p1.console.send(
         "echo enabled > /sys/class/tty/ttyAMA0/power/wakeup; echo +4 > /sys/class/rtc/rtc0/wakealarm; echo mem > /sys/power/state\n",
       );
@@ -283,6 +285,12 @@ async function throughSnapshots(
       check(out3.includes(sum), "tmpfs checksum after the second snapshot");
       check(/^0-1\s*$/m.test(out3), "cpu1 back after the second snapshot");
       check(/^0\s*$/m.test(out3), "no PSCI errors in dmesg");
+      // The guest's clocks after two trips through files: its counter continued (no jump back), and
+      // the RTC shows the host's wall-clock time.
+      const up3 = await uptime(p3.console);
+      check(up3 >= up1, `uptime continues across the snapshots (${up1} s, then ${up3} s)`);
+      const rtc = Number(/^(\d{9,11})\s*$/m.exec(await p3.console.sh("cat /sys/class/rtc/rtc0/since_epoch"))?.[1]);
+      check(Math.abs(rtc - Date.now() / 1000) < 10, `the RTC shows wall-clock time after the snapshots (${rtc})`);
       p3.console.send("poweroff -f\n");
       check((await p3.end(60_000)) === 0, "the third process powers off cleanly");
 

@@ -46,6 +46,16 @@ test("a suspended guest saved to disk resumes in another process; bad snapshots 
   const other = Buffer.from(original.toString("latin1").replace('"version":2', '"version":9'), "latin1");
   const body = other.subarray(0, other.length - 32);
   bad("version.snap", Buffer.concat([body, createHash("sha256").update(body).digest()]), /snapshot version 9/);
+  // Options that describe another board are refused: the VM resumes on the board it was saved from.
+  const smp = dormouse(["resume", snap, "--smp", "1"]);
+  assert.notEqual(smp.status, 0);
+  assert.match(smp.stderr, /has --smp 2, not 1/);
+  const mem = dormouse(["resume", snap, "--memory", "256M"]);
+  assert.notEqual(mem.status, 0);
+  assert.match(mem.stderr, /has --memory 128M, not 256M/);
+  const disk = dormouse(["resume", snap, "--disk", join(dir, "other.img")]);
+  assert.notEqual(disk.status, 0);
+  assert.match(disk.stderr, /has --disk none, not .*other\.img/);
   const missing = dormouse(["resume", join(dir, "nope.snap")]);
   assert.notEqual(missing.status, 0);
   assert.match(missing.stderr, /cannot read .*nope\.snap/);
