@@ -166,6 +166,10 @@ export class Cpu {
       V_BASE: this.L.V_BASE,
       JIT_NEXT_PC: this.L.JIT_NEXT_PC,
       JIT_FP_ENABLED: this.L.JIT_FP_ENABLED,
+      IRQ_LINES: this.L.IRQ_LINES,
+      STOP_REQUESTED: this.L.STOP_REQUESTED,
+      PAGE_GEN_BASE: this.L.PAGE_GEN_BASE,
+      GUEST_BASE: this.L.GUEST_BASE,
     });
     this.ex.setJitThreshold(config.jitThreshold ?? defaultJitThreshold());
     const romHost = guestBase;

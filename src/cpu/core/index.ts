@@ -40,7 +40,8 @@ export const GUEST_BASE: u32 = <u32>L.GUEST_BASE;
 export const EXCL_VALID: u32 = <u32>L.EXCL_VALID;
 export const JIT_NEXT_PC: u32 = <u32>L.JIT_NEXT_PC;
 export const JIT_FP_ENABLED: u32 = <u32>L.JIT_FP_ENABLED;
-export const TLB_BASE: u32 = <u32>L.TLB_BASE;
+export const STOP_REQUESTED: u32 = <u32>L.STOP_REQUESTED;
+export const PAGE_GEN_BASE: u32 = <u32>L.PAGE_GEN_BASE;
 
 /** Architectural warm reset: registers zero, EL1h with DAIF masked, MMU and caches off. */
 export function reset(): void {

@@ -67,6 +67,8 @@ export const MBOX_EXIT_INFO3: usize = 0x8028;
 export const JIT_NEXT_PC: usize = 0x8100;
 /** JIT mailbox: 1 when FP/SIMD instructions may execute at the current EL (mirror of fpEnabled). */
 export const JIT_FP_ENABLED: usize = 0x8108;
+/** Non-zero when the host asked run() to stop at the next block boundary (u32; compiled loops poll it). */
+export const STOP_REQUESTED: usize = 0x8110;
 
 /** Software TLB: TLB_ENTRIES entries of 64 bytes per MMU index (see tlb.ts). */
 export const TLB_BASE: usize = 0x10000;

@@ -13,14 +13,16 @@
 //
 // JIT tier: once a block has run `jitThreshold` times the host compiles it to a wasm function
 // (src/cpu/jit) that the loop calls through the function table as `(pc: i64, tlb: i32) → i32`.
-// It answers `k | kind << 16`: JIT_DONE (k instructions retired, continue at pc + 4k),
-// JIT_JUMPED (k retired, the last one branched to JIT_NEXT_PC), JIT_CTL (instruction k ran in
-// the interpreter and set `ctl`: handled exactly as the interpreted loop handles it) or
-// JIT_DECLINE (nothing ran; interpret the block this time).
+// `(pc: i64, tlb: i32, budget: i32) → i32`, where budget (at most 0xffff, at least the block's
+// length) bounds the instructions a block that loops to itself may run. It answers
+// `k | kind << 16`: JIT_DONE or JIT_JUMPED (k instructions retired, continue at JIT_NEXT_PC),
+// JIT_CTL (k retired, then the instruction at JIT_NEXT_PC ran in the interpreter and set
+// `ctl`: handled exactly as the interpreted loop handles it) or JIT_DECLINE (nothing ran;
+// interpret the block this time).
 import { endsBlock, decode, execute } from "./generated/decode.gen";
 import { EXIT_BUDGET, EXIT_STOP } from "./exits";
 import { illegalState, pcAlignmentFault, takeInterrupt, VEC_FIQ, VEC_IRQ, VEC_SERROR } from "./exceptions";
-import { ARENA_BASE, ARENA_END, BLOCK_HASH_BASE, BLOCK_HASH_BITS, INSTRET_ADDR, IRQ_LINES, JIT_NEXT_PC, PC_ADDR } from "./layout";
+import { ARENA_BASE, ARENA_END, BLOCK_HASH_BASE, BLOCK_HASH_BITS, INSTRET_ADDR, IRQ_LINES, JIT_NEXT_PC, PC_ADDR, STOP_REQUESTED } from "./layout";
 import { ACC_EXEC, tlbFill } from "./mmu";
 import {
   CTL_EXIT,
@@ -48,13 +50,10 @@ const HASH_MASK: u32 = (1 << BLOCK_HASH_BITS) - 1;
 const BLOCK_HEADER: usize = 24;
 /** Header value of a block the JIT declined to compile. */
 const JIT_DECLINED: u32 = 0xffff_ffff;
-const JIT_DONE: u32 = 0;
-const JIT_JUMPED: u32 = 1;
 const JIT_CTL: u32 = 2;
 const JIT_DECLINE: u32 = 3;
 
 let arenaTop: usize = 0;
-let stopRequested: bool = false;
 /** Executions after which a block is handed to the JIT; 0 disables the JIT. */
 let jitThreshold: u32 = 0;
 /** Bumped whenever every block is dropped, so the host can reuse their function-table slots. */
@@ -67,7 +66,7 @@ export function setJitThreshold(n: u32): void {
 
 /** Asks run() to return EXIT_STOP at the next block boundary. */
 export function requestStop(): void {
-  stopRequested = true;
+  store<u32>(STOP_REQUESTED, 1);
 }
 
 // @ts-ignore: decorator
@@ -150,8 +149,8 @@ export function run(budget: u32): u32 {
   let retired: u64 = 0;
   setExitReason(EXIT_BUDGET);
   while (steps < budget) {
-    if (stopRequested) {
-      stopRequested = false;
+    if (load<u32>(STOP_REQUESTED)) {
+      store<u32>(STOP_REQUESTED, 0);
       setExitReason(EXIT_STOP);
       break;
     }
@@ -191,22 +190,11 @@ export function run(budget: u32): u32 {
     if (b == 0 || load<u32>(b) != <u32>host || load<u32>(b, 4) != pageGen(hostPageOf(host))) b = buildBlock(host);
     let n = load<u32>(b, 8);
     const fn = load<u32>(b, 16);
-    if (fn - 1 < JIT_DECLINED - 1 && n <= budget - steps) {
-      const r = call_indirect<u32>(fn, pc, tlbCur);
+    const avail = budget - steps;
+    if (fn - 1 < JIT_DECLINED - 1 && n <= avail) {
+      const r = call_indirect<u32>(fn, pc, tlbCur, avail > 0xffff ? 0xffff : avail);
       const k = r & 0xffff;
       const kind = r >>> 16;
-      if (kind == JIT_DONE) {
-        steps += k;
-        retired += k;
-        pc += <u64>k << 2;
-        continue;
-      }
-      if (kind == JIT_JUMPED) {
-        steps += k;
-        retired += k;
-        pc = load<u64>(JIT_NEXT_PC);
-        continue;
-      }
       if (kind == JIT_CTL) {
         const c = ctl;
         steps += k + 1;
@@ -215,10 +203,16 @@ export function run(budget: u32): u32 {
           pc = jumpPC;
         } else {
           retired += k + 1;
-          pc = c & CTL_JUMP ? jumpPC : pc + (<u64>k << 2) + 4;
+          pc = c & CTL_JUMP ? jumpPC : load<u64>(JIT_NEXT_PC) + 4;
         }
         clearCtl();
         if (c & CTL_EXIT) break;
+        continue;
+      }
+      if (kind != JIT_DECLINE) {
+        steps += k;
+        retired += k;
+        pc = load<u64>(JIT_NEXT_PC);
         continue;
       }
     } else if (fn == 0 && jitThreshold != 0) {

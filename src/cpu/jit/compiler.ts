@@ -26,10 +26,17 @@ export interface CoreLayout {
   V_BASE: number;
   JIT_NEXT_PC: number;
   JIT_FP_ENABLED: number;
+  IRQ_LINES: number;
+  STOP_REQUESTED: number;
+  PAGE_GEN_BASE: number;
+  GUEST_BASE: number;
 }
 
 /** One decoded block: ops (the core's op numbers) and instruction words. */
 export interface BlockInput {
+  /** Wasm address of the first instruction and its page's code generation when decoded. */
+  host: number;
+  gen: number;
   ops: number[];
   words: number[];
   names: string[];
@@ -43,27 +50,31 @@ export type Emitter = (c: BlockCompiler, w: number) => boolean;
 /** Local indices. */
 export const L_PC = 0;
 export const L_TLB = 1;
-const L_X = 2; // X0..X30, SP (slot 31): 32 i64 locals
+/** Instructions the block may run when it loops to itself (i32 parameter). */
+const L_BUDGET = 2;
+const L_X = 3; // X0..X30, SP (slot 31): 32 i64 locals
 /** i64 scratch locals. */
-export const L_T0 = 34;
-export const L_T1 = 35;
-export const L_T2 = 36;
-export const L_T3 = 37;
+export const L_T0 = 35;
+export const L_T1 = 36;
+export const L_T2 = 37;
+export const L_T3 = 38;
 /** Operands and result of the last flag-setting instruction (i64, 32-bit values zero-extended). */
-const L_FA = 38;
-const L_FB = 39;
-const L_FR = 40;
+const L_FA = 39;
+const L_FB = 40;
+const L_FR = 41;
 /** The guest address of the access being compiled (i64). */
-export const L_ADDR = 41;
-const L_NZCV = 42;
+export const L_ADDR = 42;
+const L_NZCV = 43;
 /** i32 scratch locals. */
-export const L_E = 43;
-export const L_HA = 44;
-export const L_I0 = 45;
-const L_RET = 46;
+export const L_E = 44;
+export const L_HA = 45;
+export const L_I0 = 46;
+const L_RET = 47;
+/** Instructions retired by earlier iterations of a self-loop (i32). */
+const L_CNT = 48;
 /** v128 scratch locals. */
-export const L_V0 = 47;
-export const L_V1 = 48;
+export const L_V0 = 49;
+export const L_V1 = 50;
 const LOCALS: [number, T][] = [
   [L_NZCV - L_X, T.I64],
   [L_V0 - L_NZCV, T.I32],
@@ -139,6 +150,8 @@ export class BlockCompiler {
   /** Nesting depth of open wasm blocks inside the function's exit block. */
   private depth = 0;
   private last: { kind: FlagKind; sf: number } | null = null;
+  /** The block branches to its own start (compiled as a loop). */
+  selfLoop = false;
   /** Set while compiling an instruction whose interpreter fallback cannot write general registers or flags. */
   private fpOnly = false;
   usesFp = false;
@@ -152,6 +165,11 @@ export class BlockCompiler {
   ) {
     this.allRegs = prev ? prev.regs.map((r, i) => r || prev.written[i]) : new Array(32).fill(true);
     this.allFlags = prev ? prev.flags || prev.flagsWritten : true;
+    if (prev?.selfLoop) {
+      // A later iteration starts with everything the block writes still unspilled.
+      this.dirty = prev.written.slice();
+      this.flagsDirty = prev.flagsWritten;
+    }
   }
 
   // ---- Registers ---------------------------------------------------------------------------
@@ -344,12 +362,44 @@ export class BlockCompiler {
     this.depth--;
   }
 
-  /** Leaves the block after instruction k, which branched: the target (i64) is pushed by `target`. */
-  exitJump(target: () => void): void {
-    this.c.i32(0);
+  /**
+   * Leaves the block after instruction k, which branched: the target (i64) is pushed by
+   * `target`. A branch to the block's own start (`off`, relative to instruction k, says so)
+   * loops inside the function while the budget allows, no interrupt line is up, no stop is
+   * requested and the page's code is unchanged — the checks the run loop would make.
+   */
+  exitJump(target: () => void, off?: number): void {
+    const c = this.c;
+    const L = this.L;
+    if (off !== undefined && this.k * 4 + off === 0) {
+      this.selfLoop = true;
+      const n = this.input.ops.length;
+      c.get(L_CNT)
+        .i32(this.k + 1)
+        .op(Op.I32Add)
+        .tee(L_CNT)
+        .i32(n)
+        .op(Op.I32Add)
+        .get(L_BUDGET)
+        .op(Op.I32LeU);
+      c.i32(0).mem(Op.I32Load, L.IRQ_LINES).i32(0).mem(Op.I32Load, L.STOP_REQUESTED).op(Op.I32Or, Op.I32Eqz, Op.I32And);
+      const genAddr = L.PAGE_GEN_BASE + 4 * ((this.input.host - L.GUEST_BASE) >>> 12);
+      c.i32(0).mem(Op.I32Load, genAddr).i32(this.input.gen).op(Op.I32Eq, Op.I32And);
+      c.brIf(this.depth);
+      c.i32(0).get(L_PC).mem(Op.I64Store, L.JIT_NEXT_PC);
+      c.get(L_CNT)
+        .i32(JIT_JUMPED << 16)
+        .op(Op.I32Add)
+        .br(this.depth + 1);
+      return;
+    }
+    c.i32(0);
     target();
-    this.c.mem(Op.I64Store, this.L.JIT_NEXT_PC);
-    this.c.i32(this.k + 1 + (JIT_JUMPED << 16)).br(this.depth);
+    c.mem(Op.I64Store, L.JIT_NEXT_PC);
+    c.get(L_CNT)
+      .i32(this.k + 1 + (JIT_JUMPED << 16))
+      .op(Op.I32Add)
+      .br(this.depth + 1);
   }
 
   /** Pushes PC of the current instruction plus `off` (i64). */
@@ -377,7 +427,13 @@ export class BlockCompiler {
     this.pcPlus(0);
     c.call(F_STEP);
     c.if();
-    c.i32(this.k + (JIT_CTL << 16)).op(Op.Return);
+    c.i32(0);
+    this.pcPlus(0);
+    c.mem(Op.I64Store, L.JIT_NEXT_PC);
+    c.get(L_CNT)
+      .i32(this.k + (JIT_CTL << 16))
+      .op(Op.I32Add)
+      .op(Op.Return);
     c.end();
     if (this.fpOnly) return;
     for (let r = 0; r < 32; r++) {
@@ -431,6 +487,7 @@ export class BlockCompiler {
     const c = this.c;
     const n = this.input.ops.length;
     c.block(T.I32);
+    c.b.push(Op.Loop, T.Void);
     for (this.k = 0; this.k < n; this.k++) {
       const name = this.input.names[this.k];
       const e = this.emitters.get(name);
@@ -446,7 +503,14 @@ export class BlockCompiler {
       this.dirty.fill(false);
       this.flagsDirty = false;
     }
-    c.i32(n + (JIT_DONE << 16));
+    c.end();
+    c.i32(0);
+    this.k = 0;
+    this.pcPlus(4 * n);
+    c.mem(Op.I64Store, this.L.JIT_NEXT_PC);
+    c.get(L_CNT)
+      .i32(n + (JIT_DONE << 16))
+      .op(Op.I32Add);
     c.end();
     c.set(L_RET);
     for (let r = 0; r < 32; r++) {

@@ -503,7 +503,7 @@ function uncondBranch(b: BlockCompiler, w: number): boolean {
     b.pcPlus(4);
     b.setX(30);
   }
-  b.exitJump(() => b.pcPlus(off));
+  b.exitJump(() => b.pcPlus(off), off);
   return true;
 }
 
@@ -511,7 +511,7 @@ function condBranch(b: BlockCompiler, w: number): boolean {
   const off = sext(fld(w, 5, 19), 19) * 4;
   b.cond(fld(w, 0, 4));
   b.if();
-  b.exitJump(() => b.pcPlus(off));
+  b.exitJump(() => b.pcPlus(off), off);
   b.end();
   return true;
 }
@@ -524,7 +524,7 @@ function compareBranch(b: BlockCompiler, w: number): boolean {
   b.c.op(sf ? Op.I64Eqz : Op.I32Eqz);
   if (nz) b.c.op(Op.I32Eqz);
   b.if();
-  b.exitJump(() => b.pcPlus(off));
+  b.exitJump(() => b.pcPlus(off), off);
   b.end();
   return true;
 }
@@ -537,7 +537,7 @@ function testBranch(b: BlockCompiler, w: number): boolean {
   b.c.i64(BigInt(bit)).op(Op.I64ShrU).i64(1n).op(Op.I64And, Op.I32WrapI64);
   if (!nz) b.c.op(Op.I32Eqz);
   b.if();
-  b.exitJump(() => b.pcPlus(off));
+  b.exitJump(() => b.pcPlus(off), off);
   b.end();
   return true;
 }

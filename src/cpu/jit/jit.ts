@@ -41,7 +41,7 @@ const EMITTERS: Map<string, Emitter> = new Map();
 for (const [names, e] of [...INT_EMITTERS, ...MEM_EMITTERS, ...SIMD_EMITTERS]) for (const n of names) EMITTERS.set(n, e);
 
 const TYPES = [
-  { params: [T.I64, T.I32], results: [T.I32] },
+  { params: [T.I64, T.I32, T.I32], results: [T.I32] },
   { params: [T.I32, T.I32, T.I64], results: [T.I32] },
 ];
 const IMPORTS = [{ name: "s", type: 1 }];
@@ -77,7 +77,14 @@ export class Jit {
     }
     const dv = new DataView(this.core.memory.buffer);
     const n = dv.getUint32(block + 8, true);
-    const input: BlockInput = { ops: [], words: [], names: [], groups: [] };
+    const input: BlockInput = {
+      host: dv.getUint32(block, true),
+      gen: dv.getUint32(block + 4, true),
+      ops: [],
+      words: [],
+      names: [],
+      groups: [],
+    };
     for (let i = 0; i < n; i++) {
       const op = dv.getUint32(block + 24 + 8 * i, true);
       input.ops.push(op);
