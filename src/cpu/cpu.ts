@@ -45,14 +45,14 @@ export interface CpuConfig {
   romSize?: number;
   /**
    * Executions after which a decoded block is compiled to wasm by the JIT tier; 0 keeps every
-   * block interpreted. Default: the DORMOUSE_JIT environment variable ("off" or a count), else
+   * block interpreted; 1 compiles every block before its first execution (for tests). Default: the DORMOUSE_JIT environment variable ("off" or a count), else
    * DEFAULT_JIT_THRESHOLD.
    */
   jitThreshold?: number;
 }
 
 /** Executions that make a block hot enough for the JIT by default. */
-export const DEFAULT_JIT_THRESHOLD = 64;
+export const DEFAULT_JIT_THRESHOLD = 1000;
 
 function defaultJitThreshold(): number {
   const v = process.env.DORMOUSE_JIT;
@@ -160,18 +160,23 @@ export class Cpu {
       if (v instanceof WebAssembly.Global) this.L[k] = v.value as number;
     }
     this.dv = new DataView(this.memory.buffer);
-    this.jit = new Jit(this.ex, {
-      X_BASE: this.L.X_BASE,
-      NZCV_ADDR: this.L.NZCV_ADDR,
-      V_BASE: this.L.V_BASE,
-      JIT_NEXT_PC: this.L.JIT_NEXT_PC,
-      JIT_FP_ENABLED: this.L.JIT_FP_ENABLED,
-      IRQ_LINES: this.L.IRQ_LINES,
-      STOP_REQUESTED: this.L.STOP_REQUESTED,
-      PAGE_GEN_BASE: this.L.PAGE_GEN_BASE,
-      GUEST_BASE: this.L.GUEST_BASE,
-    });
-    this.ex.setJitThreshold(config.jitThreshold ?? defaultJitThreshold());
+    const threshold = config.jitThreshold ?? defaultJitThreshold();
+    this.jit = new Jit(
+      this.ex,
+      {
+        X_BASE: this.L.X_BASE,
+        NZCV_ADDR: this.L.NZCV_ADDR,
+        V_BASE: this.L.V_BASE,
+        JIT_NEXT_PC: this.L.JIT_NEXT_PC,
+        JIT_FP_ENABLED: this.L.JIT_FP_ENABLED,
+        IRQ_LINES: this.L.IRQ_LINES,
+        STOP_REQUESTED: this.L.STOP_REQUESTED,
+        PAGE_GEN_BASE: this.L.PAGE_GEN_BASE,
+        GUEST_BASE: this.L.GUEST_BASE,
+      },
+      threshold === 1 ? 1 : undefined,
+    );
+    this.ex.setJitThreshold(threshold);
     const romHost = guestBase;
     const ramHost = guestBase + romSize;
     this.rom = romSize ? new Uint8Array(this.memory.buffer, romHost, romSize) : null;
@@ -242,7 +247,9 @@ export class Cpu {
 
   /** Executes up to `budget` instructions (retired or faulting). */
   run(budget: number): ExitReason {
-    return this.ex.run(budget >>> 0) as ExitReason;
+    const r = this.ex.run(budget >>> 0) as ExitReason;
+    this.jit.flush();
+    return r;
   }
 
   /** Xn for n in 0..30 (31 reads the zero register). */

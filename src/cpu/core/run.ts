@@ -8,7 +8,7 @@
 //
 // Block layout in the arena: a header (+0 wasm address of the first instruction, +4 page code
 // generation, +8 instruction count, +12 executions so far, +16 JIT function-table index, 0 when
-// not compiled, JIT_DECLINED when the JIT declined it), then per instruction the op (u32) and
+// not compiled, JIT_PENDING while queued, JIT_DECLINED when the JIT declined it), then per instruction the op (u32) and
 // the instruction word (u32).
 //
 // JIT tier: once a block has run `jitThreshold` times the host compiles it to a wasm function
@@ -50,6 +50,8 @@ const HASH_MASK: u32 = (1 << BLOCK_HASH_BITS) - 1;
 const BLOCK_HEADER: usize = 24;
 /** Header value of a block the JIT declined to compile. */
 const JIT_DECLINED: u32 = 0xffff_ffff;
+/** Header value of a block queued for compilation (the host installs the index later). */
+const JIT_PENDING: u32 = 0xffff_fffe;
 const JIT_CTL: u32 = 2;
 const JIT_DECLINE: u32 = 3;
 
@@ -191,7 +193,7 @@ export function run(budget: u32): u32 {
     let n = load<u32>(b, 8);
     const fn = load<u32>(b, 16);
     const avail = budget - steps;
-    if (fn - 1 < JIT_DECLINED - 1 && n <= avail) {
+    if (fn - 1 < JIT_PENDING - 1 && n <= avail) {
       const r = call_indirect<u32>(fn, pc, tlbCur, avail > 0xffff ? 0xffff : avail);
       const k = r & 0xffff;
       const kind = r >>> 16;

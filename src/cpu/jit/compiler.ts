@@ -413,45 +413,58 @@ export class BlockCompiler {
    * Runs instruction k in the interpreter: spills dirty state, calls jitStep, returns JIT_CTL
    * when it set ctl, otherwise reloads what it may have changed.
    */
-  fallback(): void {
+  fallback(regs?: number[]): void {
     const c = this.c;
     const L = this.L;
-    for (let r = 0; r < 32; r++) {
-      if (this.dirty[r])
-        c.i32(0)
-          .get(L_X + r)
-          .mem(Op.I64Store, L.X_BASE + 8 * r);
-    }
+    const spill = (r: number) =>
+      c
+        .i32(0)
+        .get(L_X + r)
+        .mem(Op.I64Store, L.X_BASE + 8 * r);
+    // A load/store (regs given) reads only its own registers; SP and NZCV go too, as an
+    // exception entry banks SP and saves NZCV. X0..X30 are spilled by the shared exit only if
+    // it stops the block (it then wrote none: faults and restarts leave registers alone).
+    const now = (r: number) => this.dirty[r] && (!regs || r === 31 || regs.includes(r));
+    for (let r = 0; r < 32; r++) if (now(r)) spill(r);
     if (this.flagsDirty) c.i32(0).get(L_NZCV).mem(Op.I32Store, L.NZCV_ADDR);
     c.i32(this.input.ops[this.k]).i32(this.input.words[this.k] | 0);
     this.pcPlus(0);
     c.call(F_STEP);
     c.if();
-    c.i32(0);
-    this.pcPlus(0);
-    c.mem(Op.I64Store, L.JIT_NEXT_PC);
-    c.get(L_CNT)
-      .i32(this.k + (JIT_CTL << 16))
-      .op(Op.I32Add)
-      .op(Op.Return);
+    if (regs) {
+      // To the shared exit that spills X0..X30 (depth: this if, then the loop and $out).
+      c.get(L_CNT)
+        .i32(this.k + (JIT_CTL << 16))
+        .op(Op.I32Add)
+        .br(this.depth + 3);
+    } else {
+      c.i32(0);
+      this.pcPlus(0);
+      c.mem(Op.I64Store, L.JIT_NEXT_PC);
+      c.get(L_CNT)
+        .i32(this.k + (JIT_CTL << 16))
+        .op(Op.I32Add)
+        .op(Op.Return);
+    }
     c.end();
     if (this.fpOnly) return;
     for (let r = 0; r < 32; r++) {
-      if (this.allRegs[r])
+      if (this.allRegs[r] && (!regs || regs.includes(r)))
         c.i32(0)
           .mem(Op.I64Load, L.X_BASE + 8 * r)
           .set(L_X + r);
     }
-    if (this.allFlags) c.i32(0).mem(Op.I32Load, L.NZCV_ADDR).set(L_NZCV);
+    if (this.allFlags && !regs) c.i32(0).mem(Op.I32Load, L.NZCV_ADDR).set(L_NZCV);
   }
 
   /**
    * Emits a guest memory access of `size` bytes (up to a page; pairs pass their total) at the
    * address in L_ADDR: when the current TLB holds a fast-path entry covering it (and, with
    * spCheck, SP is 16-byte aligned) `fast` runs with the wasm address in L_HA; otherwise the
-   * whole instruction runs in the interpreter. `fast` must not exit the block.
+   * whole instruction runs in the interpreter. `regs` lists every general register the
+   * instruction names (it reads or writes no other). `fast` must not exit the block.
    */
-  access(size: number, write: boolean, spCheck: boolean, fast: () => void): void {
+  access(size: number, write: boolean, spCheck: boolean, regs: number[], fast: () => void): void {
     const c = this.c;
     c.get(L_TLB).get(L_ADDR).i64(12n).op(Op.I64ShrU, Op.I32WrapI64).i32(1023).op(Op.I32And).i32(6).op(Op.I32Shl, Op.I32Add).tee(L_E);
     c.mem(Op.I64Load, write ? 8 : 0);
@@ -467,11 +480,7 @@ export class BlockCompiler {
     c.get(L_ADDR).get(L_E).mem(Op.I64Load, 24).op(Op.I64Add, Op.I32WrapI64).set(L_HA);
     fast();
     this.else();
-    const last = this.last;
-    const dirty = this.dirty.slice();
-    this.fallback();
-    this.dirty = dirty;
-    this.last = last;
+    this.fallback(regs);
     this.end();
   }
 
@@ -486,7 +495,8 @@ export class BlockCompiler {
   compile(): FuncDef {
     const c = this.c;
     const n = this.input.ops.length;
-    c.block(T.I32);
+    c.block(T.I32); // $memctl: a load/store's slow path stopped the block
+    c.block(T.I32); // $out: every other exit
     c.b.push(Op.Loop, T.Void);
     for (this.k = 0; this.k < n; this.k++) {
       const name = this.input.names[this.k];
@@ -520,6 +530,17 @@ export class BlockCompiler {
           .mem(Op.I64Store, this.L.X_BASE + 8 * r);
     }
     if (this.flagsWritten) c.i32(0).get(L_NZCV).mem(Op.I32Store, this.L.NZCV_ADDR);
+    c.get(L_RET).op(Op.Return);
+    c.end();
+    c.set(L_RET);
+    for (let r = 0; r < 31; r++) {
+      if (this.written[r])
+        c.i32(0)
+          .get(L_X + r)
+          .mem(Op.I64Store, this.L.X_BASE + 8 * r);
+    }
+    c.i32(0).get(L_PC).get(L_RET).get(L_CNT).op(Op.I32Sub).i32(0xffff).op(Op.I32And).i32(2).op(Op.I32Shl, Op.I64ExtendI32U, Op.I64Add);
+    c.mem(Op.I64Store, this.L.JIT_NEXT_PC);
     c.get(L_RET);
     const pro = new Code();
     if (this.usesFp) {

@@ -77,6 +77,9 @@ function writeback(b: BlockCompiler, w: number, mode: Mode): void {
   }
 }
 
+/** Every general register a load/store names (Rt, Rt2, Rn, Rm): what its slow path may touch. */
+const named4 = (w: number): number[] => [fld(w, 0, 5), fld(w, 10, 5), fld(w, 5, 5), fld(w, 16, 5)];
+
 /** LDR/STR/LDUR/STUR (and byte, halfword, signed forms) of a general register. */
 function single(b: BlockCompiler, w: number, name: string): boolean {
   const mode = modeOf(name);
@@ -99,7 +102,7 @@ function single(b: BlockCompiler, w: number, name: string): boolean {
   const Rn = fld(w, 5, 5);
   const spCheck = mode !== "lit" && Rn === 31;
   if (opc === 0) {
-    b.access(1 << size, true, spCheck, () => {
+    b.access(1 << size, true, spCheck, named4(w), () => {
       c.get(L_HA);
       b.x(Rt);
       c.mem(STORE[size], 0);
@@ -107,7 +110,7 @@ function single(b: BlockCompiler, w: number, name: string): boolean {
     });
     return true;
   }
-  b.access(1 << size, false, spCheck, () => {
+  b.access(1 << size, false, spCheck, named4(w), () => {
     c.get(L_HA);
     c.mem(opc === 1 ? LOAD_U[size] : LOAD_S[size], 0);
     if (opc === 3) c.i64(0xffffffffn).op(Op.I64And);
@@ -131,7 +134,7 @@ function pair(b: BlockCompiler, w: number, name: string): boolean {
   const c = b.c;
   const sz = 1 << scale;
   if (!load) {
-    b.access(2 * sz, true, Rn === 31, () => {
+    b.access(2 * sz, true, Rn === 31, named4(w), () => {
       c.get(L_HA);
       b.x(Rt);
       c.mem(STORE[scale], 0);
@@ -143,7 +146,7 @@ function pair(b: BlockCompiler, w: number, name: string): boolean {
     return true;
   }
   const op = signed ? Op.I64Load32S : LOAD_U[scale];
-  b.access(2 * sz, false, Rn === 31, () => {
+  b.access(2 * sz, false, Rn === 31, named4(w), () => {
     c.get(L_HA).mem(op, sz);
     b.setX(Rt2);
     c.get(L_HA).mem(op, 0);
@@ -188,7 +191,7 @@ function fpSingle(b: BlockCompiler, w: number, name: string): boolean {
   b.fp();
   const Rt = fld(w, 0, 5);
   const load = fld(w, 22, 1);
-  b.access(1 << scale, !load, fld(w, 5, 5) === 31, () => {
+  b.access(1 << scale, !load, fld(w, 5, 5) === 31, named4(w), () => {
     if (load) loadV(b, Rt, scale, 0);
     else storeV(b, Rt, scale, 0);
     writeback(b, w, mode);
@@ -208,7 +211,7 @@ function fpPair(b: BlockCompiler, w: number, name: string): boolean {
   address(b, w, mode, scale);
   b.fp();
   const sz = 1 << scale;
-  b.access(2 * sz, !load, fld(w, 5, 5) === 31, () => {
+  b.access(2 * sz, !load, fld(w, 5, 5) === 31, named4(w), () => {
     if (load) {
       // Both elements are read before either register is written (Rt == Rt2 keeps the first).
       if (Rt === Rt2) {

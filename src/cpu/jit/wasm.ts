@@ -212,7 +212,8 @@ export class Code {
   }
   i64(v: bigint): this {
     this.b.push(Op.I64Const);
-    slebBig(this.b, BigInt.asIntN(64, v));
+    if (v >= -0x8000_0000n && v < 0x8000_0000n) sleb32(this.b, Number(v));
+    else slebBig(this.b, BigInt.asIntN(64, v));
     return this;
   }
   get(i: number): this {
