@@ -167,15 +167,19 @@ export class Jit {
       input.words.push(dv.getUint32(block + 28 + 8 * i, true));
       input.names.push(OP_NAMES[op] ?? "UNALLOCATED");
       input.groups.push(GROUPS[op] ?? "");
+      // An unallocated encoding always ends execution of the block (UNDEFINED), and what
+      // follows it is usually data: compile the block up to it.
+      if (op === 0) break;
     }
     try {
       const r = compileBlock(this.L, input, EMITTERS);
-      if (r.compiled * 2 < n) {
+      const len = input.ops.length;
+      if (r.compiled * 2 < len) {
         this.stats.declined++;
         return null;
       }
       this.stats.inline += r.compiled;
-      this.stats.fallback += n - r.compiled;
+      this.stats.fallback += len - r.compiled;
       return r.fn;
     } catch (e) {
       this.stats.errors++;
