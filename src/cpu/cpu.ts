@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type FuncTable, Jit, type JitStats } from "./jit/jit.ts";
 
 /** Why Cpu.run() returned. */
 export enum ExitReason {
@@ -42,6 +43,24 @@ export interface CpuConfig {
   /** Optional ROM/flash at romBase (QEMU virt: 0, 128 MiB of flash). */
   romBase?: bigint;
   romSize?: number;
+  /**
+   * Executions after which a decoded block is compiled to wasm by the JIT tier; 0 keeps every
+   * block interpreted; 1 compiles every block before its first execution (for tests). Default: the DORMOUSE_JIT environment variable ("off" or a count), else
+   * DEFAULT_JIT_THRESHOLD.
+   */
+  jitThreshold?: number;
+}
+
+/** Executions that make a block hot enough for the JIT by default. */
+export const DEFAULT_JIT_THRESHOLD = 1000;
+
+function defaultJitThreshold(): number {
+  const v = process.env.DORMOUSE_JIT;
+  if (v === undefined || v === "") return DEFAULT_JIT_THRESHOLD;
+  if (v === "off") return 0;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`DORMOUSE_JIT must be "off" or a non-negative integer, not "${v}"`);
+  return n;
 }
 
 /** The architectural state of one vCPU as plain data (see saveState). */
@@ -73,6 +92,10 @@ interface CoreExports {
   translate(vaLo: number, vaHi: number): number;
   resync(): void;
   setSemihosting(on: number): void;
+  setJitThreshold(n: number): void;
+  blockEpoch(): number;
+  jitStep(...args: never[]): unknown;
+  table: FuncTable;
   [k: string]: unknown;
 }
 
@@ -115,6 +138,7 @@ export class Cpu {
   private readonly dv: DataView;
   private readonly L: Record<string, number>;
   private callbacks: CpuCallbacks;
+  private readonly jit: Jit;
 
   constructor(config: CpuConfig, callbacks: CpuCallbacks = {}) {
     this.callbacks = callbacks;
@@ -136,6 +160,23 @@ export class Cpu {
       if (v instanceof WebAssembly.Global) this.L[k] = v.value as number;
     }
     this.dv = new DataView(this.memory.buffer);
+    const threshold = config.jitThreshold ?? defaultJitThreshold();
+    this.jit = new Jit(
+      this.ex,
+      {
+        X_BASE: this.L.X_BASE,
+        NZCV_ADDR: this.L.NZCV_ADDR,
+        V_BASE: this.L.V_BASE,
+        JIT_NEXT_PC: this.L.JIT_NEXT_PC,
+        JIT_FP_ENABLED: this.L.JIT_FP_ENABLED,
+        IRQ_LINES: this.L.IRQ_LINES,
+        STOP_REQUESTED: this.L.STOP_REQUESTED,
+        PAGE_GEN_BASE: this.L.PAGE_GEN_BASE,
+        GUEST_BASE: this.L.GUEST_BASE,
+      },
+      threshold === 1 ? 1 : undefined,
+    );
+    this.ex.setJitThreshold(threshold);
     const romHost = guestBase;
     const ramHost = guestBase + romSize;
     this.rom = romSize ? new Uint8Array(this.memory.buffer, romHost, romSize) : null;
@@ -180,6 +221,7 @@ export class Cpu {
           }
           return r;
         },
+        jitCompile: (block: number): number => (this.jit ? this.jit.compile(block) : 0),
         sysregWrite: (key: number, lo: number, hi: number): number =>
           this.callbacks.sysregWrite?.(key, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0)) ?? HostStatus.Fault,
       },
@@ -205,7 +247,9 @@ export class Cpu {
 
   /** Executes up to `budget` instructions (retired or faulting). */
   run(budget: number): ExitReason {
-    return this.ex.run(budget >>> 0) as ExitReason;
+    const r = this.ex.run(budget >>> 0) as ExitReason;
+    this.jit.flush();
+    return r;
   }
 
   /** Xn for n in 0..30 (31 reads the zero register). */
@@ -356,6 +400,11 @@ export class Cpu {
       done += chunk;
     }
     return out;
+  }
+
+  /** JIT counters (compiled, declined and failed blocks). */
+  get jitStats(): Readonly<JitStats> {
+    return this.jit.stats;
   }
 
   /** Drops TLB and decoded blocks (after the host changed something they depend on). */

@@ -28,3 +28,11 @@ export declare function hostSysregRead(key: i32): i32;
 // @ts-ignore: decorator
 @external("host", "sysregWrite")
 export declare function hostSysregWrite(key: i32, lo: i32, hi: i32): i32;
+
+/**
+ * Asks the host's JIT to compile the decoded block at wasm address `block` (see run.ts for the
+ * block layout); returns the function-table index of the compiled block, or 0 when it declines.
+ */
+// @ts-ignore: decorator
+@external("host", "jitCompile")
+export declare function hostJitCompile(block: i32): i32;

@@ -3,7 +3,14 @@ import { writePstate } from "./exceptions";
 import * as L from "./layout";
 import { walk, wPA } from "./mmu";
 import { addRegion as addRegionImpl, clearRegions as clearRegionsImpl, paToHost } from "./regions";
-import { flushBlocks as flushBlocksImpl, requestStop as requestStopImpl, run as runImpl } from "./run";
+import {
+  blockEpoch as blockEpochImpl,
+  flushBlocks as flushBlocksImpl,
+  jitStep as jitStepImpl,
+  requestStop as requestStopImpl,
+  run as runImpl,
+  setJitThreshold as setJitThresholdImpl,
+} from "./run";
 import { hostAccessOk, hostRead, hostWrite, SCTLR_RESET } from "./sysreg";
 import { SR_COUNT, SR_SCTLR_EL1, srSet } from "./sysreg-slots";
 import { codePageWritten, hostPageOf, isCodePage, setMmuIndex, tlbFlushAll } from "./tlb";
@@ -31,6 +38,10 @@ export const MBOX_DATA: u32 = <u32>L.MBOX_DATA;
 export const MBOX_EXIT_INFO0: u32 = <u32>L.MBOX_EXIT_INFO0;
 export const GUEST_BASE: u32 = <u32>L.GUEST_BASE;
 export const EXCL_VALID: u32 = <u32>L.EXCL_VALID;
+export const JIT_NEXT_PC: u32 = <u32>L.JIT_NEXT_PC;
+export const JIT_FP_ENABLED: u32 = <u32>L.JIT_FP_ENABLED;
+export const STOP_REQUESTED: u32 = <u32>L.STOP_REQUESTED;
+export const PAGE_GEN_BASE: u32 = <u32>L.PAGE_GEN_BASE;
 
 /** Architectural warm reset: registers zero, EL1h with DAIF masked, MMU and caches off. */
 export function reset(): void {
@@ -139,4 +150,19 @@ export function resync(): void {
 /** Enables or disables semihosting (HLT #0xF000 at EL1 exits to the host). */
 export function setSemihosting(on: u32): void {
   setSemihostingImpl(on != 0);
+}
+
+/** Executions after which a decoded block is handed to the host's JIT (0: never). */
+export function setJitThreshold(n: u32): void {
+  setJitThresholdImpl(n);
+}
+
+/** Changes whenever every decoded block (and so every compiled one) has been dropped. */
+export function blockEpoch(): u32 {
+  return blockEpochImpl;
+}
+
+/** Interprets one instruction for a compiled block; returns the control bits it set. */
+export function jitStep(op: u32, w: u32, pc: u64): u32 {
+  return jitStepImpl(op, w, pc);
 }

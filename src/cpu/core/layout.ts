@@ -63,6 +63,13 @@ export const MBOX_EXIT_INFO1: usize = 0x8018;
 export const MBOX_EXIT_INFO2: usize = 0x8020;
 export const MBOX_EXIT_INFO3: usize = 0x8028;
 
+/** JIT mailbox: where a compiled block that branched continues (u64). */
+export const JIT_NEXT_PC: usize = 0x8100;
+/** JIT mailbox: 1 when FP/SIMD instructions may execute at the current EL (mirror of fpEnabled). */
+export const JIT_FP_ENABLED: usize = 0x8108;
+/** Non-zero when the host asked run() to stop at the next block boundary (u32; compiled loops poll it). */
+export const STOP_REQUESTED: usize = 0x8110;
+
 /** Software TLB: TLB_ENTRIES entries of 64 bytes per MMU index (see tlb.ts). */
 export const TLB_BASE: usize = 0x10000;
 export const TLB_BITS: u32 = 10;

@@ -5,10 +5,24 @@
 // generation: any write to the page (by the guest or, via notifyHostWrite, the host) bumps the
 // generation and the block is rebuilt on next use. Instruction fetch goes through the TLB's
 // execute tag, so TLB maintenance and address-space switches are seen at block entry.
+//
+// Block layout in the arena: a header (+0 wasm address of the first instruction, +4 page code
+// generation, +8 instruction count, +12 executions so far, +16 JIT function-table index, 0 when
+// not compiled, JIT_PENDING while queued, JIT_DECLINED when the JIT declined it), then per instruction the op (u32) and
+// the instruction word (u32).
+//
+// JIT tier: once a block has run `jitThreshold` times the host compiles it to a wasm function
+// (src/cpu/jit) that the loop calls through the function table as `(pc: i64, tlb: i32) → i32`.
+// `(pc: i64, tlb: i32, budget: i32) → i32`, where budget (at most 0xffff, at least the block's
+// length) bounds the instructions a block that loops to itself may run. It answers
+// `k | kind << 16`: JIT_DONE or JIT_JUMPED (k instructions retired, continue at JIT_NEXT_PC),
+// JIT_CTL (k retired, then the instruction at JIT_NEXT_PC ran in the interpreter and set
+// `ctl`: handled exactly as the interpreted loop handles it) or JIT_DECLINE (nothing ran;
+// interpret the block this time).
 import { endsBlock, decode, execute } from "./generated/decode.gen";
 import { EXIT_BUDGET, EXIT_STOP } from "./exits";
 import { illegalState, pcAlignmentFault, takeInterrupt, VEC_FIQ, VEC_IRQ, VEC_SERROR } from "./exceptions";
-import { ARENA_BASE, ARENA_END, BLOCK_HASH_BASE, BLOCK_HASH_BITS, INSTRET_ADDR, IRQ_LINES, PC_ADDR } from "./layout";
+import { ARENA_BASE, ARENA_END, BLOCK_HASH_BASE, BLOCK_HASH_BITS, INSTRET_ADDR, IRQ_LINES, JIT_NEXT_PC, PC_ADDR, STOP_REQUESTED } from "./layout";
 import { ACC_EXEC, tlbFill } from "./mmu";
 import {
   CTL_EXIT,
@@ -29,18 +43,32 @@ import {
   setPC,
 } from "./state";
 import { hostPageOf, markCodePage, pageGen, tlbCur } from "./tlb";
-
+import { hostJitCompile } from "./host";
 
 const MAX_BLOCK: u32 = 128;
 const HASH_MASK: u32 = (1 << BLOCK_HASH_BITS) - 1;
-const BLOCK_HEADER: usize = 16;
+const BLOCK_HEADER: usize = 24;
+/** Header value of a block the JIT declined to compile. */
+const JIT_DECLINED: u32 = 0xffff_ffff;
+/** Header value of a block queued for compilation (the host installs the index later). */
+const JIT_PENDING: u32 = 0xffff_fffe;
+const JIT_CTL: u32 = 2;
+const JIT_DECLINE: u32 = 3;
 
 let arenaTop: usize = 0;
-let stopRequested: bool = false;
+/** Executions after which a block is handed to the JIT; 0 disables the JIT. */
+let jitThreshold: u32 = 0;
+/** Bumped whenever every block is dropped, so the host can reuse their function-table slots. */
+export let blockEpoch: u32 = 0;
+
+/** Sets how many executions make a block hot enough to compile (0: never). */
+export function setJitThreshold(n: u32): void {
+  jitThreshold = n;
+}
 
 /** Asks run() to return EXIT_STOP at the next block boundary. */
 export function requestStop(): void {
-  stopRequested = true;
+  store<u32>(STOP_REQUESTED, 1);
 }
 
 // @ts-ignore: decorator
@@ -52,6 +80,7 @@ export function requestStop(): void {
 export function flushBlocks(): void {
   memory.fill(BLOCK_HASH_BASE, 0, (<usize>HASH_MASK + 1) << 2);
   arenaTop = ARENA_BASE + 64;
+  blockEpoch++;
 }
 
 function buildBlock(host: usize): usize {
@@ -76,9 +105,22 @@ function buildBlock(host: usize): usize {
   store<u32>(b, <u32>host);
   store<u32>(b, pageGen(hp), 4);
   store<u32>(b, n, 8);
+  store<u32>(b, 0, 12);
+  store<u32>(b, 0, 16);
   arenaTop = q;
   store<u32>(hashSlot(host), <u32>b);
   return b;
+}
+
+/**
+ * Interprets one instruction for a compiled block (instructions it does not compile, and slow
+ * paths of those it does) at `pc`; returns `ctl`, left set for the run loop when non-zero.
+ */
+export function jitStep(op: u32, w: u32, pc: u64): u32 {
+  setPC(pc);
+  setInsnWord(w);
+  execute(op, w);
+  return ctl;
 }
 
 /** Takes a pending unmasked interrupt before the instruction at pc; true when one was taken. */
@@ -109,8 +151,8 @@ export function run(budget: u32): u32 {
   let retired: u64 = 0;
   setExitReason(EXIT_BUDGET);
   while (steps < budget) {
-    if (stopRequested) {
-      stopRequested = false;
+    if (load<u32>(STOP_REQUESTED)) {
+      store<u32>(STOP_REQUESTED, 0);
       setExitReason(EXIT_STOP);
       break;
     }
@@ -149,6 +191,40 @@ export function run(budget: u32): u32 {
     let b = <usize>load<u32>(hashSlot(host));
     if (b == 0 || load<u32>(b) != <u32>host || load<u32>(b, 4) != pageGen(hostPageOf(host))) b = buildBlock(host);
     let n = load<u32>(b, 8);
+    const fn = load<u32>(b, 16);
+    const avail = budget - steps;
+    if (fn - 1 < JIT_PENDING - 1 && n <= avail) {
+      const r = call_indirect<u32>(fn, pc, tlbCur, avail > 0xffff ? 0xffff : avail);
+      const k = r & 0xffff;
+      const kind = r >>> 16;
+      if (kind == JIT_CTL) {
+        const c = ctl;
+        steps += k + 1;
+        if (c & CTL_NORETIRE) {
+          retired += k;
+          pc = jumpPC;
+        } else {
+          retired += k + 1;
+          pc = c & CTL_JUMP ? jumpPC : load<u64>(JIT_NEXT_PC) + 4;
+        }
+        clearCtl();
+        if (c & CTL_EXIT) break;
+        continue;
+      }
+      if (kind != JIT_DECLINE) {
+        steps += k;
+        retired += k;
+        pc = load<u64>(JIT_NEXT_PC);
+        continue;
+      }
+    } else if (fn == 0 && jitThreshold != 0) {
+      const count = load<u32>(b, 12) + 1;
+      store<u32>(b, count, 12);
+      if (count >= jitThreshold) {
+        const idx = <u32>hostJitCompile(<i32>b);
+        store<u32>(b, idx ? idx : JIT_DECLINED, 16);
+      }
+    }
     if (n > budget - steps) n = budget - steps;
     let q = b + BLOCK_HEADER;
     let i: u32 = 0;

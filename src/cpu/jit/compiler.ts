@@ -1,0 +1,596 @@
+// The JIT's block compiler: turns one decoded block of the core (src/cpu/core/run.ts) into a
+// wasm function `(pc: i64, tlb: i32) → i32` with the run loop's calling convention.
+//
+// General registers the block touches live in wasm locals: loaded at entry, stored at every
+// exit, spilled before and reloaded after each instruction handed to the interpreter (the
+// core's exported jitStep), so the interpreter always sees architectural state. NZCV is a
+// local too, computed eagerly by flag-setting instructions; a condition that follows a
+// compare in the same block is evaluated from the compare's operands directly.
+//
+// Precise exceptions: an instruction that may fault (a load or store missing the TLB fast
+// path, an SP alignment check, anything not compiled) runs in the interpreter with everything
+// spilled; when it sets ctl the function returns JIT_CTL at once without touching state, so
+// the run loop finishes it exactly as it would have in the interpreted loop.
+import { Code, type FuncDef, Op, T } from "./wasm.ts";
+
+/** Result kinds of a compiled block (run.ts). */
+export const JIT_DONE = 0;
+export const JIT_JUMPED = 1;
+export const JIT_CTL = 2;
+export const JIT_DECLINE = 3;
+
+/** Core memory layout the compiled code relies on (read from the core's exports). */
+export interface CoreLayout {
+  X_BASE: number;
+  NZCV_ADDR: number;
+  V_BASE: number;
+  JIT_NEXT_PC: number;
+  JIT_FP_ENABLED: number;
+  IRQ_LINES: number;
+  STOP_REQUESTED: number;
+  PAGE_GEN_BASE: number;
+  GUEST_BASE: number;
+}
+
+/** One decoded block: ops (the core's op numbers) and instruction words. */
+export interface BlockInput {
+  /** Wasm address of the first instruction and its page's code generation when decoded. */
+  host: number;
+  gen: number;
+  ops: number[];
+  words: number[];
+  names: string[];
+  /** Encoding group (decode table) of each instruction. */
+  groups: string[];
+}
+
+/** Emits one instruction inline; returns false (having emitted nothing) when it cannot. */
+export type Emitter = (c: BlockCompiler, w: number) => boolean;
+
+/** Local indices. */
+export const L_PC = 0;
+export const L_TLB = 1;
+/** Instructions the block may run when it loops to itself (i32 parameter). */
+const L_BUDGET = 2;
+const L_X = 3; // X0..X30, SP (slot 31): 32 i64 locals
+/** i64 scratch locals. */
+export const L_T0 = 35;
+export const L_T1 = 36;
+export const L_T2 = 37;
+export const L_T3 = 38;
+/** Operands and result of the last flag-setting instruction (i64, 32-bit values zero-extended). */
+const L_FA = 39;
+const L_FB = 40;
+const L_FR = 41;
+/** The guest address of the access being compiled (i64). */
+export const L_ADDR = 42;
+const L_NZCV = 43;
+/** i32 scratch locals. */
+export const L_E = 44;
+export const L_HA = 45;
+export const L_I0 = 46;
+const L_RET = 47;
+/** Instructions retired by earlier iterations of a self-loop (i32). */
+const L_CNT = 48;
+/** v128 scratch locals. */
+export const L_V0 = 49;
+export const L_V1 = 50;
+const LOCALS: [number, T][] = [
+  [L_NZCV - L_X, T.I64],
+  [L_V0 - L_NZCV, T.I32],
+  [2, T.V128],
+];
+
+/** Import index of jitStep. */
+const F_STEP = 0;
+
+type FlagKind = "sub" | "add" | "logic";
+
+/**
+ * Condition truth tables indexed by NZCV (bits 3..0 = N Z C V), one 16-bit mask per condition
+ * code (Arm ARM ConditionHolds).
+ */
+const COND_TABLE: number[] = (() => {
+  const t: number[] = [];
+  for (let cond = 0; cond < 16; cond++) {
+    let mask = 0;
+    for (let f = 0; f < 16; f++) {
+      const n = (f >> 3) & 1;
+      const z = (f >> 2) & 1;
+      const c = (f >> 1) & 1;
+      const v = f & 1;
+      let r: boolean;
+      switch (cond >> 1) {
+        case 0:
+          r = z === 1;
+          break;
+        case 1:
+          r = c === 1;
+          break;
+        case 2:
+          r = n === 1;
+          break;
+        case 3:
+          r = v === 1;
+          break;
+        case 4:
+          r = c === 1 && z === 0;
+          break;
+        case 5:
+          r = n === v;
+          break;
+        case 6:
+          r = n === v && z === 0;
+          break;
+        default:
+          r = true;
+      }
+      if (cond & 1 && cond !== 15) r = !r;
+      if (r) mask |= 1 << f;
+    }
+    t.push(mask);
+  }
+  return t;
+})();
+
+/** Compiles blocks; one instance per block. */
+export class BlockCompiler {
+  c = new Code();
+  /** Instruction index being compiled. */
+  k = 0;
+  /** Registers read or written anywhere in the block (from the sizing pass). */
+  private allRegs: boolean[];
+  private allFlags: boolean;
+  private regs: boolean[] = new Array(32).fill(false);
+  private written: boolean[] = new Array(32).fill(false);
+  private dirty: boolean[] = new Array(32).fill(false);
+  private flags = false;
+  private flagsWritten = false;
+  private flagsDirty = false;
+  /** Nesting depth of open wasm blocks inside the function's exit block. */
+  private depth = 0;
+  private last: { kind: FlagKind; sf: number } | null = null;
+  /** The block branches to its own start (compiled as a loop). */
+  selfLoop = false;
+  /** Set while compiling an instruction whose interpreter fallback cannot write general registers or flags. */
+  private fpOnly = false;
+  usesFp = false;
+  compiled = 0;
+
+  constructor(
+    readonly L: CoreLayout,
+    readonly input: BlockInput,
+    readonly emitters: Map<string, Emitter>,
+    prev?: BlockCompiler,
+  ) {
+    this.allRegs = prev ? prev.regs.map((r, i) => r || prev.written[i]) : new Array(32).fill(true);
+    this.allFlags = prev ? prev.flags || prev.flagsWritten : true;
+    if (prev?.selfLoop) {
+      // A later iteration starts with everything the block writes still unspilled.
+      this.dirty = prev.written.slice();
+      this.flagsDirty = prev.flagsWritten;
+    }
+  }
+
+  // ---- Registers ---------------------------------------------------------------------------
+
+  /** Pushes Xn (n = 31: zero) as i64. */
+  x(n: number): this {
+    if (n === 31) return (this.c.i64(0n), this);
+    this.regs[n] = true;
+    this.c.get(L_X + n);
+    return this;
+  }
+  /** Pushes Xn (n = 31: SP) as i64. */
+  xsp(n: number): this {
+    this.regs[n] = true;
+    this.c.get(L_X + n);
+    return this;
+  }
+  /** Pushes Wn (n = 31: zero) as i32. */
+  wreg(n: number): this {
+    if (n === 31) return (this.c.i32(0), this);
+    this.x(n);
+    this.c.op(Op.I32WrapI64);
+    return this;
+  }
+  /** Pops an i64 into Xn (n = 31: discarded). */
+  setX(n: number): this {
+    if (n === 31) return (this.c.op(Op.Drop), this);
+    return this.setXSP(n);
+  }
+  /** Pops an i64 into Xn (n = 31: SP). */
+  setXSP(n: number): this {
+    this.regs[n] = true;
+    this.written[n] = true;
+    this.dirty[n] = true;
+    this.c.set(L_X + n);
+    return this;
+  }
+  /** Pops an i32 into Wn, zero-extended (n = 31: discarded). */
+  setW(n: number): this {
+    if (n === 31) return (this.c.op(Op.Drop), this);
+    this.c.op(Op.I64ExtendI32U);
+    return this.setX(n);
+  }
+  /** Pops an i64 into register n as 64 bits or, when !sf, its low 32 bits zero-extended. */
+  setR(sf: number, n: number, sp = false): this {
+    if (!sf) this.c.op(Op.I32WrapI64, Op.I64ExtendI32U);
+    return sp ? this.setXSP(n) : this.setX(n);
+  }
+  /** Pushes register n as i64: all 64 bits, or (when !sf) the low 32 zero-extended. */
+  r(sf: number, n: number, sp = false): this {
+    if (sp) this.xsp(n);
+    else this.x(n);
+    if (!sf && !(n === 31 && !sp)) this.c.i64(0xffffffffn).op(Op.I64And);
+    return this;
+  }
+
+  // ---- Flags -------------------------------------------------------------------------------
+
+  /**
+   * Sets NZCV from the operation whose operands are in L_FA, L_FB and result in L_FR (values
+   * as r() pushes them: zero-extended when !sf).
+   */
+  setFlags(kind: FlagKind, sf: number): void {
+    const c = this.c;
+    this.flags = true;
+    this.flagsWritten = true;
+    this.flagsDirty = true;
+    this.last = { kind, sf };
+    const top = sf ? 63n : 31n;
+    // N
+    c.get(L_FR).i64(top).op(Op.I64ShrU, Op.I32WrapI64).i32(31).op(Op.I32Shl);
+    // Z
+    c.get(L_FR).op(Op.I64Eqz).i32(30).op(Op.I32Shl, Op.I32Or);
+    if (kind !== "logic") {
+      // C
+      if (kind === "sub") c.get(L_FA).get(L_FB).op(Op.I64GeU);
+      else if (sf) c.get(L_FR).get(L_FA).op(Op.I64LtU);
+      else c.get(L_FA).get(L_FB).op(Op.I64Add).i64(32n).op(Op.I64ShrU, Op.I32WrapI64);
+      c.i32(29).op(Op.I32Shl, Op.I32Or);
+      // V: sub: (a ^ b) & (a ^ r); add: ~(a ^ b) & (a ^ r)
+      c.get(L_FA).get(L_FB).op(Op.I64Xor);
+      if (kind === "add") c.i64(-1n).op(Op.I64Xor);
+      c.get(L_FA)
+        .get(L_FR)
+        .op(Op.I64Xor, Op.I64And)
+        .i64(top)
+        .op(Op.I64ShrU, Op.I32WrapI64)
+        .i32(1)
+        .op(Op.I32And)
+        .i32(28)
+        .op(Op.I32Shl, Op.I32Or);
+    }
+    c.set(L_NZCV);
+  }
+
+  /** Stores the operands of a flag-setting operation: pushes nothing, takes a then b from the stack. */
+  flagOperands(): void {
+    this.c.set(L_FB).set(L_FA);
+  }
+  /** Takes the result of a flag-setting operation from the stack into L_FR and pushes it back. */
+  flagResult(sf: number): void {
+    if (!sf) this.c.i64(0xffffffffn).op(Op.I64And);
+    this.c.tee(L_FR);
+  }
+  pushFA(): this {
+    this.c.get(L_FA);
+    return this;
+  }
+  pushFB(): this {
+    this.c.get(L_FB);
+    return this;
+  }
+
+  /** Writes NZCV from an i32 on the stack (bits 31..28). */
+  setNZCV(): void {
+    this.flags = true;
+    this.flagsWritten = true;
+    this.flagsDirty = true;
+    this.last = null;
+    this.c.set(L_NZCV);
+  }
+  /** Pushes NZCV (bits 31..28) as i32. */
+  nzcv(): void {
+    this.flags = true;
+    this.c.get(L_NZCV);
+  }
+
+  /** Pushes ConditionHolds(cond) as an i32 0 or 1. */
+  cond(cond: number): void {
+    const c = this.c;
+    this.flags = true;
+    if (cond >= 14) {
+      c.i32(1);
+      return;
+    }
+    const l = this.last;
+    if (l) {
+      const narrow = (o: Op) => (l.sf ? c.op(o) : c.op(Op.I32WrapI64).op(o));
+      const signedR = (o64: Op, o32: Op) => {
+        c.get(L_FR);
+        if (l.sf) c.i64(0n).op(o64);
+        else c.op(Op.I32WrapI64).i32(0).op(o32);
+      };
+      const base = cond >> 1;
+      const inv = cond & 1;
+      let done = true;
+      if (l.kind === "sub") {
+        const cmp = [Op.I64Eq, Op.I64GeU, -1, -1, Op.I64GtU, Op.I64GeS, Op.I64GtS][base];
+        if (base === 2) signedR(Op.I64LtS, Op.I32LtS);
+        else if (cmp === Op.I64GeS || cmp === Op.I64GtS) {
+          c.get(L_FA);
+          if (!l.sf) c.op(Op.I32WrapI64);
+          c.get(L_FB);
+          if (!l.sf) c.op(Op.I32WrapI64);
+          c.op(l.sf ? cmp : cmp === Op.I64GeS ? Op.I32GeS : Op.I32GtS);
+        } else if (cmp !== undefined && cmp >= 0) c.get(L_FA).get(L_FB).op(cmp);
+        else done = false;
+        void narrow;
+      } else if (l.kind === "logic") {
+        if (base === 0) c.get(L_FR).op(Op.I64Eqz);
+        else if (base === 2) signedR(Op.I64LtS, Op.I32LtS);
+        else if (base === 5) signedR(Op.I64GeS, Op.I32GeS);
+        else if (base === 6) signedR(Op.I64GtS, Op.I32GtS);
+        else done = false;
+      } else {
+        if (base === 0) c.get(L_FR).op(Op.I64Eqz);
+        else if (base === 2) signedR(Op.I64LtS, Op.I32LtS);
+        else done = false;
+      }
+      if (done) {
+        if (inv) c.op(Op.I32Eqz);
+        return;
+      }
+    }
+    c.i32(COND_TABLE[cond]).get(L_NZCV).i32(28).op(Op.I32ShrU, Op.I32ShrU).i32(1).op(Op.I32And);
+  }
+
+  // ---- Control -----------------------------------------------------------------------------
+
+  /** Opens an `if` on the i32 on the stack. */
+  if(): void {
+    this.c.if();
+    this.depth++;
+  }
+  else(): void {
+    this.c.else();
+  }
+  end(): void {
+    this.c.end();
+    this.depth--;
+  }
+
+  /**
+   * Leaves the block after instruction k, which branched: the target (i64) is pushed by
+   * `target`. A branch to the block's own start (`off`, relative to instruction k, says so)
+   * loops inside the function while the budget allows, no interrupt line is up, no stop is
+   * requested and the page's code is unchanged — the checks the run loop would make.
+   */
+  exitJump(target: () => void, off?: number): void {
+    const c = this.c;
+    const L = this.L;
+    if (off !== undefined && this.k * 4 + off === 0) {
+      this.selfLoop = true;
+      const n = this.input.ops.length;
+      c.get(L_CNT)
+        .i32(this.k + 1)
+        .op(Op.I32Add)
+        .tee(L_CNT)
+        .i32(n)
+        .op(Op.I32Add)
+        .get(L_BUDGET)
+        .op(Op.I32LeU);
+      c.i32(0).mem(Op.I32Load, L.IRQ_LINES).i32(0).mem(Op.I32Load, L.STOP_REQUESTED).op(Op.I32Or, Op.I32Eqz, Op.I32And);
+      const genAddr = L.PAGE_GEN_BASE + 4 * ((this.input.host - L.GUEST_BASE) >>> 12);
+      c.i32(0).mem(Op.I32Load, genAddr).i32(this.input.gen).op(Op.I32Eq, Op.I32And);
+      c.brIf(this.depth);
+      c.i32(0).get(L_PC).mem(Op.I64Store, L.JIT_NEXT_PC);
+      c.get(L_CNT)
+        .i32(JIT_JUMPED << 16)
+        .op(Op.I32Add)
+        .br(this.depth + 1);
+      return;
+    }
+    c.i32(0);
+    target();
+    c.mem(Op.I64Store, L.JIT_NEXT_PC);
+    c.get(L_CNT)
+      .i32(this.k + 1 + (JIT_JUMPED << 16))
+      .op(Op.I32Add)
+      .br(this.depth + 1);
+  }
+
+  /** Pushes PC of the current instruction plus `off` (i64). */
+  pcPlus(off: number): void {
+    this.c.get(L_PC);
+    const d = this.k * 4 + off;
+    if (d !== 0) this.c.i64(BigInt(d)).op(Op.I64Add);
+  }
+
+  /**
+   * Runs instruction k in the interpreter: spills dirty state, calls jitStep, returns JIT_CTL
+   * when it set ctl, otherwise reloads what it may have changed.
+   */
+  fallback(regs?: number[]): void {
+    const c = this.c;
+    const L = this.L;
+    const spill = (r: number) =>
+      c
+        .i32(0)
+        .get(L_X + r)
+        .mem(Op.I64Store, L.X_BASE + 8 * r);
+    // A load/store (regs given) reads only its own registers; SP and NZCV go too, as an
+    // exception entry banks SP and saves NZCV. X0..X30 are spilled by the shared exit only if
+    // it stops the block (it then wrote none: faults and restarts leave registers alone).
+    const now = (r: number) => this.dirty[r] && (!regs || r === 31 || regs.includes(r));
+    for (let r = 0; r < 32; r++) if (now(r)) spill(r);
+    if (this.flagsDirty) c.i32(0).get(L_NZCV).mem(Op.I32Store, L.NZCV_ADDR);
+    c.i32(this.input.ops[this.k]).i32(this.input.words[this.k] | 0);
+    this.pcPlus(0);
+    c.call(F_STEP);
+    c.if();
+    if (regs) {
+      // To the shared exit that spills X0..X30 (depth: this if, then the loop and $out).
+      c.get(L_CNT)
+        .i32(this.k + (JIT_CTL << 16))
+        .op(Op.I32Add)
+        .br(this.depth + 3);
+    } else {
+      c.i32(0);
+      this.pcPlus(0);
+      c.mem(Op.I64Store, L.JIT_NEXT_PC);
+      c.get(L_CNT)
+        .i32(this.k + (JIT_CTL << 16))
+        .op(Op.I32Add)
+        .op(Op.Return);
+    }
+    c.end();
+    if (this.fpOnly) return;
+    for (let r = 0; r < 32; r++) {
+      if (this.allRegs[r] && (!regs || regs.includes(r)))
+        c.i32(0)
+          .mem(Op.I64Load, L.X_BASE + 8 * r)
+          .set(L_X + r);
+    }
+    if (this.allFlags && !regs) c.i32(0).mem(Op.I32Load, L.NZCV_ADDR).set(L_NZCV);
+  }
+
+  /**
+   * Emits a guest memory access of `size` bytes (up to a page; pairs pass their total) at the
+   * address in L_ADDR: when the current TLB holds a fast-path entry covering it (and, with
+   * spCheck, SP is 16-byte aligned) `fast` runs with the wasm address in L_HA; otherwise the
+   * whole instruction runs in the interpreter. `regs` lists every general register the
+   * instruction names (it reads or writes no other). `fast` must not exit the block.
+   */
+  access(size: number, write: boolean, spCheck: boolean, regs: number[], fast: () => void): void {
+    const c = this.c;
+    c.get(L_TLB).get(L_ADDR).i64(12n).op(Op.I64ShrU, Op.I32WrapI64).i32(1023).op(Op.I32And).i32(6).op(Op.I32Shl, Op.I32Add).tee(L_E);
+    c.mem(Op.I64Load, write ? 8 : 0);
+    c.get(L_ADDR);
+    if (size > 1) c.i64(BigInt(size - 1)).op(Op.I64Add);
+    c.i64(~0xfffn).op(Op.I64And, Op.I64Eq);
+    if (spCheck)
+      c.get(L_X + 31)
+        .op(Op.I32WrapI64)
+        .i32(15)
+        .op(Op.I32And, Op.I32Eqz, Op.I32And);
+    this.if();
+    c.get(L_ADDR).get(L_E).mem(Op.I64Load, 24).op(Op.I64Add, Op.I32WrapI64).set(L_HA);
+    fast();
+    this.else();
+    this.fallback(regs);
+    this.end();
+  }
+
+  /** Marks the FP/SIMD instruction being compiled (the block checks FP access at entry). */
+  fp(): void {
+    this.usesFp = true;
+  }
+
+  // ---- Driver ------------------------------------------------------------------------------
+
+  /** Compiles the whole block; returns the function. */
+  compile(): FuncDef {
+    const c = this.c;
+    const n = this.input.ops.length;
+    c.block(T.I32); // $memctl: a load/store's slow path stopped the block
+    c.block(T.I32); // $out: every other exit
+    c.b.push(Op.Loop, T.Void);
+    for (this.k = 0; this.k < n; this.k++) {
+      const name = this.input.names[this.k];
+      const e = this.emitters.get(name);
+      if (e && e(this, this.input.words[this.k])) {
+        this.compiled++;
+        continue;
+      }
+      const fpOnly = isFpOnly(name, this.input.groups[this.k]);
+      this.fpOnly = fpOnly;
+      this.fallback();
+      this.fpOnly = false;
+      if (!fpOnly) this.last = null;
+      this.dirty.fill(false);
+      this.flagsDirty = false;
+    }
+    c.end();
+    c.i32(0);
+    this.k = 0;
+    this.pcPlus(4 * n);
+    c.mem(Op.I64Store, this.L.JIT_NEXT_PC);
+    c.get(L_CNT)
+      .i32(n + (JIT_DONE << 16))
+      .op(Op.I32Add);
+    c.end();
+    c.set(L_RET);
+    for (let r = 0; r < 32; r++) {
+      if (this.written[r])
+        c.i32(0)
+          .get(L_X + r)
+          .mem(Op.I64Store, this.L.X_BASE + 8 * r);
+    }
+    if (this.flagsWritten) c.i32(0).get(L_NZCV).mem(Op.I32Store, this.L.NZCV_ADDR);
+    c.get(L_RET).op(Op.Return);
+    c.end();
+    c.set(L_RET);
+    for (let r = 0; r < 31; r++) {
+      if (this.written[r])
+        c.i32(0)
+          .get(L_X + r)
+          .mem(Op.I64Store, this.L.X_BASE + 8 * r);
+    }
+    c.i32(0).get(L_PC).get(L_RET).get(L_CNT).op(Op.I32Sub).i32(0xffff).op(Op.I32And).i32(2).op(Op.I32Shl, Op.I64ExtendI32U, Op.I64Add);
+    c.mem(Op.I64Store, this.L.JIT_NEXT_PC);
+    c.get(L_RET);
+    const pro = new Code();
+    if (this.usesFp) {
+      pro
+        .i32(0)
+        .mem(Op.I32Load, this.L.JIT_FP_ENABLED)
+        .op(Op.I32Eqz)
+        .if()
+        .i32(JIT_DECLINE << 16)
+        .op(Op.Return)
+        .end();
+    }
+    for (let r = 0; r < 32; r++) {
+      if (this.regs[r] || this.written[r])
+        pro
+          .i32(0)
+          .mem(Op.I64Load, this.L.X_BASE + 8 * r)
+          .set(L_X + r);
+    }
+    if (this.flags || this.flagsWritten) pro.i32(0).mem(Op.I32Load, this.L.NZCV_ADDR).set(L_NZCV);
+    pro.b.push(...c.b);
+    return { locals: LOCALS, body: pro };
+  }
+}
+
+/** Encoding groups whose handlers write no general register and no flags. */
+const FP_ONLY_GROUPS = new Set([
+  "simd_elem",
+  "simd_fp_elem",
+  "simd_fp_misc",
+  "simd_fp_same",
+  "simd_int_misc",
+  "simd_int_same",
+  "simd_long",
+  "simd_shift",
+]);
+
+/**
+ * True when the interpreter handler of an instruction touches no general register and no
+ * flags (vector and FP data processing): after it, nothing needs reloading.
+ */
+function isFpOnly(name: string, group: string): boolean {
+  if (FP_ONLY_GROUPS.has(group)) return true;
+  return group === "fp_dp" && !name.startsWith("FCMP") && !name.startsWith("FCCMP");
+}
+
+/** Compiles one block to a function definition; null when too little of it would be compiled. */
+export function compileBlock(L: CoreLayout, input: BlockInput, emitters: Map<string, Emitter>): { fn: FuncDef; compiled: number } {
+  const sizing = new BlockCompiler(L, input, emitters);
+  sizing.compile();
+  const real = new BlockCompiler(L, input, emitters, sizing);
+  return { fn: real.compile(), compiled: real.compiled };
+}

@@ -1,0 +1,190 @@
+// The JIT tier of the CPU core: the run loop (src/cpu/core/run.ts) hands hot decoded blocks
+// to Jit.compile, which emits one small wasm module per block (importing the core's memory and
+// its jitStep interpreter entry), instantiates it and installs the function in the core's
+// function table, where the run loop calls it.
+import { OP_NAMES, OP_SOURCES } from "../disasm/generated/disasm.gen.ts";
+import { type BlockInput, compileBlock, type CoreLayout, type Emitter } from "./compiler.ts";
+import { INT_EMITTERS } from "./emit-int.ts";
+import { MEM_EMITTERS } from "./emit-mem.ts";
+import { SIMD_EMITTERS } from "./emit-simd.ts";
+import { assembleModule, type FuncDef, T } from "./wasm.ts";
+
+/** The parts of a WebAssembly.Table the JIT uses (Node's typings do not declare the class). */
+export interface FuncTable {
+  readonly length: number;
+  grow(delta: number): number;
+  set(index: number, value: unknown): void;
+}
+
+/** What the JIT needs from the core instance. */
+export interface JitCore {
+  memory: WebAssembly.Memory;
+  table: FuncTable;
+  jitStep: (...args: never[]) => unknown;
+  blockEpoch(): number;
+}
+
+/** Counters for benchmarks and tests. */
+export interface JitStats {
+  /** Blocks compiled and installed. */
+  compiled: number;
+  /** Blocks declined (too little of them compilable). */
+  declined: number;
+  /** Blocks whose module failed to build: a JIT bug, the block stays interpreted. */
+  errors: number;
+  /** Instructions compiled inline, and handed to the interpreter, over all compiled blocks. */
+  inline: number;
+  fallback: number;
+  /** Modules built, and milliseconds spent compiling. */
+  modules: number;
+  ms: number;
+}
+
+const EMITTERS: Map<string, Emitter> = new Map();
+for (const [names, e] of [...INT_EMITTERS, ...MEM_EMITTERS, ...SIMD_EMITTERS]) for (const n of names) EMITTERS.set(n, e);
+
+const TYPES = [
+  { params: [T.I64, T.I32, T.I32], results: [T.I32] },
+  { params: [T.I32, T.I32, T.I64], results: [T.I32] },
+];
+const IMPORTS = [{ name: "s", type: 1 }];
+const GROUPS = OP_SOURCES.map((s) => s.replace(/\.decode:\d+$/, ""));
+/** Table slots added at a time. */
+const TABLE_CHUNK = 1024;
+/** Hot blocks compiled together into one module (a module has a large fixed cost). */
+const BATCH = 16;
+/** Header values (run.ts): queued, declined. */
+const PENDING = 0xffff_fffe;
+const DECLINED = 0xffff_ffff;
+
+/** The JIT compiler bound to one core instance. */
+export class Jit {
+  readonly stats: JitStats = { compiled: 0, declined: 0, errors: 0, inline: 0, fallback: 0, modules: 0, ms: 0 };
+  /** The last module-building error (a JIT bug), for tests and diagnostics. */
+  lastError: unknown = null;
+  private readonly firstSlot: number;
+  private nextSlot: number;
+  private epoch: number;
+  /** Blocks queued for the next module (wasm addresses of their headers). */
+  private pending: number[] = [];
+
+  /**
+   * `batch`: blocks per module (1 compiles each block as soon as it is hot, which tests use to
+   * run everything compiled).
+   */
+  constructor(
+    private readonly core: JitCore,
+    private readonly L: CoreLayout,
+    private readonly batch = BATCH,
+  ) {
+    this.firstSlot = Math.max(1, core.table.length);
+    this.nextSlot = this.firstSlot;
+    this.epoch = core.blockEpoch();
+  }
+
+  /**
+   * Queues the decoded block at wasm address `block` for compilation (called by the run loop
+   * when it became hot); compiles the queue once it is full. Returns the header value for the
+   * block: PENDING (the table index is written into the header later).
+   */
+  compile(block: number): number {
+    this.checkEpoch();
+    this.pending.push(block);
+    if (this.pending.length < this.batch) return PENDING;
+    this.flush();
+    // The header now holds the outcome; the run loop stores what we return over it.
+    return new DataView(this.core.memory.buffer).getUint32(block + 16, true);
+  }
+
+  /** Compiles every queued block now (the host calls this whenever run() returns). */
+  flush(): void {
+    this.checkEpoch();
+    if (this.pending.length === 0) return;
+    const t0 = performance.now();
+    const blocks = this.pending;
+    this.pending = [];
+    const dv = new DataView(this.core.memory.buffer);
+    const fns: FuncDef[] = [];
+    const kept: number[] = [];
+    for (const b of blocks) {
+      const r = this.compileOne(dv, b);
+      if (r) {
+        fns.push(r);
+        kept.push(b);
+      } else {
+        dv.setUint32(b + 16, DECLINED, true);
+      }
+    }
+    if (fns.length) {
+      let exports: WebAssembly.Exports;
+      try {
+        const bytes = assembleModule(TYPES, IMPORTS, fns);
+        const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { c: { m: this.core.memory, s: this.core.jitStep } });
+        exports = inst.exports;
+        this.stats.modules++;
+      } catch (e) {
+        this.stats.errors++;
+        this.lastError = e;
+        for (const b of kept) dv.setUint32(b + 16, DECLINED, true);
+        this.stats.ms += performance.now() - t0;
+        return;
+      }
+      const table = this.core.table;
+      kept.forEach((b, i) => {
+        while (this.nextSlot >= table.length) table.grow(TABLE_CHUNK);
+        const slot = this.nextSlot++;
+        table.set(slot, exports[`f${i}`]);
+        dv.setUint32(b + 16, slot, true);
+        this.stats.compiled++;
+      });
+    }
+    this.stats.ms += performance.now() - t0;
+  }
+
+  /** After every block was dropped, queued blocks are gone and table slots are free again. */
+  private checkEpoch(): void {
+    const epoch = this.core.blockEpoch();
+    if (epoch !== this.epoch) {
+      this.epoch = epoch;
+      this.nextSlot = this.firstSlot;
+      this.pending = [];
+    }
+  }
+
+  private compileOne(dv: DataView, block: number): FuncDef | null {
+    const n = dv.getUint32(block + 8, true);
+    const input: BlockInput = {
+      host: dv.getUint32(block, true),
+      gen: dv.getUint32(block + 4, true),
+      ops: [],
+      words: [],
+      names: [],
+      groups: [],
+    };
+    for (let i = 0; i < n; i++) {
+      const op = dv.getUint32(block + 24 + 8 * i, true);
+      input.ops.push(op);
+      input.words.push(dv.getUint32(block + 28 + 8 * i, true));
+      input.names.push(OP_NAMES[op] ?? "UNALLOCATED");
+      input.groups.push(GROUPS[op] ?? "");
+      // An unallocated encoding always ends execution of the block (UNDEFINED), and what
+      // follows it is usually data: compile the block up to it.
+      if (op === 0) break;
+    }
+    try {
+      const r = compileBlock(this.L, input, EMITTERS);
+      const len = input.ops.length;
+      if (r.compiled * 2 < len) {
+        this.stats.declined++;
+        return null;
+      }
+      this.stats.inline += r.compiled;
+      this.stats.fallback += len - r.compiled;
+      return r.fn;
+    } catch (e) {
+      this.stats.errors++;
+      this.lastError = e;
+      return null;
+    }
+  }
+}

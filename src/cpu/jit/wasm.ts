@@ -1,0 +1,364 @@
+// A minimal WebAssembly binary writer for the JIT: function bodies as byte arrays with typed
+// helpers for the instructions the JIT emits, and a module assembler for one shape of module
+// (imported memory and helper functions, N exported functions of one type).
+// Encodings: WebAssembly Core Specification 2.0, §5 (binary format), and the SIMD proposal.
+
+/** Value types. */
+export const enum T {
+  I32 = 0x7f,
+  I64 = 0x7e,
+  V128 = 0x7b,
+  Void = 0x40,
+}
+
+/** Opcodes used by the JIT (single-byte ones; SIMD ones go through Code.simd). */
+export const enum Op {
+  Unreachable = 0x00,
+  Block = 0x02,
+  Loop = 0x03,
+  If = 0x04,
+  Else = 0x05,
+  End = 0x0b,
+  Br = 0x0c,
+  BrIf = 0x0d,
+  Return = 0x0f,
+  Call = 0x10,
+  Drop = 0x1a,
+  Select = 0x1b,
+  LocalGet = 0x20,
+  LocalSet = 0x21,
+  LocalTee = 0x22,
+  I32Load = 0x28,
+  I64Load = 0x29,
+  I32Load8S = 0x2c,
+  I32Load8U = 0x2d,
+  I32Load16S = 0x2e,
+  I32Load16U = 0x2f,
+  I64Load8S = 0x30,
+  I64Load8U = 0x31,
+  I64Load16S = 0x32,
+  I64Load16U = 0x33,
+  I64Load32S = 0x34,
+  I64Load32U = 0x35,
+  I32Store = 0x36,
+  I64Store = 0x37,
+  I32Store8 = 0x3a,
+  I32Store16 = 0x3b,
+  I64Store8 = 0x3c,
+  I64Store16 = 0x3d,
+  I64Store32 = 0x3e,
+  I32Const = 0x41,
+  I64Const = 0x42,
+  I32Eqz = 0x45,
+  I32Eq = 0x46,
+  I32Ne = 0x47,
+  I32LtS = 0x48,
+  I32LtU = 0x49,
+  I32GtS = 0x4a,
+  I32GtU = 0x4b,
+  I32LeS = 0x4c,
+  I32LeU = 0x4d,
+  I32GeS = 0x4e,
+  I32GeU = 0x4f,
+  I64Eqz = 0x50,
+  I64Eq = 0x51,
+  I64Ne = 0x52,
+  I64LtS = 0x53,
+  I64LtU = 0x54,
+  I64GtS = 0x55,
+  I64GtU = 0x56,
+  I64LeS = 0x57,
+  I64LeU = 0x58,
+  I64GeS = 0x59,
+  I64GeU = 0x5a,
+  I32Clz = 0x67,
+  I32Add = 0x6a,
+  I32Sub = 0x6b,
+  I32Mul = 0x6c,
+  I32DivS = 0x6d,
+  I32DivU = 0x6e,
+  I32And = 0x71,
+  I32Or = 0x72,
+  I32Xor = 0x73,
+  I32Shl = 0x74,
+  I32ShrS = 0x75,
+  I32ShrU = 0x76,
+  I32Rotl = 0x77,
+  I32Rotr = 0x78,
+  I64Clz = 0x79,
+  I64Add = 0x7c,
+  I64Sub = 0x7d,
+  I64Mul = 0x7e,
+  I64DivS = 0x7f,
+  I64DivU = 0x80,
+  I64And = 0x83,
+  I64Or = 0x84,
+  I64Xor = 0x85,
+  I64Shl = 0x86,
+  I64ShrS = 0x87,
+  I64ShrU = 0x88,
+  I64Rotl = 0x89,
+  I64Rotr = 0x8a,
+  I32WrapI64 = 0xa7,
+  I64ExtendI32S = 0xac,
+  I64ExtendI32U = 0xad,
+  I32Extend8S = 0xc0,
+  I32Extend16S = 0xc1,
+  I64Extend8S = 0xc2,
+  I64Extend16S = 0xc3,
+  I64Extend32S = 0xc4,
+}
+
+/** SIMD opcodes (after the 0xfd prefix, LEB128-encoded). */
+export const enum SimdOp {
+  V128Load = 0x00,
+  V128Store = 0x0b,
+  V128Not = 0x4d,
+  V128And = 0x4e,
+  V128AndNot = 0x4f,
+  V128Or = 0x50,
+  V128Xor = 0x51,
+  I8x16Shl = 0x6b,
+  I8x16ShrS = 0x6c,
+  I8x16ShrU = 0x6d,
+  I8x16Add = 0x6e,
+  I8x16Sub = 0x71,
+  I16x8Shl = 0x8b,
+  I16x8ShrS = 0x8c,
+  I16x8ShrU = 0x8d,
+  I16x8Add = 0x8e,
+  I16x8Sub = 0x91,
+  I32x4Shl = 0xab,
+  I32x4ShrS = 0xac,
+  I32x4ShrU = 0xad,
+  I32x4Add = 0xae,
+  I32x4Sub = 0xb1,
+  I64x2Shl = 0xcb,
+  I64x2ShrS = 0xcc,
+  I64x2ShrU = 0xcd,
+  I64x2Add = 0xce,
+  I64x2Sub = 0xd1,
+}
+
+function uleb(out: number[], v: number): void {
+  do {
+    let b = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) b |= 0x80;
+    out.push(b);
+  } while (v !== 0);
+}
+
+function slebBig(out: number[], v: bigint): void {
+  for (;;) {
+    const b = Number(v & 0x7fn);
+    v >>= 7n;
+    if ((v === 0n && (b & 0x40) === 0) || (v === -1n && (b & 0x40) !== 0)) {
+      out.push(b);
+      return;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+function sleb32(out: number[], v: number): void {
+  v |= 0;
+  for (;;) {
+    const b = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+/** natural alignment (log2) of each memory access opcode. */
+const ALIGN: Record<number, number> = {
+  [Op.I32Load]: 2,
+  [Op.I64Load]: 3,
+  [Op.I32Load8S]: 0,
+  [Op.I32Load8U]: 0,
+  [Op.I32Load16S]: 1,
+  [Op.I32Load16U]: 1,
+  [Op.I64Load8S]: 0,
+  [Op.I64Load8U]: 0,
+  [Op.I64Load16S]: 1,
+  [Op.I64Load16U]: 1,
+  [Op.I64Load32S]: 2,
+  [Op.I64Load32U]: 2,
+  [Op.I32Store]: 2,
+  [Op.I64Store]: 3,
+  [Op.I32Store8]: 0,
+  [Op.I32Store16]: 1,
+  [Op.I64Store8]: 0,
+  [Op.I64Store16]: 1,
+  [Op.I64Store32]: 2,
+};
+
+/** A function body under construction. */
+export class Code {
+  readonly b: number[] = [];
+
+  op(...ops: Op[]): this {
+    for (const o of ops) this.b.push(o);
+    return this;
+  }
+  i32(v: number): this {
+    this.b.push(Op.I32Const);
+    sleb32(this.b, v);
+    return this;
+  }
+  i64(v: bigint): this {
+    this.b.push(Op.I64Const);
+    if (v >= -0x8000_0000n && v < 0x8000_0000n) sleb32(this.b, Number(v));
+    else slebBig(this.b, BigInt.asIntN(64, v));
+    return this;
+  }
+  get(i: number): this {
+    this.b.push(Op.LocalGet);
+    uleb(this.b, i);
+    return this;
+  }
+  set(i: number): this {
+    this.b.push(Op.LocalSet);
+    uleb(this.b, i);
+    return this;
+  }
+  tee(i: number): this {
+    this.b.push(Op.LocalTee);
+    uleb(this.b, i);
+    return this;
+  }
+  /** A load or store with a constant offset; alignment hint is the natural one (unaligned is allowed). */
+  mem(o: Op, offset: number): this {
+    this.b.push(o);
+    uleb(this.b, ALIGN[o]);
+    uleb(this.b, offset >>> 0);
+    return this;
+  }
+  simd(o: SimdOp): this {
+    this.b.push(0xfd);
+    uleb(this.b, o);
+    return this;
+  }
+  simdMem(o: SimdOp.V128Load | SimdOp.V128Store, offset: number): this {
+    this.simd(o);
+    uleb(this.b, 4);
+    uleb(this.b, offset >>> 0);
+    return this;
+  }
+  block(t: T = T.Void): this {
+    this.b.push(Op.Block, t);
+    return this;
+  }
+  if(t: T = T.Void): this {
+    this.b.push(Op.If, t);
+    return this;
+  }
+  else(): this {
+    this.b.push(Op.Else);
+    return this;
+  }
+  end(): this {
+    this.b.push(Op.End);
+    return this;
+  }
+  br(depth: number): this {
+    this.b.push(Op.Br);
+    uleb(this.b, depth);
+    return this;
+  }
+  brIf(depth: number): this {
+    this.b.push(Op.BrIf);
+    uleb(this.b, depth);
+    return this;
+  }
+  call(f: number): this {
+    this.b.push(Op.Call);
+    uleb(this.b, f);
+    return this;
+  }
+}
+
+/** A function of the module: its body and its locals after the parameters, as [count, type] runs. */
+export interface FuncDef {
+  locals: [number, T][];
+  body: Code;
+}
+
+function section(out: number[], id: number, content: number[]): void {
+  out.push(id);
+  uleb(out, content.length);
+  for (const x of content) out.push(x);
+}
+
+function name(out: number[], s: string): void {
+  uleb(out, s.length);
+  for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i));
+}
+
+/** A function type: parameter and result types. */
+export interface FuncType {
+  params: T[];
+  results: T[];
+}
+
+/**
+ * Assembles a module importing memory "c.m" and functions "c.<name>", defining `funcs` (all of
+ * type `types[0]`) exported as "f0", "f1", ….
+ */
+export function assembleModule(types: FuncType[], imports: { name: string; type: number }[], funcs: FuncDef[]): Uint8Array {
+  const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  const ty: number[] = [];
+  uleb(ty, types.length);
+  for (const t of types) {
+    ty.push(0x60);
+    uleb(ty, t.params.length);
+    ty.push(...t.params);
+    uleb(ty, t.results.length);
+    ty.push(...t.results);
+  }
+  section(out, 1, ty);
+  const im: number[] = [];
+  uleb(im, imports.length + 1);
+  name(im, "c");
+  name(im, "m");
+  im.push(0x02, 0x00, 0x00); // memory, limits: min 0, no max
+  for (const f of imports) {
+    name(im, "c");
+    name(im, f.name);
+    im.push(0x00);
+    uleb(im, f.type);
+  }
+  section(out, 2, im);
+  const fs: number[] = [];
+  uleb(fs, funcs.length);
+  for (let i = 0; i < funcs.length; i++) uleb(fs, 0);
+  section(out, 3, fs);
+  const ex: number[] = [];
+  uleb(ex, funcs.length);
+  funcs.forEach((_, i) => {
+    name(ex, `f${i}`);
+    ex.push(0x00);
+    uleb(ex, imports.length + i);
+  });
+  section(out, 7, ex);
+  const code: number[] = [];
+  uleb(code, funcs.length);
+  for (const f of funcs) {
+    const body: number[] = [];
+    uleb(body, f.locals.length);
+    for (const [n, t] of f.locals) {
+      uleb(body, n);
+      body.push(t);
+    }
+    for (const x of f.body.b) body.push(x);
+    body.push(Op.End);
+    uleb(code, body.length);
+    for (const x of body) code.push(x);
+  }
+  section(out, 10, code);
+  return Uint8Array.from(out);
+}
