@@ -369,6 +369,14 @@ export class Cpu {
     this.ex.notifyHostWrite(Number(pa & 0xffffffffn), Number(pa >> 32n), bytes.length);
   }
 
+  /**
+   * Tells the core that guest physical memory was written behind its back (a device's DMA into
+   * `ram`): code decoded or compiled from those pages is dropped, as for writePhys.
+   */
+  notifyWritten(pa: bigint, len: number): void {
+    this.ex.notifyHostWrite(Number(pa & 0xffffffffn), Number(pa >> 32n), len);
+  }
+
   /** Copies bytes out of guest physical memory. */
   readPhys(pa: bigint, len: number): Uint8Array {
     const h = this.hostOf(pa, len);

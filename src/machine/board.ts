@@ -101,14 +101,11 @@ export class VirtBoard {
       for (const d of this.disks) d.close();
       throw e;
     }
-    // Device writes into RAM go through writePhys onto themselves so the CPU drops code decoded from there.
+    // Device writes into RAM drop code the CPU decoded or compiled from those pages.
     const mem = ramMemory(
       VIRT.ramBase,
       () => this.vm.core.ram,
-      (gpa, len) => {
-        const off = Number(gpa - VIRT.ramBase);
-        this.vm.core.writePhys(gpa, this.vm.core.ram.subarray(off, off + len));
-      },
+      (gpa, len) => this.vm.core.notifyWritten(gpa, len),
     );
     const devices = [...this.disks, ...(rng ? [new VirtioRng()] : [])];
     devices.forEach((dev, n) => {
