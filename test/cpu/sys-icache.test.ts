@@ -1,6 +1,7 @@
 // Instruction-cache maintenance drops decoded code even when memory changed behind the core's
 // back (a device writing guest RAM without Cpu.writePhys, as DMA does): after IC IVAU or
-// IC IALLU and ISB the new instructions run, as on hardware.
+// IC IALLU and ISB the new instructions run, as on hardware. A VMM's device that tells the core
+// (Cpu.notifyWritten) needs no maintenance from the guest.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Cpu, ExitReason } from "../../src/cpu/cpu.ts";
