@@ -2,8 +2,8 @@
 // configuration, and an initramfs (newc cpio written here) whose /init gives a shell on the
 // PL011 console. Versions used are recorded; the cache is reused.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { S_IFCHR, S_IFDIR, S_IFLNK, S_IFREG, writeCpio } from "../machine/cpio.ts";
 import { AptCache, extractDeb, extractDebFiles, KitError } from "./apt.ts";
@@ -136,11 +136,64 @@ export function guestKit(
   const kernel = join(kitDir, "vmlinuz");
   const initramfs = join(kitDir, "initramfs.cpio");
   const versionsFile = join(kitDir, "versions.json");
-  if (!opts.refresh && existsSync(kernel) && existsSync(initramfs) && existsSync(versionsFile)) {
+  const cached = (): GuestKit | null => {
+    if (opts.refresh || !existsSync(kernel) || !existsSync(initramfs) || !existsSync(versionsFile)) return null;
     const versions = JSON.parse(readFileSync(versionsFile, "utf8")) as KitVersions;
-    if (versions.suite === suite && versions.format === KIT_FORMAT) return { kernel, initramfs, versions };
+    return versions.suite === suite && versions.format === KIT_FORMAT ? { kernel, initramfs, versions } : null;
+  };
+  const have = cached();
+  if (have) return have;
+  // Several processes (parallel test files) may want the kit at once: one fetches, the others
+  // wait for it and then find it cached.
+  return withLock(join(cacheDir, `.lock-${suite}`), log, () => {
+    const now = cached();
+    if (now) return now;
+    return fetchKit(cacheDir, suite, kitDir, opts.mirror, log);
+  });
+}
+
+/** Waits for and holds a lock file (holding this process's pid; a dead holder's lock is taken over). */
+function withLock<T>(lock: string, log: (m: string) => void, fn: () => T): T {
+  mkdirSync(dirname(lock), { recursive: true });
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + 20 * 60_000;
+  let told = false;
+  for (;;) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: "wx" });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw new KitError(`cannot create ${lock}: ${(e as Error).message}`);
+    }
+    const holder = Number(readFileSync(lock, "utf8").trim() || "0");
+    let alive = holder > 0;
+    try {
+      if (alive) process.kill(holder, 0);
+    } catch {
+      alive = false;
+    }
+    if (!alive) {
+      rmSync(lock, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new KitError(`timed out waiting for process ${holder} to finish fetching the guest kit (${lock})`);
+    if (!told) log(`waiting for process ${holder}, which is fetching the guest kit`);
+    told = true;
+    Atomics.wait(sleeper, 0, 0, 250);
   }
-  const apt = new AptCache(join(cacheDir, `apt-${suite}`), suite, opts.mirror);
+  try {
+    return fn();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+/** Fetches the kit's packages and writes the kit (each file written whole, then renamed). */
+function fetchKit(cacheDir: string, suite: string, kitDir: string, mirror: string | undefined, log: (m: string) => void): GuestKit {
+  const kernel = join(kitDir, "vmlinuz");
+  const initramfs = join(kitDir, "initramfs.cpio");
+  const versionsFile = join(kitDir, "versions.json");
+  const apt = new AptCache(join(cacheDir, `apt-${suite}`), suite, mirror);
   log(`updating package lists for ${suite}`);
   apt.update();
   const depends = apt.field("linux-image-arm64", "Depends") ?? "";
@@ -174,8 +227,11 @@ export function guestKit(
   const busybox = findFile(join(work, "busybox"), (n) => n === "busybox");
   if (!busybox) throw new KitError("no busybox binary in busybox-static");
   mkdirSync(kitDir, { recursive: true });
-  copyFileSync(vmlinuz, kernel);
-  writeFileSync(initramfs, buildInitramfs(readFileSync(busybox), modules));
+  const tmp = (p: string) => `${p}.tmp-${process.pid}`;
+  copyFileSync(vmlinuz, tmp(kernel));
+  renameSync(tmp(kernel), kernel);
+  writeFileSync(tmp(initramfs), buildInitramfs(readFileSync(busybox), modules));
+  renameSync(tmp(initramfs), initramfs);
   const versions: KitVersions = {
     suite,
     kernelPackage,
@@ -186,7 +242,8 @@ export function guestKit(
     format: KIT_FORMAT,
     fetched: new Date().toISOString(),
   };
-  writeFileSync(versionsFile, `${JSON.stringify(versions, null, 2)}\n`);
+  writeFileSync(tmp(versionsFile), `${JSON.stringify(versions, null, 2)}\n`);
+  renameSync(tmp(versionsFile), versionsFile);
   return { kernel, initramfs, versions };
 }
 
