@@ -45,6 +45,11 @@ function ours(): DormouseRunner {
   return runner;
 }
 
+/** The JIT counters of the core the differential runs use (to check what a run exercised). */
+export function oursJitStats(): { compiled: number; declined: number; errors: number } {
+  return ours().cpu.jitStats;
+}
+
 function same(ref: Outcome, o: Outcome): boolean {
   return differences(ref, o).length === 0;
 }
