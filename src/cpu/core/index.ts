@@ -3,9 +3,8 @@ import { writePstate } from "./exceptions";
 import * as L from "./layout";
 import { walk, wPA } from "./mmu";
 import { addRegion as addRegionImpl, clearRegions as clearRegionsImpl, paToHost } from "./regions";
+import { blockEpoch as blockEpochImpl, flushBlocks as flushBlocksImpl } from "./blockcache";
 import {
-  blockEpoch as blockEpochImpl,
-  flushBlocks as flushBlocksImpl,
   jitStep as jitStepImpl,
   requestStop as requestStopImpl,
   run as runImpl,

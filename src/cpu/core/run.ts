@@ -22,7 +22,8 @@
 import { endsBlock, decode, execute } from "./generated/decode.gen";
 import { EXIT_BUDGET, EXIT_STOP } from "./exits";
 import { illegalState, pcAlignmentFault, takeInterrupt, VEC_FIQ, VEC_IRQ, VEC_SERROR } from "./exceptions";
-import { ARENA_BASE, ARENA_END, BLOCK_HASH_BASE, BLOCK_HASH_BITS, INSTRET_ADDR, IRQ_LINES, JIT_NEXT_PC, PC_ADDR, STOP_REQUESTED } from "./layout";
+import { arenaCommit, arenaReserve, hashSlot } from "./blockcache";
+import { INSTRET_ADDR, IRQ_LINES, JIT_NEXT_PC, PC_ADDR, STOP_REQUESTED } from "./layout";
 import { ACC_EXEC, tlbFill } from "./mmu";
 import {
   CTL_EXIT,
@@ -46,7 +47,6 @@ import { hostPageOf, markCodePage, pageGen, tlbCur } from "./tlb";
 import { hostJitCompile } from "./host";
 
 const MAX_BLOCK: u32 = 128;
-const HASH_MASK: u32 = (1 << BLOCK_HASH_BITS) - 1;
 const BLOCK_HEADER: usize = 24;
 /** Header value of a block the JIT declined to compile. */
 const JIT_DECLINED: u32 = 0xffff_ffff;
@@ -55,11 +55,8 @@ const JIT_PENDING: u32 = 0xffff_fffe;
 const JIT_CTL: u32 = 2;
 const JIT_DECLINE: u32 = 3;
 
-let arenaTop: usize = 0;
 /** Executions after which a block is handed to the JIT; 0 disables the JIT. */
 let jitThreshold: u32 = 0;
-/** Bumped whenever every block is dropped, so the host can reuse their function-table slots. */
-export let blockEpoch: u32 = 0;
 
 /** Sets how many executions make a block hot enough to compile (0: never). */
 export function setJitThreshold(n: u32): void {
@@ -71,23 +68,10 @@ export function requestStop(): void {
   store<u32>(STOP_REQUESTED, 1);
 }
 
-// @ts-ignore: decorator
-@inline function hashSlot(host: usize): usize {
-  return BLOCK_HASH_BASE + ((((<u32>host >>> 2) ^ (<u32>host >>> 14)) & HASH_MASK) << 2);
-}
-
-/** Drops every decoded block. */
-export function flushBlocks(): void {
-  memory.fill(BLOCK_HASH_BASE, 0, (<usize>HASH_MASK + 1) << 2);
-  arenaTop = ARENA_BASE + 64;
-  blockEpoch++;
-}
-
 function buildBlock(host: usize): usize {
-  if (arenaTop == 0 || arenaTop + BLOCK_HEADER + <usize>MAX_BLOCK * 8 > ARENA_END) flushBlocks();
+  const b = arenaReserve(BLOCK_HEADER + <usize>MAX_BLOCK * 8);
   const hp = hostPageOf(host);
   markCodePage(hp);
-  const b = arenaTop;
   const pageEnd = (host | 0xfff) + 1;
   let n: u32 = 0;
   let p = host;
@@ -107,7 +91,7 @@ function buildBlock(host: usize): usize {
   store<u32>(b, n, 8);
   store<u32>(b, 0, 12);
   store<u32>(b, 0, 16);
-  arenaTop = q;
+  arenaCommit(q);
   store<u32>(hashSlot(host), <u32>b);
   return b;
 }
