@@ -192,8 +192,9 @@ async function attachAndRun(
         );
         return 0;
       }
-      process.stderr.write(o.kind === "hibernated" ? "dormouse: guest hibernated (SYSTEM_OFF2)\n" : "");
-      log?.("guest powered off");
+      if (o.kind === "hibernated")
+        process.stderr.write("dormouse: guest hibernated (SYSTEM_OFF2): boot it again with the same disks to resume it\n");
+      else log?.("guest powered off");
       return 0;
     }
   } finally {

@@ -27,7 +27,7 @@ export interface KitVersions {
   fetched: string;
 }
 
-const KIT_FORMAT = 3;
+const KIT_FORMAT = 4;
 
 /**
  * Drivers Debian builds as modules that the virt board's devices need, in load order: the
@@ -37,7 +37,10 @@ const KIT_FORMAT = 3;
  */
 export const KIT_MODULES = ["virtio_mmio", "virtio_blk", "virtio-rng", "gpio_keys", "evdev", "sbsa_gwdt"] as const;
 
-/** The initramfs's /init: proc, sys, dev, a tmpfs /tmp, busybox applets, then a login shell. */
+/**
+ * The initramfs's /init: proc, sys, dev, a tmpfs /tmp, busybox applets, the modules, a resume
+ * from hibernation when the command line names a resume= device, then a shell.
+ */
 export const KIT_INIT = `#!/bin/busybox sh
 /bin/busybox mkdir -p /proc /sys /dev /tmp /sbin /usr/bin /usr/sbin
 /bin/busybox mount -t proc proc /proc
@@ -47,6 +50,13 @@ export const KIT_INIT = `#!/bin/busybox sh
 mount -t tmpfs tmpfs /tmp
 for m in ${KIT_MODULES.join(" ")}; do
   [ -f /lib/modules/$m.ko ] && insmod /lib/modules/$m.ko
+done
+# Resume from hibernation (resume=/dev/vdX): the disk appears only once virtio_blk is loaded, after
+# the kernel's own attempt, so tell it here, as initramfs-tools does. No image: boot goes on.
+for arg in $(cat /proc/cmdline); do
+  case "$arg" in
+  resume=/dev/*) [ -f "/sys/class/block/\${arg#resume=/dev/}/dev" ] && cat "/sys/class/block/\${arg#resume=/dev/}/dev" > /sys/power/resume ;;
+  esac
 done
 echo "dormouse-kit: shell ready"
 exec setsid cttyhack sh
