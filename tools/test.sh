@@ -4,12 +4,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Debian packages the tests use, checked by package (dpkg), not by whether a command exists: a
+# cross compiler installed without its recommendations has no C library, so the C library and
+# headers are named on their own.
+#   gcc-aarch64-linux-gnu, binutils-aarch64-linux-gnu, libc6-dev-arm64-cross: test guests, the
+#     differential oracle (static Linux programs), the benchmark workload
+#   qemu-user: the differential oracle (qemu-aarch64)
+#   qemu-system-arm: bare-metal guests and the device tree under QEMU (started with -nic none,
+#     so no option ROM package is needed)
+#   xz-utils: the guest kit's kernel modules (.ko.xz)
+need=(gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user qemu-system-arm xz-utils)
 missing=()
-command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || missing+=(gcc-aarch64-linux-gnu)
-command -v aarch64-linux-gnu-as >/dev/null 2>&1 || missing+=(binutils-aarch64-linux-gnu)
-command -v qemu-aarch64 >/dev/null 2>&1 || missing+=(qemu-user)
-command -v qemu-system-aarch64 >/dev/null 2>&1 || missing+=(qemu-system-arm)
-command -v xz >/dev/null 2>&1 || missing+=(xz-utils)
+for p in "${need[@]}"; do
+  [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" = installed ] || missing+=("$p")
+done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test: installing ${missing[*]}"
   sudo=""

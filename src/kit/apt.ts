@@ -1,28 +1,39 @@
 // Fetching Debian arm64 packages with apt's ordinary client under a private configuration in a
 // cache folder: the system's apt setup is never read or changed.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export class KitError extends Error {}
 
+export interface AptOptions {
+  /** Debian architecture of the packages (default arm64, the guests'). */
+  arch?: string;
+  /** More suites of the same archive in the sources list (e.g. bookworm-backports). */
+  extraSuites?: string[];
+}
+
 export class AptCache {
   private readonly opts: string[];
+  readonly arch: string;
 
   constructor(
     readonly dir: string,
     readonly suite: string,
     readonly mirror = "http://deb.debian.org/debian",
+    options: AptOptions = {},
   ) {
+    this.arch = options.arch ?? "arm64";
     for (const d of ["lists/partial", "cache/archives/partial", "etc", "debs"]) mkdirSync(join(dir, d), { recursive: true });
-    writeFileSync(join(dir, "etc/sources.list"), `deb ${mirror} ${suite} main\n`);
+    const suites = [suite, ...(options.extraSuites ?? [])];
+    writeFileSync(join(dir, "etc/sources.list"), suites.map((s) => `deb ${mirror} ${s} main\n`).join(""));
     this.opts = [
       `-o=Dir::Etc::SourceList=${join(dir, "etc/sources.list")}`,
       "-o=Dir::Etc::SourceParts=/dev/null",
       `-o=Dir::State::Lists=${join(dir, "lists")}`,
       `-o=Dir::Cache=${join(dir, "cache")}`,
-      "-o=APT::Architectures=arm64",
-      "-o=APT::Architecture=arm64",
+      `-o=APT::Architectures=${this.arch}`,
+      `-o=APT::Architecture=${this.arch}`,
       "-o=Debug::NoLocking=1",
       "-o=APT::Sandbox::User=root",
     ];
@@ -66,6 +77,31 @@ export class AptCache {
     return m ? m[1] : null;
   }
 
+  /** Every version of a package the sources offer, newest first, with the suite that has it. */
+  versions(pkg: string): { version: string; suite: string }[] {
+    const out = this.apt("apt-cache", ["madison", pkg]);
+    const found = out
+      .split("\n")
+      .map((l) => l.split("|").map((f) => f.trim()))
+      .filter((f) => f.length >= 3 && f[0] === pkg && f[2].endsWith(" Packages"))
+      .map((f) => ({ version: f[1], suite: f[2].split(/\s+/)[1].split("/")[0] }));
+    return found.sort((a, b) => (versionGreater(a.version, b.version) ? -1 : versionGreater(b.version, a.version) ? 1 : 0));
+  }
+
+  /**
+   * Downloads `pkg` at `version` from `suite` and whatever of its dependencies this machine does
+   * not have installed (apt resolves them against the system's dpkg status, read-only), into
+   * the private cache; returns the .deb paths.
+   */
+  downloadWithDependencies(pkg: string, version: string, suite: string): string[] {
+    const archives = join(this.dir, "cache", "archives");
+    for (const f of readdirSync(archives)) if (f.endsWith(".deb")) unlinkSync(join(archives, f));
+    this.apt("apt-get", ["-q", "-y", "--download-only", "--no-install-recommends", "-t", suite, "install", `${pkg}=${version}`]);
+    return readdirSync(archives)
+      .filter((f) => f.endsWith(".deb"))
+      .map((f) => join(archives, f));
+  }
+
   /** Downloads a package's .deb into the cache (reused when present); returns its path. */
   download(pkg: string): string {
     const debs = join(this.dir, "debs");
@@ -80,6 +116,11 @@ export class AptCache {
     }
     return join(debs, have);
   }
+}
+
+/** Debian version order (dpkg --compare-versions). */
+export function versionGreater(a: string, b: string): boolean {
+  return spawnSync("dpkg", ["--compare-versions", a, "gt", b]).status === 0;
 }
 
 /** Extracts a .deb's files into `dest`. */

@@ -5,10 +5,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ExitReason } from "../../src/cpu/cpu.ts";
-import { ASM_RUNTIME, buildGuest, guestCpu, haveQemuSystem, LOAD_ADDR, runGuest, runGuestQemu } from "../support/baremetal.ts";
+import { ASM_RUNTIME, buildGuest, guestCpu, LOAD_ADDR, runGuest, runGuestQemu } from "../support/baremetal.ts";
 import { Rng } from "../support/rng.ts";
 
-const qemu = haveQemuSystem();
 const PAR = 0xc3a0;
 const M64 = (1n << 64n) - 1n;
 const hex = (v: bigint) => `0x${v.toString(16)}`;
@@ -175,7 +174,7 @@ configs.forEach((cfg, ci) => {
       console.log(name, [...kinds].join(" "), "l0", probes.filter((p) => p.l0Block).length);
     }
   });
-  test(`${name} (same PAR_EL1 under qemu-system-aarch64)`, { skip: !qemu && "qemu-system-aarch64 missing" }, () => {
+  test(`${name} (same PAR_EL1 under qemu-system-aarch64)`, () => {
     assert.equal(pars.length, probes.length, "ours ran first");
     // QEMU_REF: QEMU 7.2 takes a level 0 block descriptor as a 512 GB block; those are ours only.
     const checks = probes

@@ -1,6 +1,6 @@
 // FP/SIMD access control: CPACR_EL1.FPEN traps (EC 0x07, CV = 1, COND = 0b1110) at EL1 and
 // EL0 for FPCR/FPSR accesses and FP instructions, and the FPCR/FPSR writable bits.
-// HAVE_FP and HAVE_SIMD add FP and AdvSIMD instructions (when the core has them).
+// FP and AdvSIMD instructions run once CPACR_EL1.FPEN allows them.
 #include "bm-asm.h"
 
 #define FP_TRAP_ESR ((EC_FP << 26) | (1 << 25) | (1 << 24) | (0xe << 20))
@@ -68,14 +68,10 @@ main:
   EXPECT_FP_TRAP 4, 1
   TRAP msr fpsr, xzr
   EXPECT_FP_TRAP 4, 2
-#ifdef HAVE_FP
   TRAP fmov d0, x1
   EXPECT_FP_TRAP 4, 3
-#endif
-#ifdef HAVE_SIMD
   TRAP add v0.4s, v1.4s, v2.4s
   EXPECT_FP_TRAP 4, 4
-#endif
   CPACR 2 // 0b10 traps at EL1 and EL0 as 0b00 does
   TRAP mrs x1, fpsr
   EXPECT_FP_TRAP 4, 5
@@ -101,24 +97,20 @@ main:
 1:
   EXPECT x28, 8, 10
   EXPECT x22, FP_TRAP_ESR, 11
-#ifdef HAVE_FP
   AT_EL0 fmov d0, x1
   EXPECT x28, 8, 12
   EXPECT x22, FP_TRAP_ESR, 13
-#endif
 
   // FPEN = 0b11: EL0 may too.
   CPACR 3
   AT_EL0 mrs x1, fpcr
   EXPECT x28, 8, 14
   EXPECT x22, ((EC_SVC << 26) | (1 << 25)), 15
-#ifdef HAVE_FP
   MOV64 x1, 0x1234
   AT_EL0 fmov d0, x1
   EXPECT x22, ((EC_SVC << 26) | (1 << 25)), 16
   fmov x2, d0
   EXPECT x2, 0x1234, 17
-#endif
 
   PUTS "fp: ok\n"
   EXIT 0

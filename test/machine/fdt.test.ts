@@ -15,9 +15,13 @@ const str = (b: Uint8Array | undefined) => (b ? Buffer.from(b).toString("latin1"
 
 function qemuDtb(): Uint8Array {
   const out = join(mkdtempSync(join(tmpdir(), "dormouse-dtb-")), "virt.dtb");
-  const r = spawnSync("qemu-system-aarch64", ["-M", `virt,gic-version=3,dumpdtb=${out}`, "-cpu", "cortex-a57", "-m", "1G", "-nographic"], {
-    encoding: "utf8",
-  });
+  const r = spawnSync(
+    "qemu-system-aarch64",
+    ["-M", `virt,gic-version=3,dumpdtb=${out}`, "-cpu", "cortex-a57", "-m", "1G", "-nographic", "-nic", "none"],
+    {
+      encoding: "utf8",
+    },
+  );
   assert.equal(r.status, 0, r.stderr);
   return readFileSync(out);
 }

@@ -1,9 +1,11 @@
 // npm run bench:boot — boots the guest kit's kernel and initramfs to its /init marker in Dormouse
 // and in qemu-system-aarch64 (virt, GICv3, Cortex-A57, 1 GiB) in one run, several times each, and
-// prints:  boot-bench: dormouse_s=<median> qemu_s=<median> ratio=<r>
+// prints:  boot-bench: dormouse_s=<median> qemu_s=<median> ratio=<r> qemu=<version> qemu_from=<suite>
+// against the newest QEMU Debian offers for this machine (tools/bench/qemu.ts).
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { guestKit } from "../../src/kit/guest-kit.ts";
+import { newestQemu, qemuFields } from "./qemu.ts";
 
 const root = join(import.meta.dirname, "../..");
 const RUNS = Number(process.env.BOOT_BENCH_RUNS ?? 3);
@@ -11,10 +13,10 @@ const MARKER = "dormouse-kit: shell ready";
 const APPEND = "console=ttyAMA0 quiet";
 
 /** Starts a command and resolves with the seconds until MARKER appears on its output. */
-function timeToMarker(cmd: string, args: string[]): Promise<number> {
+function timeToMarker(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const p = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"] });
+    const p = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"], env });
     let out = "";
     const timer = setTimeout(() => {
       p.kill("SIGKILL");
@@ -38,14 +40,21 @@ function timeToMarker(cmd: string, args: string[]): Promise<number> {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const kit = guestKit(join(root, ".cache/guest-kit"), { log: (m) => console.error(`bench:boot: ${m}`) });
+const qemuBin = newestQemu(join(root, ".cache/qemu"), (m) => console.error(`bench:boot: ${m}`));
+if (qemuBin.note) console.error(`bench:boot: ${qemuBin.note}`);
 const dormouse: number[] = [];
 const qemu: number[] = [];
 for (let i = 0; i < RUNS; i++) {
   qemu.push(
-    await timeToMarker("qemu-system-aarch64", [
-      ...["-M", "virt,gic-version=3", "-cpu", "cortex-a57", "-m", "1G", "-nographic", "-monitor", "none"],
-      ...["-kernel", kit.kernel, "-initrd", kit.initramfs, "-append", APPEND],
-    ]),
+    await timeToMarker(
+      qemuBin.cmd,
+      [
+        ...qemuBin.args,
+        ...["-M", "virt,gic-version=3", "-cpu", "cortex-a57", "-m", "1G", "-nographic", "-nic", "none", "-monitor", "none"],
+        ...["-kernel", kit.kernel, "-initrd", kit.initramfs, "-append", APPEND],
+      ],
+      qemuBin.env,
+    ),
   );
   dormouse.push(
     await timeToMarker(process.execPath, [
@@ -56,4 +65,4 @@ for (let i = 0; i < RUNS; i++) {
 }
 const d = median(dormouse);
 const q = median(qemu);
-console.log(`boot-bench: dormouse_s=${d.toFixed(2)} qemu_s=${q.toFixed(2)} ratio=${(d / q).toFixed(2)}`);
+console.log(`boot-bench: dormouse_s=${d.toFixed(2)} qemu_s=${q.toFixed(2)} ratio=${(d / q).toFixed(2)} ${qemuFields(qemuBin)}`);

@@ -1,12 +1,14 @@
 // npm run bench:cpu — the CPU benchmark: one bare-metal workload (SHA-256, CRC32, quicksort,
 // string work, floating point; tools/bench/workload.c built with gcc -O2) run in Dormouse and in
 // qemu-system-aarch64 in the same invocation. Prints:
-//   cpu-bench: insns=<n> dormouse_s=<s> qemu_s=<s> ratio=<dormouse_s/qemu_s> dormouse_mips=<n>
+//   cpu-bench: insns=<n> dormouse_s=<s> qemu_s=<s> ratio=<dormouse_s/qemu_s> dormouse_mips=<n> qemu=<version> qemu_from=<suite>
+// against the newest QEMU Debian offers for this machine (tools/bench/qemu.ts).
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Cpu, ExitReason } from "../../src/cpu/cpu.ts";
 import { Semihosting } from "../../src/cpu/semihost.ts";
+import { newestQemu, type Qemu, qemuFields } from "./qemu.ts";
 
 const here = import.meta.dirname;
 const root = join(here, "../..");
@@ -47,12 +49,31 @@ function build(): { elf: string; bin: string } {
   return { elf, bin };
 }
 
-function runQemu(elf: string): { seconds: number; output: string } {
+function runQemu(qemu: Qemu, elf: string): { seconds: number; output: string } {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(
-    "qemu-system-aarch64",
-    ["-M", "virt", "-cpu", "cortex-a57", "-m", "512", "-nographic", "-semihosting", "-monitor", "none", "-serial", "none", "-kernel", elf],
-    { encoding: "utf8", timeout: 600_000 },
+    qemu.cmd,
+    [
+      ...qemu.args,
+      ...[
+        "-M",
+        "virt",
+        "-cpu",
+        "cortex-a57",
+        "-m",
+        "512",
+        "-nographic",
+        "-nic",
+        "none",
+        "-semihosting",
+        "-monitor",
+        "none",
+        "-serial",
+        "none",
+      ],
+      ...["-kernel", elf],
+    ],
+    { encoding: "utf8", timeout: 600_000, env: qemu.env },
   );
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) fail(`qemu exited with ${r.status}: ${r.stderr}`);
@@ -88,10 +109,12 @@ function runDormouse(bin: Uint8Array): { seconds: number; output: string; insns:
 }
 
 const { elf, bin } = build();
-const q = runQemu(elf);
+const qemu = newestQemu(join(root, ".cache/qemu"), (m) => console.error(`bench:cpu: ${m}`));
+if (qemu.note) console.error(`bench:cpu: ${qemu.note}`);
+const q = runQemu(qemu, elf);
 const d = runDormouse(new Uint8Array(readFileSync(bin)));
 if (q.output.trim() !== d.output.trim()) fail(`outputs differ: qemu "${q.output.trim()}" dormouse "${d.output.trim()}"`);
 const ratio = d.seconds / q.seconds;
 console.log(
-  `cpu-bench: insns=${d.insns} dormouse_s=${d.seconds.toFixed(3)} qemu_s=${q.seconds.toFixed(3)} ratio=${ratio.toFixed(2)} dormouse_mips=${Math.round(Number(d.insns) / d.seconds / 1e6)}`,
+  `cpu-bench: insns=${d.insns} dormouse_s=${d.seconds.toFixed(3)} qemu_s=${q.seconds.toFixed(3)} ratio=${ratio.toFixed(2)} dormouse_mips=${Math.round(Number(d.insns) / d.seconds / 1e6)} ${qemuFields(qemu)}`,
 );
