@@ -3,7 +3,7 @@
 // into .cache/qemu and run from there (the system's apt setup and installed packages are never
 // changed). When that cannot be fetched the installed qemu-system-aarch64 is used, with a note.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AptCache, extractDeb, versionGreater } from "../../src/kit/apt.ts";
 
@@ -54,11 +54,13 @@ function privateCopy(root: string, suite: string): Qemu {
           .map((f) => join(root, d, f))
       : [],
   );
-  const moduleDir = libs.map((l) => join(l, "qemu")).find((d) => existsSync(d));
+  // Its own module folder, even an empty one: modules of the installed QEMU are of another build.
+  const moduleDir = libs.map((l) => join(l, "qemu")).find((d) => existsSync(d)) ?? join(root, "usr/lib/qemu");
+  mkdirSync(moduleDir, { recursive: true });
   const env = {
     ...process.env,
     LD_LIBRARY_PATH: [...libs, process.env.LD_LIBRARY_PATH].filter(Boolean).join(":"),
-    ...(moduleDir ? { QEMU_MODULE_DIR: moduleDir } : {}),
+    QEMU_MODULE_DIR: moduleDir,
   };
   const cmd = join(root, "usr/bin/qemu-system-aarch64");
   return { cmd, args: ["-L", join(root, "usr/share/qemu")], env, version: reportedVersion(cmd, env), source: suite };
