@@ -39,10 +39,12 @@ const MAX_ACCESSES = 256;
 
 /** The in-flight MMIO state of one vCPU. */
 export class MmioInflight {
-  private accesses: MmioAccess[] = [];
+  /** The instruction's accesses so far (entries reused from one instruction to the next). */
+  private readonly accesses: MmioAccess[] = [];
+  private count = 0;
   private stopped: Stopped | null = null;
-  /** The access the last `mmio` exit handed to the VMM, until the instruction resumes. */
-  private handed: MmioAccess | null = null;
+  /** Index of the access the last `mmio` exit handed to the VMM (until it resumes), or -1. */
+  private handed = -1;
 
   /** Whether an MMIO exit stopped an instruction that has not been resumed yet. */
   get inFlight(): boolean {
@@ -51,42 +53,59 @@ export class MmioInflight {
 
   /** The access the last `mmio` exit handed to the VMM, or null. */
   get handedOut(): Readonly<MmioAccess> | null {
-    return this.handed;
+    return this.handed < 0 ? null : this.accesses[this.handed];
   }
 
   /**
-   * Answers access `ordinal` of the instruction being executed (`resumed`: after an MMIO exit
-   * stopped it): from the record when it is already done, else through `perform` (the
-   * hypervisor's own devices: a read value, Ok, Fault, or undefined when the VMM must handle it,
-   * which stops the instruction with an exit).
+   * Access `ordinal` of the instruction being executed (`resumed`: after an MMIO exit stopped
+   * it): the answer when the record holds it done, else undefined (then the access is to be
+   * performed and passed to `record`). A read handed to the VMM and never completed is not done:
+   * it is handed out again.
    */
-  access(
+  replay(phys: bigint, size: number, write: boolean, ordinal: number, resumed: boolean): bigint | HostStatus | undefined {
+    if (resumed && ordinal < this.count) {
+      const r = this.accesses[ordinal];
+      if (r.done && r.phys === phys && r.size === size && r.write === write) return write ? HostStatus.Ok : r.data;
+      // Not done, or not the same access (the VMM changed the registers): forget it and the rest.
+      this.count = ordinal;
+    } else if (!resumed && ordinal === 0) this.count = 0;
+    // The core numbers accesses without gaps: a record that disagrees is not this instruction's.
+    if (ordinal !== this.count) this.count = 0;
+    return undefined;
+  }
+
+  /**
+   * Records access `ordinal` as performed with `result` (the hypervisor's own devices: a read
+   * value, Ok, Fault, or undefined when the VMM must handle it) and returns the core's answer:
+   * the result, or Exit to hand the access to the VMM.
+   */
+  record(
     phys: bigint,
     size: number,
     write: boolean,
     value: bigint,
     ordinal: number,
-    resumed: boolean,
-    perform: () => bigint | HostStatus | undefined,
+    result: bigint | HostStatus | undefined,
   ): bigint | HostStatus {
-    const a = this.accesses;
-    if (resumed && ordinal < a.length) {
-      const r = a[ordinal];
-      if (r.done && r.phys === phys && r.size === size && r.write === write) return write ? HostStatus.Ok : r.data;
-      // Not done (a read the VMM never completed: it is handed out again), or not the same access.
-      a.length = ordinal;
-    } else if (!resumed && ordinal === 0) a.length = 0;
-    // The core numbers accesses without gaps; a record that disagrees is not this instruction's.
-    if (ordinal !== a.length) a.length = 0;
+    if (result === HostStatus.Fault) return result;
     if (ordinal >= MAX_ACCESSES) return HostStatus.Fault;
-    const r = perform();
-    if (r === HostStatus.Fault) return r;
-    // A write handed to the VMM is its to perform: it counts as done.
-    const record: MmioAccess = { phys, size, write, data: write ? value : 0n, done: write || r !== undefined };
-    if (typeof r === "bigint") record.data = r;
-    if (ordinal === a.length) a.push(record);
-    if (r !== undefined) return r;
-    this.handed = record;
+    if (ordinal === this.count) {
+      let r = this.accesses[ordinal];
+      if (!r) {
+        r = { phys, size, write, data: 0n, done: false };
+        this.accesses.push(r);
+      }
+      r.phys = phys;
+      r.size = size;
+      r.write = write;
+      r.data = typeof result === "bigint" ? result : write ? value : 0n;
+      // A write handed to the VMM is its to perform: it counts as done.
+      r.done = write || result !== undefined;
+      this.count++;
+    }
+    if (result !== undefined) return result;
+    // Not recorded (a record that disagreed) cannot be handed out; the exit reports it as internal.
+    this.handed = ordinal < this.count ? ordinal : -1;
     return HostStatus.Exit;
   }
 
@@ -109,13 +128,13 @@ export class MmioInflight {
   /** The stopped instruction ran to its end (retired or took an exception). */
   resumed(): void {
     this.stopped = null;
-    this.handed = null;
+    this.handed = -1;
   }
 
   /** Completes the read handed to the VMM with `data` (a write needs nothing); false when no access is handed out. */
   complete(data: bigint): boolean {
-    const h = this.handed;
-    if (!h) return false;
+    if (this.handed < 0) return false;
+    const h = this.accesses[this.handed];
     if (!h.write) {
       h.data = data;
       h.done = true;
@@ -125,8 +144,8 @@ export class MmioInflight {
 
   /** Forgets everything (vCPU reset, restore). */
   clear(): void {
-    this.accesses = [];
+    this.count = 0;
     this.stopped = null;
-    this.handed = null;
+    this.handed = -1;
   }
 }

@@ -230,7 +230,9 @@ export class Vcpu implements SmcccCaller, PsciTarget {
    * the record of a resumed instruction, else by in-hypervisor devices, else by the VMM via an exit.
    */
   mmioAccess(phys: bigint, size: number, write: boolean, value: bigint, ordinal: number, resumed: boolean): bigint | HostStatus {
-    return this.mmio.access(phys, size, write, value, ordinal, resumed, () => this.vm.mmioInKernel(this, phys, size, write, value));
+    const done = this.mmio.replay(phys, size, write, ordinal, resumed);
+    if (done !== undefined) return done;
+    return this.mmio.record(phys, size, write, value, ordinal, this.vm.mmioInKernel(this, phys, size, write, value));
   }
 
   /** Whether an interrupt is pending for this vCPU (WFI/SUSPENDED wake condition). */

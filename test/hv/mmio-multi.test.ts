@@ -326,3 +326,53 @@ test("completeMmio without an access handed out is EINVAL", async () => {
   assert.equal((await v.run()).reason, "system_event");
   assert.throws(() => v.completeMmio(0n), { errno: "EINVAL" });
 });
+
+test("two vCPUs stopped in the middle of their STPs resume each their own instruction", async () => {
+  const vm = new Vm({ ramSize: 16 << 20, clock: "deterministic" });
+  const dev = new LoggingDevice(vm);
+  const vcpus = [0, 1].map((i) => {
+    const v = vm.createVcpu();
+    v.init();
+    const code = 0x4000_0000n + BigInt(i) * 0x1000n;
+    const at = DEV + BigInt(BASE + 0x100 * i);
+    const g = buildGuest([], {
+      extra: {
+        [`mmio-two-${i}.S`]: [
+          '#include "bm-asm.h"',
+          '  .section .text.boot, "ax"',
+          "  .globl _start",
+          "_start:",
+          `  MOV64 x20, ${at}`,
+          `  mov x0, #${0x10 + i}`,
+          `  mov x1, #${0x20 + i}`,
+          "  stp x0, x1, [x20]",
+          "  str w0, [x20, #16]",
+          "  b .",
+          "",
+        ].join("\n"),
+      },
+    });
+    // Each image is linked at 0x40000000: the second runs from a copy one page up (position-independent code).
+    vm.core.writePhys(code, g.image.subarray(0, 0x100));
+    v.pc = code;
+    return v;
+  });
+  const seen: string[] = [];
+  for (let round = 0; round < 3; round++) {
+    for (const [i, v] of vcpus.entries()) {
+      const e = await v.run();
+      assert.equal(e.reason, "mmio");
+      if (e.reason !== "mmio") return;
+      seen.push(`${i}: w 0x${(e.phys - DEV).toString(16)}/${e.size} = 0x${e.data.toString(16)}`);
+      dev.write(Number(e.phys - DEV), e.size, e.data);
+    }
+  }
+  assert.deepEqual(seen, [
+    "0: w 0x100/8 = 0x10",
+    "1: w 0x200/8 = 0x11",
+    "0: w 0x108/8 = 0x20",
+    "1: w 0x208/8 = 0x21",
+    "0: w 0x110/4 = 0x10",
+    "1: w 0x210/4 = 0x11",
+  ]);
+});
