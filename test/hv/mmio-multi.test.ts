@@ -23,13 +23,15 @@ const STRIDE = 0xa0;
 /** Split routing: offsets below this are answered in the hypervisor, the rest by exits. */
 const SPLIT = 0x108;
 
-/** The guest: for each case, mark it, load the initial registers, run the form, dump the registers. */
-function guestSource(): string {
+/** Builds an assembly guest entered at `_start` (0x40000000) from its lines. */
+function asmGuest(name: string, lines: string[]) {
+  const head = ['#include "bm-asm.h"', '  .section .text.boot, "ax"', "  .globl _start", "_start:"];
+  return buildGuest([], { extra: { [name]: `${[...head, ...lines].join("\n")}\n` } });
+}
+
+/** The guest's lines: for each case, mark it, load the initial registers, run the form, dump the registers. */
+function guestLines(): string[] {
   const out: string[] = [
-    '#include "bm-asm.h"',
-    '  .section .text.boot, "ax"',
-    "  .globl _start",
-    "_start:",
     "  MOV64 x9, (3 << 20)",
     "  msr cpacr_el1, x9", // FP/SIMD on at EL1
     "  adr x9, vectors",
@@ -147,10 +149,10 @@ function guestSource(): string {
     `  .quad ${dev} + (PTE_PAGE | PTE_ATTR(ATTR_DEVICE) | PTE_AF | PTE_PXN | PTE_UXN)`,
     "  .fill 511, 8, 0",
   );
-  return `${out.join("\n")}\n`;
+  return out;
 }
 
-const guest = buildGuest([], { extra: { "mmio-multi.S": guestSource() } });
+const guest = asmGuest("mmio-multi.S", guestLines());
 
 type Route = "vmm" | "hypervisor" | "split";
 
@@ -267,23 +269,17 @@ function small(body: string) {
   const vm = new Vm({ ramSize: 16 << 20, clock: "deterministic" });
   const v = vm.createVcpu();
   v.init();
-  const src = [
-    '#include "bm-asm.h"',
-    '  .section .text.boot, "ax"',
-    "  .globl _start",
-    "_start:",
+  const g = asmGuest("mmio-small.S", [
     `  MOV64 x20, ${DEV + BigInt(BASE)}`,
     body,
     "  movz x0, #8",
     "  movk x0, #0x8400, lsl #16",
     "  hvc #0",
     "  b .",
-    "",
-  ].join("\n");
-  const g = buildGuest([], { extra: { "mmio-small.S": src } });
+  ]);
   vm.core.writePhys(0x4000_0000n, g.image);
   v.pc = g.entry;
-  return { vm, v, dev: new LoggingDevice(vm), elf: g.elf };
+  return { vm, v, dev: new LoggingDevice(vm) };
 }
 
 test("a kick after an MMIO exit completes the instruction first; save waits for it", async () => {
@@ -335,23 +331,14 @@ test("two vCPUs stopped in the middle of their STPs resume each their own instru
     v.init();
     const code = 0x4000_0000n + BigInt(i) * 0x1000n;
     const at = DEV + BigInt(BASE + 0x100 * i);
-    const g = buildGuest([], {
-      extra: {
-        [`mmio-two-${i}.S`]: [
-          '#include "bm-asm.h"',
-          '  .section .text.boot, "ax"',
-          "  .globl _start",
-          "_start:",
-          `  MOV64 x20, ${at}`,
-          `  mov x0, #${0x10 + i}`,
-          `  mov x1, #${0x20 + i}`,
-          "  stp x0, x1, [x20]",
-          "  str w0, [x20, #16]",
-          "  b .",
-          "",
-        ].join("\n"),
-      },
-    });
+    const g = asmGuest(`mmio-two-${i}.S`, [
+      `  MOV64 x20, ${at}`,
+      `  mov x0, #${0x10 + i}`,
+      `  mov x1, #${0x20 + i}`,
+      "  stp x0, x1, [x20]",
+      "  str w0, [x20, #16]",
+      "  b .",
+    ]);
     // Each image is linked at 0x40000000: the second runs from a copy one page up (position-independent code).
     vm.core.writePhys(code, g.image.subarray(0, 0x100));
     v.pc = code;
