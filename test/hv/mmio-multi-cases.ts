@@ -19,6 +19,8 @@ export const BASE = 0x100;
 export const MARK = 0xf00;
 export const IRQ_MARK = 0xf04;
 export const BAD_MARK = 0xf08;
+/** Where the MMU cases see the window as Normal memory, twice in a row. */
+export const NORMAL_VA = 0x1100_0000n;
 /** The SPI the device raises in the interrupt case. */
 export const DEV_SPI = 40;
 
@@ -39,16 +41,20 @@ export interface RegExpect {
 
 export interface MmioCase {
   name: string;
-  /** The instruction(s) under test; x20 holds DEV + at. */
+  /** The instruction(s) under test; x20 holds DEV + at, or `va`. */
   asm: string;
   at?: number;
+  va?: bigint;
   /** What the device sees, in order; reads as [off, size]. */
   accesses: [number, number, bigint?][];
   /** The registers after the instruction, given the values read in order. */
   regs?: (rd: bigint[]) => RegExpect;
   /** A data abort expected on a later access (the page after the window is unmapped): write or not. */
   abort?: { write: boolean };
-  /** Executed with the MMU on (the window mapped as Device-nGnRnE, the next page unmapped). */
+  /**
+   * Executed with the MMU on: the window mapped as Device-nGnRnE at DEV, the next page unmapped;
+   * the window also mapped as Normal memory at NORMAL_VA and again at the page after it.
+   */
   mmu?: boolean;
   /** The device raises DEV_SPI at this case's first access; the guest has IRQs unmasked. */
   irq?: boolean;
@@ -340,6 +346,22 @@ export const CASES: MmioCase[] = [
     mmu: true,
     abort: { write: false },
     accesses: reads(0xff0, 4, 4),
+  },
+  // ---- An unaligned access to a Normal mapping of the device, across two pages: bytes in address order ----
+  {
+    name: "LDR X across two pages of a Normal mapping",
+    asm: "ldr x0, [x20]",
+    va: NORMAL_VA + 0xffcn,
+    mmu: true,
+    accesses: [...reads(0xffc, 1, 4), ...reads(0, 1, 4)],
+    regs: (rd) => ({ x: { 0: cat(1, rd) } }),
+  },
+  {
+    name: "STR W across two pages of a Normal mapping",
+    asm: "str w3, [x20]",
+    va: NORMAL_VA + 0xffen,
+    mmu: true,
+    accesses: [...writes(0xffe, 1, lanes(XI[3], 1, 2)), ...writes(0, 1, lanes(XI[3], 1, 4).slice(2))],
   },
 ];
 

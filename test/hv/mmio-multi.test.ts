@@ -15,13 +15,31 @@ import type { Vcpu } from "../../src/hv/vcpu.ts";
 import { type MmioDevice, Vm } from "../../src/hv/vm.ts";
 import { buildGuest } from "../support/baremetal.ts";
 import { symbolAddress } from "../support/guests.ts";
-import { type Access, BAD_MARK, BASE, CASES, DEV, DEV_SPI, devRead, expectedAccesses, IRQ_MARK, MARK, VI, XI } from "./mmio-multi-cases.ts";
+import {
+  type Access,
+  BAD_MARK,
+  BASE,
+  CASES,
+  DEV,
+  DEV_SPI,
+  devRead,
+  expectedAccesses,
+  IRQ_MARK,
+  MARK,
+  type MmioCase,
+  NORMAL_VA,
+  VI,
+  XI,
+} from "./mmio-multi-cases.ts";
 
 /** Where each case's registers (x0..x4, x20, q0..q3), ESR, FAR, ELR and interrupt flag go. */
 const RESULTS = 0x4010_0000n;
 const STRIDE = 0xa0;
 /** Split routing: offsets below this are answered in the hypervisor, the rest by exits. */
 const SPLIT = 0x108;
+
+/** The base register of a case. */
+const baseOf = (c: MmioCase) => c.va ?? DEV + BigInt(c.at ?? BASE);
 
 /** Builds an assembly guest entered at `_start` (0x40000000) from its lines. */
 function asmGuest(name: string, lines: string[]) {
@@ -66,7 +84,7 @@ function guestLines(): string[] {
       mmuOn = true;
     }
     out.push(`  mov w9, #${k + 1}`, `  str w9, [x21, #${MARK}]`, "  bl init_regs");
-    out.push(`  MOV64 x20, ${DEV + BigInt(c.at ?? BASE)}`, `  MOV64 x23, ${RESULTS + BigInt(k * STRIDE)}`);
+    out.push(`  MOV64 x20, ${baseOf(c)}`, `  MOV64 x23, ${RESULTS + BigInt(k * STRIDE)}`);
     if (c.irq) out.push("  msr daifclr, #2");
     out.push(`insn_${k}:`, `  ${c.asm}`);
     if (c.irq) {
@@ -131,9 +149,10 @@ function guestLines(): string[] {
     else if (n === 5) out.push("  b irq_handler");
     else out.push(`  mov w9, #${0xe0 + n}`, "  b bad");
   }
-  // Page tables for the MMU cases: RAM (1 GB block at 0x40000000) and the device window as one
-  // Device-nGnRnE page, the page after it unmapped.
+  // Page tables for the MMU cases: RAM (1 GB block at 0x40000000), the device window as one
+  // Device-nGnRnE page with the page after it unmapped, and as two Normal pages at NORMAL_VA.
   const dev = Number(DEV);
+  const normal = Number(NORMAL_VA);
   out.push(
     '  .section .data.pagetables, "aw"',
     "  .balign 4096",
@@ -144,10 +163,16 @@ function guestLines(): string[] {
     "l2:",
     `  .fill ${dev >> 21}, 8, 0`,
     "  .quad l3 + PTE_TABLE",
-    `  .fill ${511 - (dev >> 21)}, 8, 0`,
+    `  .fill ${(normal >> 21) - (dev >> 21) - 1}, 8, 0`,
+    "  .quad l3n + PTE_TABLE",
+    `  .fill ${511 - (normal >> 21)}, 8, 0`,
     "l3:",
     `  .quad ${dev} + (PTE_PAGE | PTE_ATTR(ATTR_DEVICE) | PTE_AF | PTE_PXN | PTE_UXN)`,
     "  .fill 511, 8, 0",
+    "l3n:",
+    `  .quad ${dev} + NORMAL_PAGE`,
+    `  .quad ${dev} + NORMAL_PAGE`,
+    "  .fill 510, 8, 0",
   );
   return out;
 }
@@ -240,7 +265,7 @@ async function runAll(route: Route, jitThreshold: number): Promise<void> {
     };
     const expect = {
       x: [0, 1, 2, 3, 4].map((n) => r.x?.[n] ?? XI[n]),
-      x20: r.x20 ?? DEV + BigInt(c.at ?? BASE),
+      x20: r.x20 ?? baseOf(c),
       v: [0, 1, 2, 3].map((n) => r.v?.[n] ?? VI[n]),
       // A data abort from the current EL, translation fault at level 3, FAR the first unmapped byte.
       esr: c.abort ? (0x25n << 26n) | (1n << 25n) | (c.abort.write ? 1n << 6n : 0n) | 0x07n : 0n,

@@ -229,6 +229,8 @@ function writeSlow(va: u64, size: u32, v: u64, idx: u32, strictAlign: bool): voi
     const tag = mmioTag();
     if (tag < 0) return;
     const pa = load<u64>(e, 32) | (va & 0xfff);
+    // The device sees exactly `size` bytes (callers may pass wider values, e.g. a split access).
+    if (size < 8) v &= (<u64>1 << (size * 8)) - 1;
     const st = hostMmioWrite(<i32>pa, <i32>(pa >>> 32), size, <i32>v, <i32>(v >>> 32), tag);
     if (st == HOST_EXIT) mmioExit(pa, size, true, v);
     else if (st != HOST_OK) dataAbort(va, FSC_EXTERNAL, true);
