@@ -245,8 +245,8 @@ export class Vcpu implements SmcccCaller, PsciTarget {
     if (!this.initialised) throw new HvError("ENOEXEC", "vCPU not initialised (call init first)");
     this.vm.hasRun = true;
     // As KVM_RUN completes an MMIO access before it looks at signals, an instruction an MMIO
-    // exit stopped finishes first (a kick then still finds no access in flight).
-    if (this.mmio.inFlight && this.mp === MpState.RUNNABLE) {
+    // exit stopped finishes before a kick is honoured (otherwise the first slice resumes it).
+    if (this.kicked && this.mmio.inFlight && this.mp === MpState.RUNNABLE) {
       const exit = this.slice(1);
       if (exit) return exit;
     }
