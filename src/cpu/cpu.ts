@@ -27,10 +27,20 @@ export enum HostStatus {
   Exit = 2,
 }
 
-/** What the core asks of the host: MMIO outside RAM/ROM, timer and GIC system registers. */
+/**
+ * What the core asks of the host: MMIO outside RAM/ROM, timer and GIC system registers.
+ *
+ * MMIO accesses carry their `ordinal` within the instruction (0, 1, ... in program order: the
+ * halves of a pair or of a 128-bit access, each element of a structure access, each byte of a
+ * DC ZVA to a device). Answering HostStatus.Exit stops the instruction before it retires; when
+ * the host then calls resumeMmio, the next run() executes it first (before any interrupt) and
+ * presents its accesses again with `resumed` set, in the same order: the host answers those it
+ * already completed from its own record (a write is not repeated, a read returns the value it
+ * got) and performs the rest. Without resumeMmio the instruction simply runs again.
+ */
 export interface CpuCallbacks {
-  mmioRead?(pa: bigint, size: number): bigint | HostStatus;
-  mmioWrite?(pa: bigint, size: number, value: bigint): HostStatus;
+  mmioRead?(pa: bigint, size: number, ordinal: number, resumed: boolean): bigint | HostStatus;
+  mmioWrite?(pa: bigint, size: number, value: bigint, ordinal: number, resumed: boolean): HostStatus;
   sysregRead?(key: number): bigint | HostStatus;
   sysregWrite?(key: number, value: bigint): HostStatus;
 }
@@ -93,6 +103,8 @@ interface CoreExports {
   resync(): void;
   setSemihosting(on: number): void;
   setJitThreshold(n: number): void;
+  requestMmioResume(word: number): void;
+  mmioResumeTaken(): number;
   blockEpoch(): number;
   jitStep(...args: never[]): unknown;
   table: FuncTable;
@@ -121,6 +133,8 @@ function module(): WebAssembly.Module {
 }
 
 const M64 = (1n << 64n) - 1n;
+/** Tag bit of an MMIO access of a resumed instruction (core host.ts MMIO_RESUMED). */
+const MMIO_RESUMED = 0x10000;
 const REGION_RAM = 1;
 const REGION_ROM = 2;
 const PAGE = 65536;
@@ -202,17 +216,20 @@ export class Cpu {
         },
       },
       host: {
-        mmioRead: (lo: number, hi: number, size: number): number => {
-          const r = this.callbacks.mmioRead?.((BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0), size) ?? HostStatus.Fault;
+        mmioRead: (lo: number, hi: number, size: number, tag: number): number => {
+          const pa = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+          const r = this.callbacks.mmioRead?.(pa, size, tag & 0xffff, (tag & MMIO_RESUMED) !== 0) ?? HostStatus.Fault;
           if (typeof r === "bigint") {
             put(r);
             return HostStatus.Ok;
           }
           return r;
         },
-        mmioWrite: (lo: number, hi: number, size: number, vlo: number, vhi: number): number =>
-          this.callbacks.mmioWrite?.((BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0), size, (BigInt(vhi >>> 0) << 32n) | BigInt(vlo >>> 0)) ??
-          HostStatus.Fault,
+        mmioWrite: (lo: number, hi: number, size: number, vlo: number, vhi: number, tag: number): number => {
+          const pa = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+          const value = (BigInt(vhi >>> 0) << 32n) | BigInt(vlo >>> 0);
+          return this.callbacks.mmioWrite?.(pa, size, value, tag & 0xffff, (tag & MMIO_RESUMED) !== 0) ?? HostStatus.Fault;
+        },
         sysregRead: (key: number): number => {
           const r = this.callbacks.sysregRead?.(key) ?? HostStatus.Fault;
           if (typeof r === "bigint") {
@@ -321,6 +338,18 @@ export class Cpu {
     if (!this.ex.setSysreg(key, Number(u & 0xffffffffn), Number(u >> 32n))) {
       throw new Error(`system register 0x${key.toString(16)} is not writable`);
     }
+  }
+  /**
+   * Makes the next run() resume the instruction an MMIO exit stopped, whose word the exit
+   * reported in exitInfo(3): it executes first, before any interrupt is taken, with its MMIO
+   * accesses marked resumed (CpuCallbacks). Call it only with PC still at that instruction.
+   */
+  resumeMmio(word: number): void {
+    this.ex.requestMmioResume(word >>> 0);
+  }
+  /** Whether the last run() executed the instruction resumeMmio asked for. */
+  get mmioResumed(): boolean {
+    return this.ex.mmioResumeTaken() !== 0;
   }
   /** Exit details word i (0..3) of the last exit. */
   exitInfo(i: number): bigint {

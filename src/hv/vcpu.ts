@@ -9,6 +9,7 @@ import { MpState, PSTATE_RESET, SystemEventType } from "./constants.ts";
 import { HvError } from "./errors.ts";
 import type { Exit } from "./exits.ts";
 import { handleSmccc, type PsciTarget, type SmcccCaller } from "./hypercalls.ts";
+import { MmioInflight } from "./mmio-inflight.ts";
 import type { Vm } from "./vm.ts";
 
 /** KVM_ARM_VCPU_INIT features Dormouse supports. */
@@ -19,15 +20,6 @@ export interface VcpuInit {
   psci02?: boolean;
   /** An AArch32 EL1 (KVM_ARM_VCPU_EL1_32BIT): not supported by this CPU. */
   el1Aarch32?: boolean;
-}
-
-/** A pending MMIO access handed to the VMM, completed by the next run(). */
-interface PendingMmio {
-  phys: bigint;
-  size: number;
-  write: boolean;
-  data: bigint;
-  done: boolean;
 }
 
 /** Plain, versioned vCPU state for snapshots (the architectural state plus the hypervisor's view). */
@@ -56,7 +48,7 @@ export class Vcpu implements SmcccCaller, PsciTarget {
   private pendingReset: { pc: bigint; x0: bigint } | null = null;
   private kicked = false;
   private inWfi = false;
-  private mmio: PendingMmio | null = null;
+  private readonly mmio = new MmioInflight();
 
   constructor(
     readonly vm: Vm,
@@ -81,6 +73,7 @@ export class Vcpu implements SmcccCaller, PsciTarget {
   private resetArchState(): void {
     const core = this.vm.core;
     this.vm.activate(this, false);
+    this.mmio.clear();
     core.reset();
     core.setSysreg(SYSREG_MPIDR, this.mpidr);
     core.pstate = PSTATE_RESET;
@@ -224,24 +217,22 @@ export class Vcpu implements SmcccCaller, PsciTarget {
     this.vm.notify();
   }
 
-  /** Completes the MMIO read of the last `mmio` exit; the instruction finishes on the next run(). */
+  /**
+   * Completes the MMIO read of the last `mmio` exit (a write needs no completion); the
+   * instruction finishes on the next run(), before anything else runs.
+   */
   completeMmio(data: bigint): void {
-    if (!this.mmio) throw new HvError("EINVAL", "no MMIO access is pending");
-    this.mmio.data = data;
-    this.mmio.done = true;
+    if (!this.mmio.complete(data)) throw new HvError("EINVAL", "no MMIO access is pending");
   }
 
-  /** The core's MMIO callout for this vCPU: in-hypervisor devices first, then the VMM via an exit. */
-  mmioAccess(phys: bigint, size: number, write: boolean, value: bigint): bigint | HostStatus {
-    const m = this.mmio;
-    if (m?.done && m.phys === phys && m.size === size && m.write === write) {
-      this.mmio = null;
-      return write ? HostStatus.Ok : m.data;
-    }
-    const handled = this.vm.mmioInKernel(this, phys, size, write, value);
-    if (handled !== undefined) return handled;
-    this.mmio = { phys, size, write, data: write ? value : 0n, done: write };
-    return HostStatus.Exit;
+  /**
+   * The core's MMIO callout for this vCPU: access `ordinal` of the instruction, answered from
+   * the record of a resumed instruction, else by in-hypervisor devices, else by the VMM via an exit.
+   */
+  mmioAccess(phys: bigint, size: number, write: boolean, value: bigint, ordinal: number, resumed: boolean): bigint | HostStatus {
+    const done = this.mmio.replay(phys, size, write, ordinal, resumed);
+    if (done !== undefined) return done;
+    return this.mmio.record(phys, size, write, value, ordinal, this.vm.mmioInKernel(this, phys, size, write, value));
   }
 
   /** Whether an interrupt is pending for this vCPU (WFI/SUSPENDED wake condition). */
@@ -253,6 +244,12 @@ export class Vcpu implements SmcccCaller, PsciTarget {
   async run(): Promise<Exit> {
     if (!this.initialised) throw new HvError("ENOEXEC", "vCPU not initialised (call init first)");
     this.vm.hasRun = true;
+    // As KVM_RUN completes an MMIO access before it looks at signals, an instruction an MMIO
+    // exit stopped finishes before a kick is honoured (otherwise the first slice resumes it).
+    if (this.kicked && this.mmio.inFlight && this.mp === MpState.RUNNABLE) {
+      const exit = this.slice(1);
+      if (exit) return exit;
+    }
     for (;;) {
       if (this.kicked) {
         this.kicked = false;
@@ -288,12 +285,16 @@ export class Vcpu implements SmcccCaller, PsciTarget {
     }
   }
 
-  /** Runs one slice of guest code; returns an exit for the VMM or null to keep going. */
-  private slice(): Exit | null {
+  /** Runs up to `limit` instructions of guest code; returns an exit for the VMM or null to keep going. */
+  private slice(limit = SLICE): Exit | null {
     this.load();
     const core = this.vm.core;
     this.vm.updateLines(this);
-    const r = core.run(this.vm.timers.sliceBudget(this, SLICE));
+    const word = this.mmio.resumeWord(core.pc, core.instret);
+    if (word !== null) core.resumeMmio(word);
+    const r = core.run(this.vm.timers.sliceBudget(this, limit));
+    // The resumed instruction ran: unless an exit stopped it (or a later one) again, nothing is in flight.
+    if (word !== null && core.mmioResumed && r !== ExitReason.Mmio) this.mmio.resumed();
     this.vm.timers.account(this);
     switch (r) {
       case ExitReason.Budget:
@@ -322,8 +323,9 @@ export class Vcpu implements SmcccCaller, PsciTarget {
         }
       }
       case ExitReason.Mmio: {
-        const m = this.mmio;
+        const m = this.mmio.handedOut;
         if (!m) return { reason: "internal_error", message: "MMIO exit without a pending access" };
+        this.mmio.stop(core.pc, core.instret, Number(core.exitInfo(3)));
         return { reason: "mmio", phys: m.phys, size: m.size, write: m.write, data: m.write ? m.data : 0n };
       }
       case ExitReason.Sysreg:
@@ -335,8 +337,10 @@ export class Vcpu implements SmcccCaller, PsciTarget {
     }
   }
 
-  /** The vCPU's whole state as plain data. */
+  /** The vCPU's whole state as plain data; refused while an MMIO exit's instruction is unfinished (run it once first). */
   save(): VcpuSnapshot {
+    if (this.mmio.inFlight)
+      throw new HvError("EBUSY", `vCPU ${this.id} has an MMIO access in flight: run it to complete the instruction first`);
     this.vm.activate(this, true);
     return {
       version: 1,
@@ -355,6 +359,7 @@ export class Vcpu implements SmcccCaller, PsciTarget {
     if (s.version !== 1) throw new HvError("EINVAL", `unsupported vCPU state version ${s.version}`);
     if (s.id !== this.id) throw new HvError("EINVAL", `state of vCPU ${s.id} restored into vCPU ${this.id}`);
     this.vm.activate(this, false);
+    this.mmio.clear();
     this.vm.core.restoreState(s.cpu);
     this.mpidr = s.mpidr;
     this.psci02 = s.psci02;

@@ -22,6 +22,8 @@ export interface VmConfig {
   clock?: ClockMode;
   /** Number of SPIs of the GIC (default 224, as QEMU virt's 256 interrupts). */
   spis?: number;
+  /** The core's JIT threshold (CpuConfig.jitThreshold; default from DORMOUSE_JIT). */
+  jitThreshold?: number;
 }
 
 /** Capabilities a VMM may enable (KVM_ENABLE_CAP). */
@@ -57,11 +59,17 @@ export class Vm implements SmcccVm {
 
   constructor(config: VmConfig) {
     this.core = new Cpu(
-      { ramSize: config.ramSize, ramBase: config.ramBase, romSize: config.romSize, romBase: config.romBase },
       {
-        mmioRead: (pa, size) => this.current().mmioAccess(pa, size, false, 0n),
-        mmioWrite: (pa, size, value) => {
-          const r = this.current().mmioAccess(pa, size, true, value);
+        ramSize: config.ramSize,
+        ramBase: config.ramBase,
+        romSize: config.romSize,
+        romBase: config.romBase,
+        jitThreshold: config.jitThreshold,
+      },
+      {
+        mmioRead: (pa, size, ordinal, resumed) => this.current().mmioAccess(pa, size, false, 0n, ordinal, resumed),
+        mmioWrite: (pa, size, value, ordinal, resumed) => {
+          const r = this.current().mmioAccess(pa, size, true, value, ordinal, resumed);
           return typeof r === "bigint" ? HostStatus.Ok : r;
         },
         sysregRead: (key) => this.sysregRead(key),

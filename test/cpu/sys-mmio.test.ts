@@ -1,7 +1,9 @@
 // MMIO through the Cpu callbacks and DC ZVA, with stores made by DC ZVA (no load/store group
-// needed): writes reach mmioWrite at the physical address, HostStatus.Fault becomes a
-// synchronous external abort, HostStatus.Exit stops the core before the instruction retires
-// and restarts it on the next run.
+// needed): writes reach mmioWrite at the physical address, one byte at a time in address order
+// (as QEMU's HELPER(dc_zva) does for I/O), numbered within the instruction; HostStatus.Fault
+// becomes a synchronous external abort; HostStatus.Exit stops the core before the instruction
+// retires, and the next run restarts it, or resumes it (resumeMmio) presenting the accesses
+// again marked resumed.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type CpuCallbacks, ExitReason, HostStatus } from "../../src/cpu/cpu.ts";
@@ -43,22 +45,22 @@ test("DC ZVA zeroes exactly the aligned 64-byte block", () => {
   assert.ok(m.subarray(128).every((b) => b === 0xaa));
 });
 
-test("stores to MMIO reach mmioWrite with the physical address, size and value", () => {
-  const writes: [bigint, number, bigint][] = [];
+test("stores to MMIO reach mmioWrite with the physical address, size, value and ordinal", () => {
+  const writes: [bigint, number, bigint, number, boolean][] = [];
   const cpu = load(
     {
-      mmioWrite(pa, size, value) {
-        writes.push([pa, size, value]);
+      mmioWrite(pa, size, value, ordinal, resumed) {
+        writes.push([pa, size, value, ordinal, resumed]);
         return HostStatus.Ok;
       },
     },
-    "movz x1, #0x0900, lsl #16\n  add x1, x1, #0x40\n  dc zva, x1",
+    "movz x1, #0x0900, lsl #16\n  add x1, x1, #0x47\n  dc zva, x1",
   );
   assert.equal(cpu.run(100), ExitReason.Hvc);
   assert.equal(cpu.exitInfo(0), 0n);
   assert.deepEqual(
     writes,
-    Array.from({ length: 8 }, (_, i) => [0x0900_0040n + BigInt(8 * i), 8, 0n]),
+    Array.from({ length: 64 }, (_, i) => [0x0900_0040n + BigInt(i), 1, 0n, i, false]),
   );
 });
 
@@ -70,18 +72,14 @@ test("HostStatus.Fault is a synchronous external abort (DFSC 0x10, FAR = the add
   assert.equal(cpu.sysreg(FAR), 0x0a00_0000n);
 });
 
-test("HostStatus.Exit stops before the instruction retires and restarts it", () => {
-  let exits = 0;
-  let ok = 0;
+test("HostStatus.Exit stops before the instruction retires; the next run restarts it, or resumes it", () => {
+  const seen: [number, boolean][] = [];
+  let exitAt = 0;
   const cpu = load(
     {
-      mmioWrite() {
-        if (exits === 0) {
-          exits++;
-          return HostStatus.Exit;
-        }
-        ok++;
-        return HostStatus.Ok;
+      mmioWrite(_pa, _size, _value, ordinal, resumed) {
+        seen.push([ordinal, resumed]);
+        return ordinal === exitAt && !resumed ? HostStatus.Exit : HostStatus.Ok;
       },
     },
     "movz x1, #0x0a00, lsl #16\n  dc zva, x1",
@@ -89,11 +87,30 @@ test("HostStatus.Exit stops before the instruction retires and restarts it", () 
   const before = cpu.instret;
   assert.equal(cpu.run(100), ExitReason.Mmio);
   assert.equal(cpu.exitInfo(0), 0x0a00_0000n);
-  assert.equal(cpu.exitInfo(1), 8n | 0x100n); // size, write
-  const pc = cpu.pc;
-  assert.equal(pc, 0x4000_000cn); // the DC ZVA itself
+  assert.equal(cpu.exitInfo(1), 1n | 0x100n); // size, write
+  assert.equal(cpu.exitInfo(3), 0xd50b7421n); // the instruction: dc zva, x1
+  assert.equal(cpu.pc, 0x4000_000cn); // the DC ZVA itself
   assert.equal(cpu.instret - before, 3n);
+  assert.deepEqual(seen, [[0, false]]);
+  // Without resumeMmio the instruction runs again from its start.
+  seen.length = 0;
+  exitAt = 2;
+  assert.equal(cpu.run(100), ExitReason.Mmio);
+  assert.equal(cpu.exitInfo(0), 0x0a00_0002n);
+  assert.deepEqual(seen, [
+    [0, false],
+    [1, false],
+    [2, false],
+  ]);
+  // Resumed, it presents the accesses again, in order, marked resumed, then goes on.
+  seen.length = 0;
+  cpu.resumeMmio(Number(cpu.exitInfo(3)));
   assert.equal(cpu.run(100), ExitReason.Hvc);
+  assert.ok(cpu.mmioResumed);
   assert.equal(cpu.exitInfo(0), 0n);
-  assert.equal(ok, 8);
+  assert.deepEqual(
+    seen,
+    Array.from({ length: 64 }, (_, i) => [i, true]),
+  );
+  assert.equal(cpu.instret - before, 5n);
 });

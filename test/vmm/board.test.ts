@@ -1,5 +1,6 @@
 // The virt board and the dormouse command beyond suspend: system reset restarts the guest,
-// and the device tree describes the chosen PSCI conduit.
+// the device tree describes the chosen PSCI conduit, and a store pair to the PL011 (issue 9's
+// livelock) prints what QEMU prints, once.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
@@ -53,4 +54,28 @@ test("SYSTEM_RESET restarts the guest with RAM kept and the image reloaded", () 
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, "first boot: resetting\nsecond boot after reset\n");
   assert.match(r.stderr, /guest reset/);
+});
+
+test("STP of two registers to the PL011 data register stores each once and the guest goes on, as on QEMU", () => {
+  const elf = buildGuest("mmio-stp");
+  const expected = "before stp: H\nafter stp\n";
+  for (const jit of ["off", "1"]) {
+    const r = spawnSync(join(repoRoot, "bin/dormouse.mjs"), ["run", elf], {
+      encoding: "utf8",
+      timeout: 60_000,
+      env: { ...process.env, DORMOUSE_JIT: jit },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, expected, `DORMOUSE_JIT=${jit}`);
+  }
+  const q = spawnSync(
+    "qemu-system-aarch64",
+    ["-M", "virt", "-cpu", "cortex-a57", "-m", "128M", "-nographic", "-nic", "none", "-kernel", elf],
+    {
+      encoding: "utf8",
+      timeout: 60_000,
+    },
+  );
+  assert.equal(q.status, 0, q.stderr);
+  assert.equal(q.stdout, expected, "QEMU prints the same");
 });

@@ -10,7 +10,10 @@ export const EXIT_WFE: u32 = 2;
 export const EXIT_HVC: u32 = 3;
 /** SMC at EL1: info0 = imm16; retired, PC after it (as KVM presents it). */
 export const EXIT_SMC: u32 = 4;
-/** MMIO the host wants handled out of line: info0 = PA, info1 = size | write<<8, info2 = value; not retired, restarts. */
+/**
+ * MMIO the host wants handled out of line: info0 = PA, info1 = size | write<<8, info2 = value,
+ * info3 = the instruction's word; not retired, restarts (resumed when the host asks, run.ts).
+ */
 export const EXIT_MMIO: u32 = 5;
 /** System register the host wants handled out of line: info0 = key, info1 = Rt | read<<8; not retired. */
 export const EXIT_SYSREG: u32 = 6;

@@ -9,15 +9,21 @@ export const HOST_FAULT: i32 = 1;
 /** Stop the core before this instruction retires and report an exit; it restarts when run again. */
 export const HOST_EXIT: i32 = 2;
 
-/** Reads `size` bytes (1, 2, 4, 8) of MMIO at physical address pa; value to MBOX_DATA. */
+/** MMIO tag bit: the instruction is being resumed after an MMIO exit stopped it (memory.ts). */
+export const MMIO_RESUMED: i32 = 0x10000;
+
+/**
+ * Reads `size` bytes (1, 2, 4, 8) of MMIO at physical address pa; value to MBOX_DATA. `tag` is
+ * the access's ordinal within its instruction (bits 15..0) and MMIO_RESUMED.
+ */
 // @ts-ignore: decorator
 @external("host", "mmioRead")
-export declare function hostMmioRead(paLo: i32, paHi: i32, size: i32): i32;
+export declare function hostMmioRead(paLo: i32, paHi: i32, size: i32, tag: i32): i32;
 
-/** Writes `size` bytes of MMIO at physical address pa. */
+/** Writes `size` bytes of MMIO at physical address pa; `tag` as for hostMmioRead. */
 // @ts-ignore: decorator
 @external("host", "mmioWrite")
-export declare function hostMmioWrite(paLo: i32, paHi: i32, size: i32, lo: i32, hi: i32): i32;
+export declare function hostMmioWrite(paLo: i32, paHi: i32, size: i32, lo: i32, hi: i32, tag: i32): i32;
 
 /** Reads a host-implemented system register (generic timer, GIC CPU interface); value to MBOX_DATA. */
 // @ts-ignore: decorator

@@ -5,7 +5,10 @@ import { walk, wPA } from "./mmu";
 import { addRegion as addRegionImpl, clearRegions as clearRegionsImpl, paToHost } from "./regions";
 import { blockEpoch as blockEpochImpl, flushBlocks as flushBlocksImpl } from "./blockcache";
 import {
+  cancelMmioResume,
   jitStep as jitStepImpl,
+  mmioResumeTaken as mmioResumeTakenImpl,
+  requestMmioResume as requestMmioResumeImpl,
   requestStop as requestStopImpl,
   run as runImpl,
   setJitThreshold as setJitThresholdImpl,
@@ -53,6 +56,7 @@ export function reset(): void {
   writePstate(0x3c5);
   updateFpEnabled();
   tlbFlushAll();
+  cancelMmioResume();
 }
 
 /** Executes up to `budget` instructions; returns the exit reason. */
@@ -100,6 +104,19 @@ export function setIrqLines(lines: u32): void {
 /** Makes run() return at the next block boundary. */
 export function requestStop(): void {
   requestStopImpl();
+}
+
+/**
+ * Makes the next run() first resume the instruction at PC that an MMIO exit stopped (its word
+ * is the exit's info3), before any interrupt: its MMIO accesses carry the resumed tag.
+ */
+export function requestMmioResume(word: u32): void {
+  requestMmioResumeImpl(word);
+}
+
+/** 1 when the last run() executed the instruction requestMmioResume asked for. */
+export function mmioResumeTaken(): u32 {
+  return mmioResumeTakenImpl() ? 1 : 0;
 }
 
 /** Drops all translations (the host changed something translation depends on). */

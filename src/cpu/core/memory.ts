@@ -1,15 +1,16 @@
 // Guest virtual memory accesses for instruction handlers.
 //
 // Protocol: after any access, a handler checks `ctl` (state.ts) before committing anything; a
-// non-zero ctl means the access faulted (the exception is already set up) or must be retried
-// after a host exit. Stores of multi-access instructions may be partially done when a later
-// access faults; the architecture allows that (the instruction is restarted).
-import { hostMmioRead, hostMmioWrite, HOST_EXIT, HOST_OK } from "./host";
+// non-zero ctl means the access faulted (the exception is already set up) or that the
+// instruction stops before retiring and runs again (an MMIO step, a host exit). Stores of
+// multi-access instructions may be partially done when a later access faults; the
+// architecture allows that (after the exception the instruction is executed anew).
+import { hostMmioRead, hostMmioWrite, HOST_EXIT, HOST_OK, MMIO_RESUMED } from "./host";
 import { EXCL_ADDR, EXCL_SIZE, EXCL_VAL, EXCL_VAL_HI, EXCL_VALID, MBOX_DATA, MBOX_EXIT_INFO0, MBOX_EXIT_INFO1, MBOX_EXIT_INFO2, MBOX_EXIT_INFO3 } from "./layout";
 import { dataAbort } from "./exceptions";
 import { EXIT_MMIO } from "./exits";
 import { ACC_READ, ACC_WRITE, FSC_ALIGNMENT, FSC_EXTERNAL, tlbFill } from "./mmu";
-import { CTL_EXIT, ctl, noRetire, PC, setCtl, setExitReason } from "./state";
+import { CTL_EXIT, CTL_MMIO, ctl, insnWord, noRetire, PC, setCtl, setExitReason } from "./state";
 import { ATTR_ALIGN, ATTR_DEVICE, ATTR_MMIO, ATTR_ROM, codePageWritten, isCodePage, mmuIdx, TLB_SLOW, tagHolds, tlbCur, tlbEntry } from "./tlb";
 
 // ---- Fast paths (current MMU index, natural or unaligned within a page) -----------------
@@ -84,11 +85,51 @@ function alignmentFault(va: u64, write: bool): void {
   dataAbort(va, FSC_ALIGNMENT, write);
 }
 
+// ---- MMIO steps --------------------------------------------------------------------------
+// An instruction may make several MMIO accesses (pairs, 128-bit and structure accesses,
+// exclusive pairs, DC ZVA, page-crossing accesses split into bytes), and any of them may stop
+// it with a host exit; each must still happen exactly once, in program order. So the host
+// sees an instruction's MMIO accesses numbered from 0 (the tag's ordinal), and an instruction
+// stopped by an exit is later resumed (run.ts) with the tag's MMIO_RESUMED bit: its accesses
+// come again in the same order and the host answers those it already completed from its
+// record (hv/mmio-inflight.ts). The numbering needs the instruction's start, which the hot
+// path does not mark: outside a step, an instruction's first MMIO access stops it before
+// anything is done (CTL_MMIO) and the run loop executes it again at once as an MMIO step.
+// Only instructions that touch MMIO pay for this.
+
+let stepping = false;
+let stepOrdinal: i32 = 0;
+let stepResumed: i32 = 0;
+
+/** Starts an MMIO step: the instruction about to execute numbers its MMIO accesses from 0. */
+export function beginMmioStep(resumed: bool): void {
+  stepping = true;
+  stepOrdinal = 0;
+  stepResumed = resumed ? MMIO_RESUMED : 0;
+}
+
+export function endMmioStep(): void {
+  stepping = false;
+}
+
+/** The host's tag for the next MMIO access, or -1 after stopping the instruction to run it as a step. */
+function mmioTag(): i32 {
+  if (!stepping) {
+    noRetire(PC);
+    setCtl(CTL_MMIO);
+    return -1;
+  }
+  // An instruction makes at most 64 MMIO accesses (DC ZVA, LD4 of bytes), so this never wraps.
+  const tag = (stepOrdinal & 0xffff) | stepResumed;
+  stepOrdinal++;
+  return tag;
+}
+
 function mmioExit(pa: u64, size: u32, write: bool, v: u64): void {
   store<u64>(MBOX_EXIT_INFO0, pa);
   store<u64>(MBOX_EXIT_INFO1, <u64>size | (write ? 0x100 : 0));
   store<u64>(MBOX_EXIT_INFO2, v);
-  store<u64>(MBOX_EXIT_INFO3, 0);
+  store<u64>(MBOX_EXIT_INFO3, <u64>insnWord);
   setExitReason(EXIT_MMIO);
   noRetire(PC);
   setCtl(CTL_EXIT);
@@ -131,8 +172,10 @@ function readSlow(va: u64, size: u32, idx: u32, strictAlign: bool): u64 {
     return 0;
   }
   if (attrs & ATTR_MMIO) {
+    const tag = mmioTag();
+    if (tag < 0) return 0;
     const pa = load<u64>(e, 32) | (va & 0xfff);
-    const st = hostMmioRead(<i32>pa, <i32>(pa >>> 32), size);
+    const st = hostMmioRead(<i32>pa, <i32>(pa >>> 32), size, tag);
     if (st == HOST_OK) {
       const v = load<u64>(MBOX_DATA);
       return size == 8 ? v : v & ((<u64>1 << (size * 8)) - 1);
@@ -183,8 +226,12 @@ function writeSlow(va: u64, size: u32, v: u64, idx: u32, strictAlign: bool): voi
     return;
   }
   if (attrs & (ATTR_MMIO | ATTR_ROM)) {
+    const tag = mmioTag();
+    if (tag < 0) return;
     const pa = load<u64>(e, 32) | (va & 0xfff);
-    const st = hostMmioWrite(<i32>pa, <i32>(pa >>> 32), size, <i32>v, <i32>(v >>> 32));
+    // The device sees exactly `size` bytes (callers may pass wider values, e.g. a split access).
+    if (size < 8) v &= (<u64>1 << (size * 8)) - 1;
+    const st = hostMmioWrite(<i32>pa, <i32>(pa >>> 32), size, <i32>v, <i32>(v >>> 32), tag);
     if (st == HOST_EXIT) mmioExit(pa, size, true, v);
     else if (st != HOST_OK) dataAbort(va, FSC_EXTERNAL, true);
     return;
@@ -212,7 +259,9 @@ function writeSlow(va: u64, size: u32, v: u64, idx: u32, strictAlign: bool): voi
 /**
  * DC ZVA: zeroes the naturally aligned `size`-byte block holding va with the permissions of a
  * store (faults report the block's base address, as QEMU does). Device memory is zeroed rather
- * than given the alignment fault the architecture permits (it says "can"), matching QEMU.
+ * than given the alignment fault the architecture permits (it says "can"), matching QEMU; a
+ * block that is not RAM is zeroed by byte stores in address order, as QEMU's HELPER(dc_zva)
+ * does for I/O.
  */
 export function zeroBlock(va: u64, size: u32): void {
   const base = va & ~(<u64>(size - 1));
@@ -221,8 +270,8 @@ export function zeroBlock(va: u64, size: u32): void {
   if (!e) return;
   const attrs = load<u32>(e, 40);
   if (attrs & (ATTR_MMIO | ATTR_ROM)) {
-    for (let i: u32 = 0; i < size; i += 8) {
-      writeSlow(base + i, 8, 0, idx, false);
+    for (let i: u32 = 0; i < size; i++) {
+      writeSlow(base + i, 1, 0, idx, false);
       if (ctl) return;
     }
     return;

@@ -19,21 +19,29 @@
 // JIT_CTL (k retired, then the instruction at JIT_NEXT_PC ran in the interpreter and set
 // `ctl`: handled exactly as the interpreted loop handles it) or JIT_DECLINE (nothing ran;
 // interpret the block this time).
+//
+// MMIO steps (memory.ts): an instruction that stops with CTL_MMIO is executed again at once as
+// an MMIO step, wherever it stopped (interpreted block or compiled one). An instruction an
+// MMIO exit stopped is resumed by the next run() when the host asks for it (resumeMmio): as
+// its first step, before any interrupt is taken, so nothing runs between its accesses.
 import { endsBlock, decode, execute } from "./generated/decode.gen";
 import { EXIT_BUDGET, EXIT_STOP } from "./exits";
 import { illegalState, pcAlignmentFault, takeInterrupt, VEC_FIQ, VEC_IRQ, VEC_SERROR } from "./exceptions";
 import { arenaCommit, arenaReserve, hashSlot } from "./blockcache";
 import { INSTRET_ADDR, IRQ_LINES, JIT_NEXT_PC, PC_ADDR, STOP_REQUESTED } from "./layout";
 import { ACC_EXEC, tlbFill } from "./mmu";
+import { beginMmioStep, endMmioStep } from "./memory";
 import {
   CTL_EXIT,
   CTL_JUMP,
+  CTL_MMIO,
   CTL_NORETIRE,
   clearCtl,
   ctl,
   currentEL,
   exitReason,
   getPstateBits,
+  insnWord,
   jumpPC,
   PSTATE_A,
   PSTATE_F,
@@ -66,6 +74,39 @@ export function setJitThreshold(n: u32): void {
 /** Asks run() to return EXIT_STOP at the next block boundary. */
 export function requestStop(): void {
   store<u32>(STOP_REQUESTED, 1);
+}
+
+let resumeArmed = false;
+let resumeWord: u32 = 0;
+let resumeTaken = false;
+
+/**
+ * Makes the next run() resume the instruction at PC, whose word is `word`, that an MMIO exit
+ * stopped: it runs first, as an MMIO step with the resumed tag, before any interrupt is taken.
+ * The request holds for that one run() only.
+ */
+export function requestMmioResume(word: u32): void {
+  resumeArmed = true;
+  resumeWord = word;
+}
+
+/** Forgets a resume request (reset). */
+export function cancelMmioResume(): void {
+  resumeArmed = false;
+}
+
+/** Whether the last run() executed the instruction requestMmioResume asked for. */
+export function mmioResumeTaken(): bool {
+  return resumeTaken;
+}
+
+/** Executes the instruction at PC (word insnWord) as an MMIO step; returns the ctl it left. */
+function mmioStep(resumed: bool): u32 {
+  clearCtl();
+  beginMmioStep(resumed);
+  execute(decode(insnWord), insnWord);
+  endMmioStep();
+  return ctl;
 }
 
 function buildBlock(host: usize): usize {
@@ -134,6 +175,30 @@ export function run(budget: u32): u32 {
   let steps: u32 = 0;
   let retired: u64 = 0;
   setExitReason(EXIT_BUDGET);
+  resumeTaken = false;
+  if (resumeArmed) {
+    resumeArmed = false;
+    // Even with a stop requested: the stopped instruction completes first (the stop is
+    // honoured at the next block boundary), as KVM_RUN completes an MMIO access first.
+    if (budget != 0) {
+      resumeTaken = true;
+      setPC(pc);
+      setInsnWord(resumeWord);
+      const c = mmioStep(true);
+      steps = 1;
+      if (c & CTL_NORETIRE) pc = jumpPC;
+      else {
+        retired = 1;
+        pc = c & CTL_JUMP ? jumpPC : pc + 4;
+      }
+      clearCtl();
+      if (c & CTL_EXIT) {
+        store<u64>(PC_ADDR, pc);
+        store<u64>(INSTRET_ADDR, load<u64>(INSTRET_ADDR) + retired);
+        return exitReason;
+      }
+    }
+  }
   while (steps < budget) {
     if (load<u32>(STOP_REQUESTED)) {
       store<u32>(STOP_REQUESTED, 0);
@@ -182,7 +247,8 @@ export function run(budget: u32): u32 {
       const k = r & 0xffff;
       const kind = r >>> 16;
       if (kind == JIT_CTL) {
-        const c = ctl;
+        let c = ctl;
+        if (c & CTL_MMIO) c = mmioStep(false);
         steps += k + 1;
         if (c & CTL_NORETIRE) {
           retired += k;
@@ -223,7 +289,8 @@ export function run(budget: u32): u32 {
       i++;
     }
     if (i < n) {
-      const c = ctl;
+      let c = ctl;
+      if (c & CTL_MMIO) c = mmioStep(false);
       steps += i + 1;
       if (c & CTL_NORETIRE) {
         retired += i;

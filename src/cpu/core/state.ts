@@ -22,6 +22,11 @@ export const CTL_NORETIRE: u32 = 2;
 export const CTL_EXIT: u32 = 4;
 /** Retired; end the decoded block (state that affects translation, interrupts or code changed). */
 export const CTL_ENDBLOCK: u32 = 8;
+/**
+ * Not retired, nothing done: the instruction reached its first MMIO access outside an MMIO
+ * step; the run loop executes it again at once as one (memory.ts, "MMIO steps").
+ */
+export const CTL_MMIO: u32 = 16;
 
 /** Control bits set by the current instruction. */
 export let ctl: u32 = 0;
