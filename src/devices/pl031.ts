@@ -1,21 +1,16 @@
 // ARM PrimeCell PL031 real-time clock: seconds of wall-clock time, and the match-register alarm
 // raising its interrupt (Linux's /sys/class/rtc/rtc0/wakealarm), a wake source from suspend.
-import { type BusDevice, hostAfter, type IrqLine } from "./types.ts";
+import type { BusDevice, Device, IrqLine } from "./types.ts";
 
 const ID = [0x31, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1];
 
-/** Time for the RTC, injected so tests can drive it. */
+/** Time for the RTC (the VM's clock on the board), injected so tests can drive it. */
 export interface RtcClock {
   /** Wall-clock seconds (fractional). */
   now(): number;
   /** Calls `fn` after `ms` milliseconds; returns a cancel function. */
   after(ms: number, fn: () => void): () => void;
 }
-
-export const HOST_CLOCK: RtcClock = {
-  now: () => Date.now() / 1000,
-  after: hostAfter,
-};
 
 /** Plain, versioned PL031 state: the offset from wall-clock time keeps the guest's clock real across a restore. */
 export interface Pl031State {
@@ -27,7 +22,7 @@ export interface Pl031State {
   ris: number;
 }
 
-export class Pl031 implements BusDevice {
+export class Pl031 implements BusDevice, Device {
   /** RTCDR = floor(wall clock) + offset (RTCLR writes move it). */
   private offset = 0;
   private mr = 0;
@@ -38,7 +33,7 @@ export class Pl031 implements BusDevice {
 
   constructor(
     private readonly irq: IrqLine,
-    private readonly clock: RtcClock = HOST_CLOCK,
+    private readonly clock: RtcClock,
   ) {}
 
   private counter(): number {
@@ -64,7 +59,8 @@ export class Pl031 implements BusDevice {
     const ms = (Math.floor(this.clock.now()) + 1 - this.clock.now()) * 1000 + (delta - 1) * 1000;
     this.cancel = this.clock.after(Math.min(Math.max(0, ms), 0x7fff_ffff), () => {
       this.cancel = null;
-      if (this.counter() === this.mr) {
+      // Matched, or passed while the VM was paused or the host busy: the alarm is due.
+      if ((this.counter() - this.mr) >>> 0 < 60) {
         this.ris |= 1;
         this.update();
       } else this.arm();
@@ -117,11 +113,33 @@ export class Pl031 implements BusDevice {
     this.update();
   }
 
+  /** System reset: the match alarm and interrupt cleared; the clock keeps its time (it is battery-backed). */
+  reset(): void {
+    this.close();
+    this.mr = 0;
+    this.imsc = 0;
+    this.ris = 0;
+    this.update();
+  }
+
+  /** Nothing of its own runs: its alarm is on the VM's clock, which stops while paused. */
+  stop(): void {}
+
+  /** Wall-clock time moved on while paused: the alarm is re-aimed at it. */
+  cont(): void {
+    if (this.cancel) this.arm();
+  }
+
+  suspend(): void {}
+
+  wake(): void {}
+
   save(): Pl031State {
     return { version: 1, offset: this.offset, mr: this.mr, lr: this.lr, imsc: this.imsc, ris: this.ris };
   }
 
-  restore(s: Pl031State): void {
+  restore(state: unknown): void {
+    const s = state as Pl031State;
     if (s.version !== 1) throw new Error(`unsupported PL031 state version ${s.version}`);
     ({ offset: this.offset, mr: this.mr, lr: this.lr, imsc: this.imsc, ris: this.ris } = s);
     this.arm();

@@ -4,12 +4,18 @@
 // single-threaded TCG); a vCPU's architectural state is swapped into the core while it runs or
 // while its registers are accessed. run() is async: a vCPU waiting in WFI, STOPPED or SUSPENDED
 // sleeps on the event loop until an interrupt, a timer deadline or kick() wakes it.
-import { type CpuState, ExitReason, HostStatus } from "../cpu/cpu.ts";
+//
+// Fairness: a vCPU yields to the host (console input, signals, timers, a control API) after a
+// budget of instructions, and exits count against that budget, so a guest that spins on an MMIO
+// register or prints as fast as it can never starves the host.
+import { type Cpu, type CpuState, ExitReason, HostStatus } from "../cpu/cpu.ts";
 import { MpState, PSTATE_RESET, SystemEventType } from "./constants.ts";
 import { HvError } from "./errors.ts";
 import type { Exit } from "./exits.ts";
-import { handleSmccc, type PsciTarget, type SmcccCaller } from "./hypercalls.ts";
-import type { Vm } from "./vm.ts";
+import type { FirmwareRegs } from "./firmware-regs.ts";
+import type { Gicv3 } from "./gicv3/index.ts";
+import { handleSmccc, type PsciTarget, type SmcccCaller, type SmcccVm } from "./hypercalls.ts";
+import type { Timers } from "./timer.ts";
 
 /** KVM_ARM_VCPU_INIT features Dormouse supports. */
 export interface VcpuInit {
@@ -42,8 +48,34 @@ export interface VcpuSnapshot {
   cpu: CpuState;
 }
 
-/** Instructions per run slice before yielding to the event loop. */
+/**
+ * What a vCPU needs of its VM (implemented by Vm; declared here so vcpu.ts does not depend on
+ * vm.ts, which creates vCPUs).
+ */
+export interface VcpuVm extends SmcccVm {
+  readonly core: Cpu;
+  readonly gic: Gicv3;
+  readonly timers: Timers;
+  readonly firmware: FirmwareRegs;
+  hasRun: boolean;
+  notify(): void;
+  activate(v: Vcpu, restore: boolean): void;
+  updateLines(v: Vcpu): void;
+  mmioInKernel(v: Vcpu, phys: bigint, size: number, write: boolean, value: bigint): bigint | HostStatus | undefined;
+  /** Sleeps until `ready()` holds or the vCPU's next timer deadline (its own or a device's) passes. */
+  waitFor(ready: () => boolean, v: Vcpu | null): Promise<void>;
+  /** Lets the host serve its events. */
+  yieldSlice(): Promise<void>;
+  /** Caps a slice so it ends at the next deadline (deterministic mode). */
+  sliceBudget(v: Vcpu, max: number): number;
+  /** Time passed while the vCPU ran: accounts it and fires due device timers. */
+  elapsed(v: Vcpu): void;
+}
+
+/** Instructions a vCPU runs before yielding to the host's event loop. */
 const SLICE = 200_000;
+/** What one exit to the VMM costs of that budget (an MMIO exit is a few microseconds of host work). */
+const EXIT_COST = 2_000;
 const SYSREG_MPIDR = 0xc005;
 
 export class Vcpu implements SmcccCaller, PsciTarget {
@@ -57,9 +89,11 @@ export class Vcpu implements SmcccCaller, PsciTarget {
   private kicked = false;
   private inWfi = false;
   private mmio: PendingMmio | null = null;
+  /** Instructions left before the next yield to the host. */
+  private budget = SLICE;
 
   constructor(
-    readonly vm: Vm,
+    readonly vm: VcpuVm,
     readonly id: number,
   ) {
     this.mpidr = BigInt(id & 0xf) | (BigInt((id >> 4) & 0xff) << 8n) | (BigInt((id >> 12) & 0xff) << 16n);
@@ -249,42 +283,54 @@ export class Vcpu implements SmcccCaller, PsciTarget {
     return this.vm.gic.pendingFor(this.id) || this.vm.timers.firing(this);
   }
 
+  /**
+   * Whether an MMIO access is in flight: handed to the VMM, its instruction not yet retired. A
+   * kick waits for it to finish (a pause or snapshot must never see half an access).
+   */
+  private get mmioInFlight(): boolean {
+    return this.mmio !== null;
+  }
+
   /** KVM_RUN. */
   async run(): Promise<Exit> {
     if (!this.initialised) throw new HvError("ENOEXEC", "vCPU not initialised (call init first)");
     this.vm.hasRun = true;
     for (;;) {
-      if (this.kicked) {
+      if (this.kicked && !this.mmioInFlight) {
         this.kicked = false;
         return { reason: "intr" };
       }
       if (this.mp === MpState.STOPPED) {
         await this.vm.waitFor(() => this.mp !== MpState.STOPPED || this.kicked, null);
+        this.budget = SLICE;
         continue;
       }
       this.applyPendingReset();
       if (this.mp === MpState.SUSPENDED) {
         // Emulated WFI: a pending interrupt is a WAKEUP exit; the state stays SUSPENDED.
         if (this.interruptPending()) return { reason: "system_event", type: SystemEventType.WAKEUP, ndata: 0, data: [] };
-        await this.vm.waitFor(
-          () => this.interruptPending() || this.kicked || this.mp !== MpState.SUSPENDED,
-          this.vm.timers.nextDeadline(this),
-        );
+        await this.vm.waitFor(() => this.interruptPending() || this.kicked || this.mp !== MpState.SUSPENDED, this);
+        this.budget = SLICE;
         continue;
       }
       if (this.inWfi) {
         if (!this.interruptPending()) {
-          await this.vm.waitFor(
-            () => this.interruptPending() || this.kicked || this.mp !== MpState.RUNNABLE,
-            this.vm.timers.nextDeadline(this),
-          );
+          await this.vm.waitFor(() => this.interruptPending() || this.kicked || this.mp !== MpState.RUNNABLE, this);
+          this.budget = SLICE;
           continue;
         }
         this.inWfi = false;
       }
+      if (this.budget <= 0 && !this.mmioInFlight) {
+        await this.vm.yieldSlice();
+        this.budget = SLICE;
+        continue;
+      }
       const exit = this.slice();
-      if (exit) return exit;
-      await this.vm.yieldSlice();
+      if (exit) {
+        this.budget -= EXIT_COST;
+        return exit;
+      }
     }
   }
 
@@ -293,8 +339,12 @@ export class Vcpu implements SmcccCaller, PsciTarget {
     this.load();
     const core = this.vm.core;
     this.vm.updateLines(this);
-    const r = core.run(this.vm.timers.sliceBudget(this, SLICE));
-    this.vm.timers.account(this);
+    // Draining an access for a kick retires just its instruction.
+    const max = this.mmioInFlight && this.kicked ? 1 : Math.max(1, this.budget);
+    const before = core.instret;
+    const r = core.run(this.vm.sliceBudget(this, max));
+    this.budget -= Number(core.instret - before);
+    this.vm.elapsed(this);
     switch (r) {
       case ExitReason.Budget:
       case ExitReason.Stop:

@@ -10,12 +10,14 @@ import { VirtBoard } from "../../src/machine/board.ts";
 import { Vmm } from "../../src/vmm/vmm.ts";
 import { GuestConsole } from "../support/guest-console.ts";
 import { repoRoot } from "../support/toolchain.ts";
+import { nodeHost } from "../../src/host/node/index.ts";
 
 test("Debian bookworm's 6.1 kernel on one vCPU: shell, modules, suspend-to-RAM woken by the console", { timeout: 900_000 }, async () => {
   const kit = guestKit(join(repoRoot, ".cache/guest-kit"), { suite: "bookworm" });
   assert.match(kit.versions.kernelPackage, /^linux-image-6\.1\./);
   let con: GuestConsole | null = null;
   const board = new VirtBoard({
+    host: nodeHost(),
     cpus: 1,
     ramSize: 256 << 20,
     psciConduit: "hvc",

@@ -12,6 +12,7 @@ import { VirtBoard } from "../../src/machine/board.ts";
 import { Vmm } from "../../src/vmm/vmm.ts";
 import { GuestConsole } from "../support/guest-console.ts";
 import { repoRoot } from "../support/toolchain.ts";
+import { nodeHost } from "../../src/host/node/index.ts";
 
 const md5 = (b: Uint8Array) => createHash("md5").update(b).digest("hex");
 
@@ -27,6 +28,7 @@ test("Linux: virtio-blk read/write and read-only, virtio-rng, on virtio-mmio", {
 
   const con = new GuestConsole((t) => board.uart.receive(Buffer.from(t, "latin1")));
   const board = new VirtBoard({
+    host: nodeHost(),
     cpus: 2,
     ramSize: 512 << 20,
     psciConduit: "hvc",

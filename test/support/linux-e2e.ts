@@ -13,6 +13,7 @@ import { VirtBoard } from "../../src/machine/board.ts";
 import { Vmm } from "../../src/vmm/vmm.ts";
 import { DormouseProcess, GuestConsole } from "./guest-console.ts";
 import { repoRoot } from "./toolchain.ts";
+import { nodeHost } from "../../src/host/node/index.ts";
 
 export interface LinuxE2eResult {
   boot: boolean;
@@ -108,6 +109,7 @@ async function inPlace(
 ): Promise<void> {
   let con: GuestConsole | null = null;
   const board = new VirtBoard({
+    host: nodeHost(),
     cpus: 2,
     ramSize: 512 * MIB,
     psciConduit: "hvc",

@@ -9,10 +9,12 @@ import { VirtBoard } from "../../src/machine/board.ts";
 import { Vmm } from "../../src/vmm/vmm.ts";
 import { buildGuest, symbolAddress } from "../support/guests.ts";
 import { repoRoot } from "../support/toolchain.ts";
+import { nodeHost } from "../../src/host/node/index.ts";
 
 async function runGuest(variant: number, policy: "honour" | "deny" = "honour") {
   let out = "";
   const board = new VirtBoard({
+    host: nodeHost(),
     cpus: 2,
     ramSize: 64 << 20,
     psciConduit: "hvc",
@@ -81,7 +83,7 @@ test("dormouse run: bad input is a clear error with a nonzero exit", () => {
 });
 
 test("the watchdog's countdown stops while the VM is suspended and continues after the wake", async () => {
-  const board = new VirtBoard({ cpus: 2, ramSize: 64 << 20, psciConduit: "hvc", systemSuspend: true, output: () => {} });
+  const board = new VirtBoard({ host: nodeHost(), cpus: 2, ramSize: 64 << 20, psciConduit: "hvc", systemSuspend: true, output: () => {} });
   board.load(readFileSync(buildGuest("suspend", { VARIANT: 0 })));
   board.boot();
   // Armed as a guest would (WOR = 60 s of 62.5 MHz ticks, then enabled): it never fires here.

@@ -4,9 +4,10 @@ import { readFileSync } from "node:fs";
 import { VirtBoard } from "../../src/machine/board.ts";
 import { Vmm } from "../../src/vmm/vmm.ts";
 import { buildGuest } from "../../test/support/guests.ts";
+import { nodeHost } from "../../src/host/node/index.ts";
 
 const SECONDS = 5;
-const board = new VirtBoard({ cpus: 2, ramSize: 64 << 20, psciConduit: "hvc", systemSuspend: true, output: () => {} });
+const board = new VirtBoard({ host: nodeHost(), cpus: 2, ramSize: 64 << 20, psciConduit: "hvc", systemSuspend: true, output: () => {} });
 board.load(readFileSync(buildGuest("suspend", { VARIANT: 3 })));
 board.boot();
 const suspended = new Promise<void>((resolve) => {
