@@ -69,7 +69,7 @@ export class Pl011 implements BusDevice, Device {
     return this.lcr & LCR_FEN ? FIFO_DEPTH : 1;
   }
 
-  /** Moves the TX FIFO to the sink while it has room; TXRIS follows the FIFO's level. */
+  /** Moves the TX FIFO to the sink while it has room; TXRIS then follows the FIFO's level. */
   private pump(): void {
     if (!this.blocked && this.tx.length) {
       const bytes = Uint8Array.from(this.tx);
@@ -252,7 +252,8 @@ export class Pl011 implements BusDevice, Device {
     this.rx = [...s.rx];
     this.backlog = [...(s.backlog ?? [])];
     this.tx = [...(s.tx ?? [])];
-    this.pump();
+    // Output held when the VM was saved goes out now (its TX interrupt follows when it has).
+    if (this.tx.length) this.pump();
     this.update();
   }
 }

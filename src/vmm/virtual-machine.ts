@@ -18,6 +18,7 @@
 // time (the counter stops: the guest does not see the pause; the RTC shows wall-clock time).
 import { MpState, SystemEventType } from "../hv/constants.ts";
 import type { Exit } from "../hv/exits.ts";
+import { PPI_PHYS_TIMER, PPI_VIRT_TIMER } from "../hv/gicv3/index.ts";
 import type { Vcpu } from "../hv/vcpu.ts";
 import { type BoardHost, VirtBoard } from "../machine/board.ts";
 import type { ConsoleSink } from "../devices/types.ts";
@@ -397,7 +398,13 @@ export class VirtualMachine {
             this.onSuspend(v);
             return;
           case SystemEventType.WAKEUP: {
-            const intid = board.vm.gic.wakingIntid(v.id);
+            // The interrupt that woke it: one pending in the GIC, else a generic timer firing
+            // (its PPI reaches the GIC only when the vCPU next runs).
+            let intid = board.vm.gic.wakingIntid(v.id);
+            if (intid < 0) {
+              const [virt, phys] = board.vm.timers.lines(v);
+              intid = virt ? PPI_VIRT_TIMER : phys ? PPI_PHYS_TIMER : -1;
+            }
             this.wake(v, intid >= 0 ? board.wakeReason(intid) : "timer", intid >= 0 ? intid : null);
             return;
           }
