@@ -140,11 +140,15 @@ async function run(argv: string[]): Promise<number> {
         dtb: values.dtb ? read(values.dtb) : undefined,
       }
     : { kind: "binary" as const, bytes };
-  return attach(host, (console) => {
-    const vm = new VirtualMachine({ board, image }, host, { policy, console });
-    vm.start();
-    return vm;
-  }, log);
+  return attach(
+    host,
+    (console) => {
+      const vm = new VirtualMachine({ board, image }, host, { policy, console });
+      vm.start();
+      return vm;
+    },
+    log,
+  );
 }
 
 /** One line per event for -v (the words tools and tests look for: "suspended", "woken, resuming at", "saved the ... VM to"). */
@@ -181,7 +185,11 @@ function describeEvent(e: VmEvent): string | null {
  * back-pressure), SIGUSR1 pressing its power button, and waits for a final state; the output is
  * flushed before returning.
  */
-async function attach(host: VmmHost, make: (console: ReturnType<typeof streamSink>) => VirtualMachine, log?: (m: string) => void): Promise<number> {
+async function attach(
+  host: VmmHost,
+  make: (console: ReturnType<typeof streamSink>) => VirtualMachine,
+  log?: (m: string) => void,
+): Promise<number> {
   const out = streamSink(process.stdout);
   const vm = make(out);
   const failed: string[] = [];
@@ -225,7 +233,9 @@ async function attach(host: VmmHost, make: (console: ReturnType<typeof streamSin
     if (state === "saved") {
       const path = vm.options.policy?.snapshotPath as string;
       const size = host.snapshots.storage.read(path).length;
-      process.stderr.write(`dormouse: guest suspended to ${path} (${(size / 1048576).toFixed(1)} MiB); resume it with: dormouse resume ${path}\n`);
+      process.stderr.write(
+        `dormouse: guest suspended to ${path} (${(size / 1048576).toFixed(1)} MiB); resume it with: dormouse resume ${path}\n`,
+      );
     }
     if (state === "hibernated")
       process.stderr.write("dormouse: guest hibernated (SYSTEM_OFF2): boot it again with the same disks to resume it\n");
@@ -274,11 +284,15 @@ async function resume(argv: string[]): Promise<number> {
   }
   checkDisks(snap, (p) => host.blocks.identify(p));
   let restored: Promise<void> = Promise.resolve();
-  const code = await attach(host, (console) => {
-    const vm = new VirtualMachine({ board: saved }, host, { policy, console });
-    restored = vm.restore(snap, path, { into: "saved" });
-    return vm;
-  }, log);
+  const code = await attach(
+    host,
+    (console) => {
+      const vm = new VirtualMachine({ board: saved }, host, { policy, console });
+      restored = vm.restore(snap, path, { into: "saved" });
+      return vm;
+    },
+    log,
+  );
   await restored;
   return code;
 }

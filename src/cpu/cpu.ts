@@ -1,5 +1,6 @@
-// The host side of the CPU core: instantiates the wasm module the host loaded, owns its memory (guest RAM lives in it)
-// and exposes registers, system registers, physical memory and run() to the hypervisor layer.
+// The host side of the CPU core: instantiates the wasm module the host loaded, owns its memory
+// (guest RAM lives in it) and exposes registers, system registers, physical memory and run() to
+// the hypervisor layer.
 import { type FuncTable, Jit, type JitStats } from "./jit/jit.ts";
 
 /** Why Cpu.run() returned. */

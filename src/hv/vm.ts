@@ -80,7 +80,11 @@ export class Vm implements VcpuVm {
       if (this.active && this.active.id === cpu) this.core.setIrqLines(this.gic.lines(cpu));
       this.notify();
     };
-    this.timers = new Timers(config.clock ?? "host", (v) => this.instretOf(v as Vcpu), () => config.host.clock.monotonicNs());
+    this.timers = new Timers(
+      config.clock ?? "host",
+      (v) => this.instretOf(v as Vcpu),
+      () => config.host.clock.monotonicNs(),
+    );
     this.clock = new VmClock(this.timers, config.host.clock);
   }
 

@@ -124,14 +124,48 @@ export class VirtBoard {
     const clock = this.vm.clock;
     const after = (ms: number, fn: () => void) => clock.after(ms, fn);
     this.uart = new Pl011(this.spi(VIRT.uartSpi), config.output);
-    this.add({ name: "pl011", base: VIRT.uartBase, size: 0x1000n, irq: spiIntid(VIRT.uartSpi), device: this.uart, wakeReason: "console", snapshot: "uart" });
+    this.add({
+      name: "pl011",
+      base: VIRT.uartBase,
+      size: 0x1000n,
+      irq: spiIntid(VIRT.uartSpi),
+      device: this.uart,
+      wakeReason: "console",
+      snapshot: "uart",
+    });
     this.rtc = new Pl031(this.spi(VIRT.rtcSpi), { now: () => clock.now(), after });
-    this.add({ name: "pl031", base: VIRT.rtcBase, size: 0x1000n, irq: spiIntid(VIRT.rtcSpi), device: this.rtc, wakeReason: "rtc", fdt: rtcNode(), snapshot: "rtc" });
+    this.add({
+      name: "pl031",
+      base: VIRT.rtcBase,
+      size: 0x1000n,
+      irq: spiIntid(VIRT.rtcSpi),
+      device: this.rtc,
+      wakeReason: "rtc",
+      fdt: rtcNode(),
+      snapshot: "rtc",
+    });
     this.gpio = new Pl061(this.spi(VIRT.gpioSpi));
     // The only input wired to the PL061 is the power button: its interrupt is the button's.
-    this.add({ name: "pl061", base: VIRT.gpioBase, size: 0x1000n, irq: spiIntid(VIRT.gpioSpi), device: this.gpio, wakeReason: "power-button", fdt: gpioNode(), snapshot: "gpio" });
+    this.add({
+      name: "pl061",
+      base: VIRT.gpioBase,
+      size: 0x1000n,
+      irq: spiIntid(VIRT.gpioSpi),
+      device: this.gpio,
+      wakeReason: "power-button",
+      fdt: gpioNode(),
+      snapshot: "gpio",
+    });
     this.powerButton = new GpioKey((level) => this.gpio.setInput(POWER_BUTTON_PIN, level), { after });
-    this.add({ name: "power-button", base: null, size: 0n, irq: null, device: this.powerButton, fdt: gpioKeysNode(), snapshot: "powerButton" });
+    this.add({
+      name: "power-button",
+      base: null,
+      size: 0n,
+      irq: null,
+      device: this.powerButton,
+      fdt: gpioKeysNode(),
+      snapshot: "powerButton",
+    });
     const ws0 = this.spi(VIRT.watchdogSpi);
     this.watchdog = new SbsaGwdt(
       {

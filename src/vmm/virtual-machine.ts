@@ -22,7 +22,15 @@ import { PPI_PHYS_TIMER, PPI_VIRT_TIMER } from "../hv/gicv3/index.ts";
 import type { Vcpu } from "../hv/vcpu.ts";
 import { type BoardHost, VirtBoard } from "../machine/board.ts";
 import type { ConsoleSink } from "../devices/types.ts";
-import { FINAL_STATES, type ResetReason, type SavedRunState, type VmEvent, type VmEventBody, type VmState, VmStateError } from "./events.ts";
+import {
+  FINAL_STATES,
+  type ResetReason,
+  type SavedRunState,
+  type VmEvent,
+  type VmEventBody,
+  type VmState,
+  VmStateError,
+} from "./events.ts";
 import { onSystemSuspend, onWakeup, type SuspendPolicy } from "./power.ts";
 import { type LoadedSnapshot, restoreSnapshot, saveSnapshot, type SnapshotConfig, type SnapshotIo } from "./snapshot.ts";
 

@@ -32,7 +32,8 @@ function specifiers(text: string): string[] {
 
 function resolveLocal(from: string, spec: string): string | null {
   const base = resolve(dirname(from), spec);
-  for (const p of [base, base.replace(/\.js$/, ".ts"), `${base}.ts`, join(base, "index.ts")]) if (existsSync(p) && statSync(p).isFile()) return p;
+  for (const p of [base, base.replace(/\.js$/, ".ts"), `${base}.ts`, join(base, "index.ts")])
+    if (existsSync(p) && statSync(p).isFile()) return p;
   return null;
 }
 

@@ -47,7 +47,14 @@ test("malformed device trees are clear errors", () => {
 });
 
 test("--dtb: the kernel gets the user's tree with /chosen's bootargs and initrd range", () => {
-  const board = new VirtBoard({ host: nodeHost(), cpus: 1, ramSize: 64 << 20, psciConduit: "hvc", bootargs: "console=ttyAMA0 hello", output: () => {} });
+  const board = new VirtBoard({
+    host: nodeHost(),
+    cpus: 1,
+    ramSize: 64 << 20,
+    psciConduit: "hvc",
+    bootargs: "console=ttyAMA0 hello",
+    output: () => {},
+  });
   // A minimal arm64 Image: the header (text_offset 0, image_size 64 KiB, magic at 0x38).
   const image = new Uint8Array(0x10000);
   const dv = new DataView(image.buffer);
