@@ -159,23 +159,31 @@ export class VirtualMachine {
   pause(): Promise<void> {
     return this.enqueue(async () => {
       this.require("pause", ["running"]);
-      const t0 = this.host.clock.monotonicNs();
-      await this.hold();
-      this.board.pause();
-      this.current = "paused";
-      this.emit({ event: "paused", ms: Number(this.host.clock.monotonicNs() - t0) / 1e6 });
+      await this.pauseNow();
     });
+  }
+
+  private async pauseNow(): Promise<void> {
+    const t0 = this.host.clock.monotonicNs();
+    await this.hold();
+    this.board.pause();
+    this.current = "paused";
+    this.emit({ event: "paused", ms: Number(this.host.clock.monotonicNs() - t0) / 1e6 });
   }
 
   /** paused → running: time, the GIC and devices continue (reverse order), then the vCPUs. */
   resume(): Promise<void> {
     return this.enqueue(async () => {
       this.require("resume", ["paused"]);
-      this.board.resume();
-      this.current = "running";
-      this.unhold();
-      this.emit({ event: "resumed" });
+      this.resumeNow();
     });
+  }
+
+  private resumeNow(): void {
+    this.board.resume();
+    this.current = "running";
+    this.unhold();
+    this.emit({ event: "resumed" });
   }
 
   /**
@@ -215,18 +223,11 @@ export class VirtualMachine {
   snapshot(path: string): Promise<{ bytes: number; seconds: number }> {
     return this.enqueue(async () => {
       this.require("snapshot", ["running"]);
-      const t0 = this.host.clock.monotonicNs();
-      await this.hold();
-      this.board.pause();
-      this.current = "paused";
-      this.emit({ event: "paused", ms: Number(this.host.clock.monotonicNs() - t0) / 1e6 });
+      await this.pauseNow();
       try {
         return await this.saveNow(path, "running");
       } finally {
-        this.board.resume();
-        this.current = "running";
-        this.unhold();
-        this.emit({ event: "resumed" });
+        this.resumeNow();
       }
     });
   }

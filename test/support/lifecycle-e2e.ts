@@ -6,8 +6,7 @@
 // complete and correct; and two --deterministic runs of a bare-metal guest with device timers
 // giving identical output.
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { nodeHost } from "../../src/host/node/index.ts";
@@ -17,6 +16,7 @@ import { readSnapshot } from "../../src/vmm/snapshot.ts";
 import { VirtualMachine } from "../../src/vmm/virtual-machine.ts";
 import { DormouseProcess, GuestConsole } from "./guest-console.ts";
 import { buildGuest } from "./guests.ts";
+import { md5, readAt } from "./linux-e2e.ts";
 import { repoRoot } from "./toolchain.ts";
 
 /** The checks, in the order of the summary line. */
@@ -41,23 +41,11 @@ export interface LifecycleResult {
 
 const APPEND = "console=ttyAMA0 quiet no_console_suspend";
 const MIB = 1 << 20;
-const md5 = (b: Uint8Array) => createHash("md5").update(b).digest("hex");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 class Check extends Error {}
 function check(ok: unknown, what: string): asserts ok {
   if (!ok) throw new Check(what);
-}
-
-function readAt(path: string, offset: number, len: number): Buffer {
-  const fd = openSync(path, "r");
-  try {
-    const b = Buffer.alloc(len);
-    readSync(fd, b, 0, len, offset);
-    return b;
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** An in-process VM with its console and events. */

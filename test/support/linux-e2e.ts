@@ -38,9 +38,11 @@ function check(ok: unknown, what: string): asserts ok {
   if (!ok) throw new Check(what);
 }
 
-const md5 = (b: Uint8Array) => createHash("md5").update(b).digest("hex");
+/** MD5 of bytes, as md5sum prints it. */
+export const md5 = (b: Uint8Array) => createHash("md5").update(b).digest("hex");
 
-function readAt(path: string, offset: number, len: number): Buffer {
+/** `len` bytes of a file from `offset`. */
+export function readAt(path: string, offset: number, len: number): Buffer {
   const fd = openSync(path, "r");
   try {
     const b = Buffer.alloc(len);
