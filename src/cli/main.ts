@@ -48,6 +48,9 @@ options:
 
 class UsageError extends Error {}
 
+/** Console input held for the guest before stdin is no longer read. */
+const INPUT_HELD = 1 << 16;
+
 /** Where `dormouse guest-kit` and a bare `dormouse run` keep the kit. */
 function defaultKitCache(): string {
   return join(homedir(), ".cache", "dormouse", "guest-kit");
@@ -203,6 +206,7 @@ async function attach(
     process.stderr.write("dormouse: console attached (Ctrl-A x quits)\n");
   }
   let escape = false;
+  let inputWait: ReturnType<typeof setInterval> | undefined;
   const input = (d: Buffer) => {
     if (process.stdin.isTTY) {
       // Ctrl-A x ends the VM (raw mode passes Ctrl-C to the guest), as QEMU's console does.
@@ -216,6 +220,16 @@ async function attach(
       }
     }
     vm.sendConsole(d);
+    // Input the guest has not taken yet is held here; past INPUT_HELD stdin is not read until it drains.
+    if (vm.pendingConsoleInput > INPUT_HELD && !inputWait) {
+      process.stdin.pause();
+      inputWait = setInterval(() => {
+        if (vm.pendingConsoleInput > INPUT_HELD / 4 && vm.state !== "shutdown") return;
+        clearInterval(inputWait);
+        inputWait = undefined;
+        process.stdin.resume();
+      }, 20);
+    }
   };
   process.stdin.on("data", input);
   process.stdin.on("error", () => {});
@@ -243,6 +257,7 @@ async function attach(
   } finally {
     process.off("SIGUSR1", wakeRequest);
     process.stdin.off("data", input);
+    clearInterval(inputWait);
     vm.close();
     process.stdin.pause();
     if (process.stdin.isTTY) process.stdin.setRawMode?.(false);

@@ -278,6 +278,11 @@ export class VirtualMachine {
     this.board.uart.receive(bytes);
   }
 
+  /** Console input held by the host, not yet taken by the guest (a host may stop reading above some amount). */
+  get pendingConsoleInput(): number {
+    return this.board.uart.pendingInput;
+  }
+
   /** Stops the VM hard (no guest shutdown): → shutdown {reason: host}. */
   stop(): Promise<void> {
     this.require("stop", ["created", "running", "paused", "suspended"]);
