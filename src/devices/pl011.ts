@@ -250,7 +250,8 @@ export class Pl011 implements BusDevice, Device {
       ilpr: this.ilpr,
     } = s);
     this.rx = [...s.rx];
-    this.backlog = [...(s.backlog ?? [])];
+    // Input the host sent before the restore (typed while the snapshot was read) stays, after what was held then.
+    this.backlog = [...(s.backlog ?? []), ...this.backlog];
     this.tx = [...(s.tx ?? [])];
     // Output held when the VM was saved goes out now (its TX interrupt follows when it has).
     if (this.tx.length) this.pump();

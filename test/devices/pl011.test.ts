@@ -94,3 +94,15 @@ test("host input beyond the RX FIFO is held and read in order, also across a FIF
   assert.ok(flushed > 0 && flushed <= 16 + 1, `only what was in the FIFO is lost (${flushed})`);
   assert.deepEqual(got.slice(-(100 - 10 - flushed)), input.slice(10 + flushed), "the held input arrives in order");
 });
+
+test("input typed before a restore is kept, after the input held in the snapshot", () => {
+  const a = new Pl011({ set() {} }, () => {});
+  a.receive([0x41, 0x42]);
+  const state = a.save();
+  const b = new Pl011({ set() {} }, () => {});
+  b.receive([0x0a]); // a key pressed while the snapshot was being read
+  b.restore(structuredClone(state));
+  const got: number[] = [];
+  while (!(b.read(FR, 4) & RXFE)) got.push(Number(b.read(DR, 4)));
+  assert.deepEqual(got, [0x41, 0x42, 0x0a]);
+});
