@@ -239,6 +239,7 @@ export class Pl011 implements BusDevice, Device {
   restore(state: unknown): void {
     const s = state as Pl011State;
     if (s.version !== 1) throw new Error(`unsupported PL011 state version ${s.version}`);
+    const typed = [...this.rx, ...this.backlog];
     ({
       ris: this.ris,
       imsc: this.imsc,
@@ -251,10 +252,11 @@ export class Pl011 implements BusDevice, Device {
     } = s);
     this.rx = [...s.rx];
     // Input the host sent before the restore (typed while the snapshot was read) stays, after what was held then.
-    this.backlog = [...(s.backlog ?? []), ...this.backlog];
+    this.backlog = [...(s.backlog ?? []), ...typed];
     this.tx = [...(s.tx ?? [])];
     // Output held when the VM was saved goes out now (its TX interrupt follows when it has).
     if (this.tx.length) this.pump();
-    this.update();
+    if (this.backlog.length) this.refill();
+    else this.update();
   }
 }
