@@ -2,7 +2,7 @@
 // to disk (--on-suspend save=FILE), a second process resumes it, and an in-place suspend is woken
 // by a console key; and the same guest, running its shell, paused and snapshotted through the VM
 // object. Prints
-//   suspend-bench: snapshot_mb=<size> save_s=<s> resume_s=<s> wake_ms=<ms> pause_ms=<ms> snapshot_running_s=<s>
+//   suspend-bench: snapshot_mb=<size> save_s=<s> resume_s=<s> wake_ms=<ms> pause_ms=<ms> snapshot_running_s=<s> snapshot_running_mb=<size>
 // save: SYSTEM_SUSPEND honoured until the snapshot is on disk (the VMM's own measurement);
 // resume: `dormouse resume` started (with a key already waiting) until the guest runs at its
 // resume entry point; wake: a key sent to the suspended guest until it runs again; pause: the
@@ -64,8 +64,10 @@ try {
   );
   con = new GuestConsole((t) => vm.sendConsole(Buffer.from(t, "latin1")));
   const pauses: number[] = [];
+  let runningBytes = 0;
   vm.on((e) => {
     if (e.event === "paused") pauses.push(e.ms);
+    if (e.event === "saved") runningBytes = e.bytes;
   });
   vm.start();
   await con.wait(/dormouse-kit: shell ready/, 0, 600_000, "the shell");
@@ -83,7 +85,7 @@ try {
   vm.close();
 
   console.log(
-    `suspend-bench: snapshot_mb=${(statSync(snap).size / 1048576).toFixed(1)} save_s=${Number(saved[2]).toFixed(2)} resume_s=${resumeS.toFixed(2)} wake_ms=${wakeMs.toFixed(1)} pause_ms=${median.toFixed(2)} snapshot_running_s=${snapshotRunningS.toFixed(2)}`,
+    `suspend-bench: snapshot_mb=${(statSync(snap).size / 1048576).toFixed(1)} save_s=${Number(saved[2]).toFixed(2)} resume_s=${resumeS.toFixed(2)} wake_ms=${wakeMs.toFixed(1)} pause_ms=${median.toFixed(2)} snapshot_running_s=${snapshotRunningS.toFixed(2)} snapshot_running_mb=${(runningBytes / 1048576).toFixed(1)}`,
   );
 } finally {
   rmSync(dir, { recursive: true, force: true });
