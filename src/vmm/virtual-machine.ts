@@ -83,6 +83,8 @@ export class VirtualMachine {
   private loops: Promise<void>[] = [];
   private ended = false;
   private wakeRequested = false;
+  /** What a paused VM resumes as: running, or suspended when it was restored paused from a suspended snapshot. */
+  private resumeAs: "running" | "suspended" = "running";
   private settled!: (s: VmState) => void;
   /** Resolves with the final state (shutdown, hibernated, saved, error) once the VM reaches one. */
   readonly finished: Promise<VmState>;
@@ -181,7 +183,8 @@ export class VirtualMachine {
 
   private resumeNow(): void {
     this.board.resume();
-    this.current = "running";
+    this.current = this.resumeAs;
+    this.resumeAs = "running";
     this.unhold();
     this.emit({ event: "resumed" });
   }
@@ -202,7 +205,7 @@ export class VirtualMachine {
       await this.hold();
       this.board.pause();
     }
-    const state: SavedRunState = wasSuspended ? "suspended" : (as ?? "paused");
+    const state: SavedRunState = wasSuspended || this.resumeAs === "suspended" ? "suspended" : (as ?? "paused");
     let bytes: number;
     try {
       bytes = await saveSnapshot(this.board, path, this.host.snapshots, state);
@@ -246,6 +249,7 @@ export class VirtualMachine {
       if (into === "paused") {
         this.holds++;
         this.board.pause();
+        if (saved === "suspended") this.resumeAs = "suspended";
       }
       this.current = into;
       this.spawnLoops();

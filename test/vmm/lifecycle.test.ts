@@ -211,3 +211,40 @@ test("a system reset from the host reboots the guest and keeps it running", asyn
     vm.close();
   }
 });
+
+test("a suspended VM saved by its policy, restored into paused, resumes as suspended and wakes on request", async () => {
+  const host = nodeHost();
+  const path = join(dir, "suspended.snap");
+  const a = new VirtualMachine(
+    {
+      board: { cpus: 2, ramSize: 64 << 20, psciConduit: "hvc", systemSuspend: true },
+      image: { kind: "binary", bytes: readFileSync(buildGuest("suspend", { VARIANT: 3 })) },
+    },
+    host,
+    { policy: { onSuspend: "save", snapshotPath: path } },
+  );
+  const aEvents: VmEvent[] = [];
+  a.on((e) => aEvents.push(e));
+  a.start();
+  assert.equal(await a.finished, "saved");
+  a.close();
+  assert.deepEqual(
+    aEvents.map((e) => e.event),
+    ["started", "suspended", "saved"],
+  );
+  const snap = readSnapshot(path, host.snapshots);
+  assert.equal(snap.header.runState, "suspended");
+  const { vm, out, events } = withConsole({ board: snap.header.config });
+  await vm.restore(snap, path, { into: "paused" });
+  assert.equal(vm.state, "paused");
+  await vm.resume();
+  assert.equal(vm.state, "suspended", "it was suspended when saved");
+  vm.wakeup();
+  assert.equal(await vm.finished, "shutdown");
+  assert.match(out.text, /resumed: context 0x000000005a5a1234 ok, EL1h ok, ram intact\n$/);
+  assert.deepEqual(
+    events.map((e) => e.event),
+    ["restored", "resumed", "woken", "shutdown"],
+  );
+  vm.close();
+});
