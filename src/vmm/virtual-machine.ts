@@ -373,9 +373,12 @@ export class VirtualMachine {
   // ---- The vCPU loops -------------------------------------------------------------------------
 
   private async loop(v: Vcpu): Promise<void> {
+    // After an MMIO exit the access completes only when the instruction retires in the next run():
+    // a hold that arrived meanwhile waits for that (run() then retires just that instruction).
+    let accessInFlight = false;
     try {
       while (!this.ended) {
-        if (this.holds > 0) {
+        if (this.holds > 0 && !accessInFlight) {
           await this.park();
           continue;
         }
@@ -386,6 +389,7 @@ export class VirtualMachine {
         }
         const e = await v.run();
         if (this.ended) return;
+        accessInFlight = e.reason === "mmio";
         this.handle(v, e);
       }
     } catch (err) {
