@@ -44,26 +44,26 @@ export class Pl031 implements BusDevice, Device {
     this.irq.set((this.ris & this.imsc & 1) !== 0);
   }
 
-  /** Arms the host timer for the match register. */
+  /**
+   * Arms the timer for the match register. As QEMU's pl031_set_alarm, a match that is due or
+   * past (MR − RTCDR ≤ 0 as a signed 32-bit number: the wall clock passed it while the VM was
+   * saved or paused) raises the interrupt at once.
+   */
   private arm(): void {
     this.cancel?.();
     this.cancel = null;
-    const delta = (this.mr - this.counter()) >>> 0; // seconds until the counter equals MR, modulo 2^32
-    if (delta === 0) {
+    const delta = (this.mr - this.counter()) | 0; // seconds until the counter equals MR, signed 32-bit
+    if (delta <= 0) {
       this.ris |= 1;
       this.update();
       return;
     }
-    // The next whole second is when the counter next changes. Host timers take at most 2^31-1 ms:
-    // a farther match (e.g. MR never set) just re-checks after that long.
+    // The next whole second is when the counter next changes. Timers take at most 2^31-1 ms: a
+    // farther match just re-checks after that long.
     const ms = (Math.floor(this.clock.now()) + 1 - this.clock.now()) * 1000 + (delta - 1) * 1000;
     this.cancel = this.clock.after(Math.min(Math.max(0, ms), 0x7fff_ffff), () => {
       this.cancel = null;
-      // Matched, or passed while the VM was paused or the host busy: the alarm is due.
-      if ((this.counter() - this.mr) >>> 0 < 60) {
-        this.ris |= 1;
-        this.update();
-      } else this.arm();
+      this.arm();
     });
   }
 
