@@ -62,8 +62,12 @@ export interface VcpuVm extends SmcccVm {
   activate(v: Vcpu, restore: boolean): void;
   updateLines(v: Vcpu): void;
   mmioInKernel(v: Vcpu, phys: bigint, size: number, write: boolean, value: bigint): bigint | HostStatus | undefined;
-  /** Sleeps until `ready()` holds or the vCPU's next timer deadline (its own or a device's) passes. */
-  waitFor(ready: () => boolean, v: Vcpu | null): Promise<void>;
+  /**
+   * Sleeps until `ready()` holds or the vCPU's next timer deadline (its own or a device's)
+   * passes; resolves true when it slept on the host (false: ready at once, or deterministic
+   * time jumped to the deadline).
+   */
+  waitFor(ready: () => boolean, v: Vcpu | null): Promise<boolean>;
   /** Lets the host serve its events. */
   yieldSlice(): Promise<void>;
   /** Caps a slice so it ends at the next deadline (deterministic mode). */
@@ -301,22 +305,23 @@ export class Vcpu implements SmcccCaller, PsciTarget {
         return { reason: "intr" };
       }
       if (this.mp === MpState.STOPPED) {
-        await this.vm.waitFor(() => this.mp !== MpState.STOPPED || this.kicked, null);
-        this.budget = SLICE;
+        if (await this.vm.waitFor(() => this.mp !== MpState.STOPPED || this.kicked, null)) this.budget = SLICE;
         continue;
       }
       this.applyPendingReset();
       if (this.mp === MpState.SUSPENDED) {
         // Emulated WFI: a pending interrupt is a WAKEUP exit; the state stays SUSPENDED.
         if (this.interruptPending()) return { reason: "system_event", type: SystemEventType.WAKEUP, ndata: 0, data: [] };
-        await this.vm.waitFor(() => this.interruptPending() || this.kicked || this.mp !== MpState.SUSPENDED, this);
-        this.budget = SLICE;
+        if (await this.vm.waitFor(() => this.interruptPending() || this.kicked || this.mp !== MpState.SUSPENDED, this)) this.budget = SLICE;
+        // Deterministic time skipped ahead without the host running: that costs budget too.
+        else this.budget -= EXIT_COST;
         continue;
       }
       if (this.inWfi) {
         if (!this.interruptPending()) {
-          await this.vm.waitFor(() => this.interruptPending() || this.kicked || this.mp !== MpState.RUNNABLE, this);
-          this.budget = SLICE;
+          if (await this.vm.waitFor(() => this.interruptPending() || this.kicked || this.mp !== MpState.RUNNABLE, this))
+            this.budget = SLICE;
+          else this.budget -= EXIT_COST;
           continue;
         }
         this.inWfi = false;

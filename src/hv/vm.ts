@@ -269,20 +269,20 @@ export class Vm implements VcpuVm {
    * SUSPENDED, its next deadline passes. In deterministic mode time jumps to the deadline (and
    * device timers due by then fire) instead of being waited for.
    */
-  waitFor(ready: () => boolean, v: Vcpu | null): Promise<void> {
-    if (ready()) return Promise.resolve();
+  waitFor(ready: () => boolean, v: Vcpu | null): Promise<boolean> {
+    if (ready()) return Promise.resolve(false);
     const deadline = v ? this.nextDeadline(v) : null;
     if (deadline && this.timers.mode === "deterministic") {
       this.timers.skipTo(deadline.ticks);
       this.clock.runDue();
-      return Promise.resolve();
+      return Promise.resolve(false);
     }
     return new Promise((resolve) => {
-      const w: Waiter = { ready, resolve, cancel: null };
+      const w: Waiter = { ready, resolve: () => resolve(true), cancel: null };
       if (deadline) {
         w.cancel = this.host.clock.after(deadline.ms, () => {
           this.waiters = this.waiters.filter((x) => x !== w);
-          resolve();
+          resolve(true);
         });
       }
       this.waiters.push(w);
