@@ -100,7 +100,7 @@ export async function lifecycleE2e(opts: { log?: (m: string) => void } = {}): Pr
   const spec = {
     board: {
       cpus: 2,
-      ramSize: 512 * MIB,
+      ramSize: 256 * MIB,
       psciConduit: "hvc" as const,
       systemSuspend: true,
       bootargs: APPEND,
@@ -162,7 +162,7 @@ export async function lifecycleE2e(opts: { log?: (m: string) => void } = {}): Pr
       const up0 = await uptime();
       const t0 = Date.now();
       c.send(
-        "(i=0; while [ $i -lt 256 ]; do dd if=tmp/src of=tmp/f bs=4k count=1 skip=$i seek=$i conv=notrunc 2>/dev/null; i=$((i+1)); done; echo writer-$((40+2))-done) &\n",
+        "(i=0; while [ $i -lt 64 ]; do dd if=tmp/src of=tmp/f bs=16k count=1 skip=$i seek=$i conv=notrunc 2>/dev/null; i=$((i+1)); done; echo writer-$((40+2))-done) &\n",
       );
       let pausedMs = 0;
       let worst = 0;
