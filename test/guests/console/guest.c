@@ -33,7 +33,6 @@ typedef unsigned int u32;
 #define WDT_CTRL ((volatile u32 *)0x090d0000)
 #define WDT_REFRESH ((volatile u32 *)0x090c0000)
 
-long smccc(u64 fid, u64 a1, u64 a2, u64 a3);
 
 static void putc_(char c) {
   while (UART[UART_FR] & FR_TXFF) {
@@ -65,8 +64,10 @@ __attribute__((unused)) static u64 cntvct(void) {
 __attribute__((unused)) static void work(void) {
   for (int i = 0; i < 1000; i++) __asm__ volatile("" ::: "memory");
 }
+/* PSCI SYSTEM_OFF through the HVC conduit. */
 static void system_off(void) {
-  smccc(0x84000008, 0, 0, 0);
+  register u64 x0 __asm__("x0") = 0x84000008;
+  __asm__ volatile("hvc #0" : "+r"(x0)::"memory");
   for (;;) {
   }
 }

@@ -7,12 +7,6 @@ _start:
   bl guest_main
 1: b 1b
 
-  .global smccc
-/* long smccc(fid, a1, a2, a3): HVC conduit, result in x0. */
-smccc:
-  hvc #0
-  ret
-
   .section .bss
   .balign 16
   .space 8192
