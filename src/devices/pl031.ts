@@ -20,6 +20,8 @@ export interface Pl031State {
   lr: number;
   imsc: number;
   ris: number;
+  /** RTCDR when saved: a match the wall clock passed while the VM was away fires on restore (absent: none). */
+  count?: number;
 }
 
 export class Pl031 implements BusDevice, Device {
@@ -45,17 +47,15 @@ export class Pl031 implements BusDevice, Device {
   }
 
   /**
-   * Arms the timer for the match register. As QEMU's pl031_set_alarm, a match that is due or
-   * past (MR − RTCDR ≤ 0 as a signed 32-bit number: the wall clock passed it while the VM was
-   * saved or paused) raises the interrupt at once.
+   * Arms the timer for the match register, as QEMU's pl031_set_alarm: a match now raises the
+   * interrupt at once, any other fires when the counter reaches it (MR − RTCDR seconds on, modulo 2^32).
    */
   private arm(): void {
     this.cancel?.();
     this.cancel = null;
-    const delta = (this.mr - this.counter()) | 0; // seconds until the counter equals MR, signed 32-bit
-    if (delta <= 0) {
-      this.ris |= 1;
-      this.update();
+    const delta = (this.mr - this.counter()) >>> 0;
+    if (delta === 0) {
+      this.match();
       return;
     }
     // The next whole second is when the counter next changes. Timers take at most 2^31-1 ms: a
@@ -63,8 +63,21 @@ export class Pl031 implements BusDevice, Device {
     const ms = (Math.floor(this.clock.now()) + 1 - this.clock.now()) * 1000 + (delta - 1) * 1000;
     this.cancel = this.clock.after(Math.min(Math.max(0, ms), 0x7fff_ffff), () => {
       this.cancel = null;
-      this.arm();
+      // Reached, or just passed (the timer ran late): due. Otherwise not yet: wait again.
+      if ((this.mr - this.counter()) >>> 0 > delta) this.match();
+      else this.arm();
     });
+  }
+
+  private match(): void {
+    this.ris |= 1;
+    this.update();
+  }
+
+  /** Whether MR lies in (from, to] of the counter (modulo 2^32): the match came while the VM was not running. */
+  private passed(from: number, to: number): boolean {
+    const d = (this.mr - from) >>> 0;
+    return d !== 0 && d <= (to - from) >>> 0;
   }
 
   read(offset: number, _size: number): bigint {
@@ -122,12 +135,22 @@ export class Pl031 implements BusDevice, Device {
     this.update();
   }
 
-  /** Nothing of its own runs: its alarm is on the VM's clock, which stops while paused. */
-  stop(): void {}
+  private stoppedAt: number | null = null;
 
-  /** Wall-clock time moved on while paused: the alarm is re-aimed at it. */
+  /** Its alarm is on the VM's clock, which stops while paused; the counter (wall-clock time) does not. */
+  stop(): void {
+    this.stoppedAt = this.counter();
+  }
+
+  /** Wall-clock time moved on while paused: a match passed meanwhile fires now, others are re-aimed. */
   cont(): void {
-    if (this.cancel) this.arm();
+    const from = this.stoppedAt;
+    this.stoppedAt = null;
+    if (!this.cancel) return;
+    if (from !== null && this.passed(from, this.counter())) {
+      this.close();
+      this.match();
+    } else this.arm();
   }
 
   suspend(): void {}
@@ -135,14 +158,16 @@ export class Pl031 implements BusDevice, Device {
   wake(): void {}
 
   save(): Pl031State {
-    return { version: 1, offset: this.offset, mr: this.mr, lr: this.lr, imsc: this.imsc, ris: this.ris };
+    return { version: 1, offset: this.offset, mr: this.mr, lr: this.lr, imsc: this.imsc, ris: this.ris, count: this.counter() };
   }
 
   restore(state: unknown): void {
     const s = state as Pl031State;
     if (s.version !== 1) throw new Error(`unsupported PL031 state version ${s.version}`);
     ({ offset: this.offset, mr: this.mr, lr: this.lr, imsc: this.imsc, ris: this.ris } = s);
-    this.arm();
+    // An alarm due while the VM was saved (a real RTC fires while the machine is off) fires now.
+    if (typeof s.count === "number" && this.passed(s.count, this.counter())) this.match();
+    else this.arm();
     this.update();
   }
 
