@@ -80,6 +80,8 @@ export interface VcpuVm extends SmcccVm {
 const SLICE = 200_000;
 /** What one exit to the VMM costs of that budget (an MMIO exit is a few microseconds of host work). */
 const EXIT_COST = 2_000;
+/** The least a slice costs, however few instructions it retired (a WFI or WFE loop is host work too). */
+const SLICE_COST = 256;
 const SYSREG_MPIDR = 0xc005;
 
 export class Vcpu implements SmcccCaller, PsciTarget {
@@ -95,6 +97,13 @@ export class Vcpu implements SmcccCaller, PsciTarget {
   private mmio: PendingMmio | null = null;
   /** Instructions left before the next yield to the host. */
   private budget = SLICE;
+  /**
+   * An MMIO exit was returned and the next slice has not run yet: the access completes when its
+   * instruction retires in that slice. A kick waits for it (a pause or snapshot must never see
+   * half an access), and so does a yield; after that one slice the access has retired (or the
+   * guest took an exception first), so it never holds up the host for longer.
+   */
+  private accessInFlight = false;
 
   constructor(
     readonly vm: VcpuVm,
@@ -110,6 +119,7 @@ export class Vcpu implements SmcccCaller, PsciTarget {
     this.resetArchState();
     this.pendingReset = null;
     this.inWfi = false;
+    this.accessInFlight = false;
     this.mp = opts.powerOff ? MpState.STOPPED : MpState.RUNNABLE;
     this.initialised = true;
     this.vm.notify();
@@ -287,20 +297,12 @@ export class Vcpu implements SmcccCaller, PsciTarget {
     return this.vm.gic.pendingFor(this.id) || this.vm.timers.firing(this);
   }
 
-  /**
-   * Whether an MMIO access is in flight: handed to the VMM, its instruction not yet retired. A
-   * kick waits for it to finish (a pause or snapshot must never see half an access).
-   */
-  private get mmioInFlight(): boolean {
-    return this.mmio !== null;
-  }
-
   /** KVM_RUN. */
   async run(): Promise<Exit> {
     if (!this.initialised) throw new HvError("ENOEXEC", "vCPU not initialised (call init first)");
     this.vm.hasRun = true;
     for (;;) {
-      if (this.kicked && !this.mmioInFlight) {
+      if (this.kicked && !this.accessInFlight) {
         this.kicked = false;
         return { reason: "intr" };
       }
@@ -326,7 +328,7 @@ export class Vcpu implements SmcccCaller, PsciTarget {
         }
         this.inWfi = false;
       }
-      if (this.budget <= 0 && !this.mmioInFlight) {
+      if (this.budget <= 0 && !this.accessInFlight) {
         await this.vm.yieldSlice();
         this.budget = SLICE;
         continue;
@@ -345,10 +347,13 @@ export class Vcpu implements SmcccCaller, PsciTarget {
     const core = this.vm.core;
     this.vm.updateLines(this);
     // Draining an access for a kick retires just its instruction.
-    const max = this.mmioInFlight && this.kicked ? 1 : Math.max(1, this.budget);
+    const max = this.accessInFlight && this.kicked ? 1 : Math.max(1, this.budget);
     const before = core.instret;
     const r = core.run(this.vm.sliceBudget(this, max));
-    this.budget -= Number(core.instret - before);
+    // Done once its instruction retired, or once the guest ran anything else (it took an
+    // exception first); a slice stopped before its first instruction (a kick) leaves it pending.
+    if (this.mmio === null || core.instret !== before) this.accessInFlight = false;
+    this.budget -= Math.max(SLICE_COST, Number(core.instret - before));
     this.vm.elapsed(this);
     switch (r) {
       case ExitReason.Budget:
@@ -379,6 +384,7 @@ export class Vcpu implements SmcccCaller, PsciTarget {
       case ExitReason.Mmio: {
         const m = this.mmio;
         if (!m) return { reason: "internal_error", message: "MMIO exit without a pending access" };
+        this.accessInFlight = true;
         return { reason: "mmio", phys: m.phys, size: m.size, write: m.write, data: m.write ? m.data : 0n };
       }
       case ExitReason.Sysreg:
@@ -416,6 +422,7 @@ export class Vcpu implements SmcccCaller, PsciTarget {
     this.mp = s.mpState;
     this.inWfi = s.inWfi;
     this.pendingReset = s.pendingReset ? { ...s.pendingReset } : null;
+    this.accessInFlight = false;
     this.initialised = true;
     this.vm.notify();
   }
