@@ -155,7 +155,7 @@ async function run(argv: string[]): Promise<number> {
 }
 
 /** One line per event for -v (the words tools and tests look for: "suspended", "woken, resuming at", "saved the ... VM to"). */
-function describeEvent(e: VmEvent): string | null {
+function describeEvent(e: VmEvent): string {
   switch (e.event) {
     case "suspended":
       return `vCPU ${e.vcpu} suspended (SYSTEM_SUSPEND honoured)`;
@@ -164,7 +164,7 @@ function describeEvent(e: VmEvent): string | null {
     case "woken":
       return `vCPU ${e.vcpu} woken, resuming at ${e.pc} (woken by ${e.reason})`;
     case "saved":
-      return `saved the ${e.state === "suspended" ? "suspended" : e.state} VM to ${e.path} (${e.bytes} bytes in ${e.seconds.toFixed(2)} s)`;
+      return `saved the ${e.state} VM to ${e.path} (${e.bytes} bytes in ${e.seconds.toFixed(2)} s)`;
     case "restored":
       return `restored ${e.path} in ${e.seconds.toFixed(2)} s; ${e.state === "suspended" ? "waiting for a wake source" : e.state}`;
     case "reset":
@@ -198,8 +198,7 @@ async function attach(
   const failed: string[] = [];
   vm.on((e) => {
     if (e.event === "error") failed.push(e.message);
-    const line = describeEvent(e);
-    if (line) log?.(line);
+    log?.(describeEvent(e));
   });
   if (process.stdin.isTTY) {
     process.stdin.setRawMode?.(true);
