@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DiskError } from "../devices/virtio/blk.ts";
 import { HvError } from "../hv/errors.ts";
-import { nodeHost, streamSink } from "../host/node/index.ts";
+import { nodeHost, type StreamSink, streamSink } from "../host/node/index.ts";
 import { isLinuxImage, maybeGunzip } from "../machine/linux.ts";
 import { ImageError } from "../machine/loader.ts";
 import { guestKit, KitError } from "../kit/guest-kit.ts";
@@ -143,15 +143,11 @@ async function run(argv: string[]): Promise<number> {
         dtb: values.dtb ? read(values.dtb) : undefined,
       }
     : { kind: "binary" as const, bytes };
-  return attach(
-    host,
-    (console) => {
-      const vm = new VirtualMachine({ board, image }, host, { policy, console });
-      vm.start();
-      return vm;
-    },
-    log,
-  );
+  const out = streamSink(process.stdout);
+  const vm = new VirtualMachine({ board, image }, host, { policy, console: out });
+  const failed = report(vm, log);
+  vm.start();
+  return attach(host, vm, out, failed, log);
 }
 
 /** One line per event for -v (the words tools and tests look for: "suspended", "woken, resuming at", "saved the ... VM to"). */
@@ -183,23 +179,22 @@ function describeEvent(e: VmEvent): string {
   }
 }
 
-/**
- * Makes the VM with the console attached (stdin feeds it, stdout takes its output with
- * back-pressure), SIGUSR1 pressing its power button, and waits for a final state; the output is
- * flushed before returning.
- */
-async function attach(
-  host: VmmHost,
-  make: (console: ReturnType<typeof streamSink>) => VirtualMachine,
-  log?: (m: string) => void,
-): Promise<number> {
-  const out = streamSink(process.stdout);
-  const vm = make(out);
+/** Prints the VM's events with -v and keeps its error messages. */
+function report(vm: VirtualMachine, log?: (m: string) => void): string[] {
   const failed: string[] = [];
   vm.on((e) => {
     if (e.event === "error") failed.push(e.message);
     log?.(describeEvent(e));
   });
+  return failed;
+}
+
+/**
+ * Attaches the console to a started or restored VM (stdin feeds it, stdout takes its output
+ * with back-pressure), SIGUSR1 pressing its power button, and waits for a final state; the
+ * output is flushed before returning.
+ */
+async function attach(host: VmmHost, vm: VirtualMachine, out: StreamSink, failed: string[], log?: (m: string) => void): Promise<number> {
   if (process.stdin.isTTY) {
     process.stdin.setRawMode?.(true);
     process.stderr.write("dormouse: console attached (Ctrl-A x quits)\n");
@@ -297,18 +292,17 @@ async function resume(argv: string[]): Promise<number> {
       differs("--disk", fmt(saved.disks ?? []), fmt(diskOptions(values.disk as string[])));
   }
   checkDisks(snap, (p) => host.blocks.identify(p));
-  let restored: Promise<void> = Promise.resolve();
-  const code = await attach(
-    host,
-    (console) => {
-      const vm = new VirtualMachine({ board: saved }, host, { policy, console });
-      restored = vm.restore(snap, path, { into: "saved" });
-      return vm;
-    },
-    log,
-  );
-  await restored;
-  return code;
+  const out = streamSink(process.stdout);
+  const vm = new VirtualMachine({ board: saved }, host, { policy, console: out });
+  const failed = report(vm, log);
+  try {
+    // Input typed meanwhile waits in stdin's pipe, and in the PL011 once attached.
+    await vm.restore(snap, path, { into: "saved" });
+  } catch (e) {
+    vm.close();
+    throw e;
+  }
+  return attach(host, vm, out, failed, log);
 }
 
 function kit(argv: string[]): number {
