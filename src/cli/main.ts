@@ -1,17 +1,20 @@
-// The dormouse command.
+// The dormouse command: a thin adapter from argv to a plain VM spec and policy, the VM object
+// (src/vmm/virtual-machine.ts) on the Node host, its console on stdin/stdout, SIGUSR1 as the
+// power button, and its events printed with -v.
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DiskError } from "../devices/virtio/blk.ts";
 import { HvError } from "../hv/errors.ts";
-import { VirtBoard } from "../machine/board.ts";
+import { nodeHost, type StreamSink, streamSink } from "../host/node/index.ts";
 import { isLinuxImage, maybeGunzip } from "../machine/linux.ts";
 import { ImageError } from "../machine/loader.ts";
 import { guestKit, KitError } from "../kit/guest-kit.ts";
+import { type VmEvent, VmStateError } from "../vmm/events.ts";
 import type { SuspendPolicy } from "../vmm/power.ts";
-import { checkDisks, readSnapshot, restoreSnapshot, SnapshotError } from "../vmm/snapshot.ts";
-import { Vmm } from "../vmm/vmm.ts";
+import { checkDisks, readSnapshot, type SnapshotConfig, SnapshotError } from "../vmm/snapshot.ts";
+import { VirtualMachine, type VmmHost, type VmPolicy } from "../vmm/virtual-machine.ts";
 
 const USAGE = `usage: dormouse run <image> [options]
        dormouse run --kernel <Image> [--initrd <file>] [--append <cmdline>] [options]
@@ -45,8 +48,8 @@ options:
 
 class UsageError extends Error {}
 
-/** The SBSA watchdog's reset signal, routed to whichever VMM runs the board. */
-let watchdogFired = () => {};
+/** Console input held for the guest before stdin is no longer read. */
+const INPUT_HELD = 1 << 16;
 
 /** Where `dormouse guest-kit` and a bare `dormouse run` keep the kit. */
 function defaultKitCache(): string {
@@ -63,10 +66,10 @@ function diskOptions(args: string[]): { path: string; readOnly: boolean }[] {
   });
 }
 
-function suspendPolicy(arg: string): { policy: SuspendPolicy; snapshotPath?: string } {
-  const onSuspend = arg === "honor" ? "honour" : arg;
-  if (onSuspend === "honour" || onSuspend === "deny") return { policy: onSuspend };
-  if (onSuspend.startsWith("save=") && onSuspend.length > 5) return { policy: "save", snapshotPath: resolve(onSuspend.slice(5)) };
+function suspendPolicy(arg: string): VmPolicy {
+  const onSuspend: string = arg === "honor" ? "honour" : arg;
+  if (onSuspend === "honour" || onSuspend === "deny") return { onSuspend: onSuspend as SuspendPolicy };
+  if (onSuspend.startsWith("save=") && onSuspend.length > 5) return { onSuspend: "save", snapshotPath: resolve(onSuspend.slice(5)) };
   throw new UsageError("--on-suspend is honour, deny or save=FILE");
 }
 
@@ -110,9 +113,8 @@ async function run(argv: string[]): Promise<number> {
   }
   const conduit = values["psci-conduit"];
   if (conduit !== "hvc" && conduit !== "smc") throw new UsageError("--psci-conduit is hvc or smc");
-  const { policy, snapshotPath } = suspendPolicy(values["on-suspend"] as string);
+  const policy = suspendPolicy(values["on-suspend"] as string);
   const disks = diskOptions(values.disk as string[]);
-  const smp = Number(values.smp);
   const read = (path: string): Uint8Array => {
     try {
       return readFileSync(path);
@@ -120,88 +122,140 @@ async function run(argv: string[]): Promise<number> {
       throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
     }
   };
+  const host = nodeHost();
   const bytes = read(kernelPath ?? positionals[0]);
-  const linux = kernelPath !== undefined || isLinuxImage(maybeGunzip(bytes));
-  const initrd = initrdPath ? read(initrdPath) : undefined;
-  const board = new VirtBoard({
-    cpus: smp,
+  const linux = kernelPath !== undefined || isLinuxImage(maybeGunzip(bytes, host.gunzip));
+  const board: SnapshotConfig = {
+    cpus: Number(values.smp),
     ramSize: parseSize(values.memory ?? (linux ? "512M" : "128M")),
     bootargs: linux ? values.append : undefined,
     psciConduit: conduit,
-    clock: values.deterministic ? "deterministic" : "host",
+    clock: values.deterministic ? ("deterministic" as const) : ("host" as const),
     systemSuspend: true,
     disks,
     rng: true,
-    output: (b) => process.stdout.write(Buffer.of(b)),
-    onWatchdogReset: () => watchdogFired(),
-  });
-  if (linux) board.loadLinux(bytes, initrd, values.dtb ? read(values.dtb) : undefined);
-  else board.load(bytes);
-  board.boot();
-  return attachAndRun(board, { onSuspend: policy, snapshotPath, log });
+  };
+  const image = linux
+    ? {
+        kind: "linux" as const,
+        kernel: bytes,
+        initrd: initrdPath ? read(initrdPath) : undefined,
+        dtb: values.dtb ? read(values.dtb) : undefined,
+      }
+    : { kind: "binary" as const, bytes };
+  const out = streamSink(process.stdout);
+  const vm = new VirtualMachine({ board, image }, host, { policy, console: out });
+  const failed = report(vm, log);
+  vm.start();
+  return attach(host, vm, out, failed, log);
 }
 
-/** Attaches the console to the board's PL011 and runs the VMM until the guest is done. */
-async function attachAndRun(
-  board: VirtBoard,
-  opts: { onSuspend: SuspendPolicy; snapshotPath?: string; log?: (m: string) => void },
-): Promise<number> {
-  const { log } = opts;
+/** One line per event for -v (the words tools and tests look for: "suspended", "woken, resuming at", "saved the ... VM to"). */
+function describeEvent(e: VmEvent): string {
+  switch (e.event) {
+    case "suspended":
+      return `vCPU ${e.vcpu} suspended (SYSTEM_SUSPEND honoured)`;
+    case "suspend_denied":
+      return `SYSTEM_SUSPEND from vCPU ${e.vcpu} denied`;
+    case "woken":
+      return `vCPU ${e.vcpu} woken, resuming at ${e.pc} (woken by ${e.reason})`;
+    case "saved":
+      return `saved the ${e.state} VM to ${e.path} (${e.bytes} bytes in ${e.seconds.toFixed(2)} s)`;
+    case "restored":
+      return `restored ${e.path} in ${e.seconds.toFixed(2)} s; ${e.state === "suspended" ? "waiting for a wake source" : e.state}`;
+    case "reset":
+      return e.reason === "guest" ? "guest reset" : `system reset (${e.reason})`;
+    case "watchdog":
+      return e.action === "reset" ? "system reset: the watchdog expired twice (WS1)" : "the watchdog expired (WS0)";
+    case "shutdown":
+      return e.reason === "guest" ? "guest powered off" : "stopped";
+    case "paused":
+      return `paused (${e.ms.toFixed(1)} ms)`;
+    case "started":
+    case "resumed":
+    case "hibernated":
+    case "error":
+      return e.event;
+  }
+}
+
+/** Prints the VM's events with -v and keeps its error messages. */
+function report(vm: VirtualMachine, log?: (m: string) => void): string[] {
+  const failed: string[] = [];
+  vm.on((e) => {
+    if (e.event === "error") failed.push(e.message);
+    log?.(describeEvent(e));
+  });
+  return failed;
+}
+
+/**
+ * Attaches the console to a started or restored VM (stdin feeds it, stdout takes its output
+ * with back-pressure), SIGUSR1 pressing its power button, and waits for a final state; the
+ * output is flushed before returning.
+ */
+async function attach(host: VmmHost, vm: VirtualMachine, out: StreamSink, failed: string[], log?: (m: string) => void): Promise<number> {
   if (process.stdin.isTTY) {
     process.stdin.setRawMode?.(true);
     process.stderr.write("dormouse: console attached (Ctrl-A x quits)\n");
   }
   let escape = false;
-  process.stdin.on("data", (d: Buffer) => {
+  let inputWait: ReturnType<typeof setInterval> | undefined;
+  const input = (d: Buffer) => {
     if (process.stdin.isTTY) {
       // Ctrl-A x ends the VM (raw mode passes Ctrl-C to the guest), as QEMU's console does.
       for (const b of d) {
         if (escape && (b === 0x78 || b === 0x58)) {
           process.stderr.write("\ndormouse: terminated from the console\n");
-          process.stdin.setRawMode?.(false);
-          process.exit(0);
+          void vm.stop();
+          return;
         }
         escape = b === 0x01;
       }
     }
-    board.uart.receive(d);
-  });
+    vm.sendConsole(d);
+    // Input the guest has not taken yet is held here; past INPUT_HELD stdin is not read until it drains.
+    if (vm.pendingConsoleInput > INPUT_HELD && !inputWait) {
+      process.stdin.pause();
+      inputWait = setInterval(() => {
+        if (vm.pendingConsoleInput > INPUT_HELD / 4 && vm.state !== "shutdown") return;
+        clearInterval(inputWait);
+        inputWait = undefined;
+        process.stdin.resume();
+      }, 20);
+    }
+  };
+  process.stdin.on("data", input);
   process.stdin.on("error", () => {});
   const wakeRequest = () => {
     log?.("power button pressed (SIGUSR1)");
-    board.pressPowerButton();
+    if (vm.state === "running" || vm.state === "suspended" || vm.state === "paused") vm.pressPowerButton();
   };
   process.on("SIGUSR1", wakeRequest);
   try {
-    const vmm = new Vmm(board, opts);
-    watchdogFired = () => vmm.requestReset("the watchdog expired twice (WS1)");
-    for (;;) {
-      const o = await vmm.run();
-      if (o.kind === "reset") {
-        log?.("guest reset");
-        board.reset();
-        continue;
-      }
-      if (o.kind === "error") {
-        process.stderr.write(`dormouse: ${o.message}\n`);
-        return 1;
-      }
-      if (o.kind === "saved") {
-        process.stderr.write(
-          `dormouse: guest suspended to ${o.path} (${(o.bytes / 1048576).toFixed(1)} MiB); resume it with: dormouse resume ${o.path}\n`,
-        );
-        return 0;
-      }
-      if (o.kind === "hibernated")
-        process.stderr.write("dormouse: guest hibernated (SYSTEM_OFF2): boot it again with the same disks to resume it\n");
-      else log?.("guest powered off");
-      return 0;
+    const state = await vm.finished;
+    if (state === "error") {
+      process.stderr.write(`dormouse: ${failed[0] ?? "the VM failed"}\n`);
+      return 1;
     }
+    if (state === "saved") {
+      const path = vm.options.policy?.snapshotPath as string;
+      const size = host.snapshots.storage.read(path).length;
+      process.stderr.write(
+        `dormouse: guest suspended to ${path} (${(size / 1048576).toFixed(1)} MiB); resume it with: dormouse resume ${path}\n`,
+      );
+    }
+    if (state === "hibernated")
+      process.stderr.write("dormouse: guest hibernated (SYSTEM_OFF2): boot it again with the same disks to resume it\n");
+    return 0;
   } finally {
     process.off("SIGUSR1", wakeRequest);
-    board.close();
+    process.stdin.off("data", input);
+    clearInterval(inputWait);
+    vm.close();
     process.stdin.pause();
     if (process.stdin.isTTY) process.stdin.setRawMode?.(false);
+    await out.end();
   }
 }
 
@@ -219,10 +273,11 @@ async function resume(argv: string[]): Promise<number> {
     },
   });
   if (positionals.length !== 1) throw new UsageError("resume takes exactly one snapshot file");
-  const { policy, snapshotPath } = suspendPolicy(values["on-suspend"] as string);
+  const policy = suspendPolicy(values["on-suspend"] as string);
   const log = values.verbose ? (m: string) => process.stderr.write(`dormouse: ${m}\n`) : undefined;
-  const t0 = process.hrtime.bigint();
-  const snap = readSnapshot(positionals[0]);
+  const host = nodeHost();
+  const path = positionals[0];
+  const snap = readSnapshot(path, host.snapshots);
   // The board comes from the snapshot; options given here must describe the same board.
   const saved = snap.header.config;
   const differs = (what: string, was: unknown, now: unknown) => {
@@ -236,15 +291,18 @@ async function resume(argv: string[]): Promise<number> {
     if (fmt(diskOptions(values.disk as string[])) !== fmt(saved.disks ?? []))
       differs("--disk", fmt(saved.disks ?? []), fmt(diskOptions(values.disk as string[])));
   }
-  checkDisks(snap);
-  const board = new VirtBoard({
-    ...snap.header.config,
-    output: (b) => process.stdout.write(Buffer.of(b)),
-    onWatchdogReset: () => watchdogFired(),
-  });
-  await restoreSnapshot(board, snap);
-  log?.(`restored ${positionals[0]} in ${(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(2)} s; waiting for a wake source`);
-  return attachAndRun(board, { onSuspend: policy, snapshotPath, log });
+  checkDisks(snap, (p) => host.blocks.identify(p));
+  const out = streamSink(process.stdout);
+  const vm = new VirtualMachine({ board: saved }, host, { policy, console: out });
+  const failed = report(vm, log);
+  try {
+    // Input typed meanwhile waits in stdin's pipe, and in the PL011 once attached.
+    await vm.restore(snap, path, { into: "saved" });
+  } catch (e) {
+    vm.close();
+    throw e;
+  }
+  return attach(host, vm, out, failed, log);
 }
 
 function kit(argv: string[]): number {
@@ -293,6 +351,7 @@ export async function main(argv: string[]): Promise<number> {
       e instanceof KitError ||
       e instanceof SnapshotError ||
       e instanceof DiskError ||
+      e instanceof VmStateError ||
       (e instanceof Error && e.constructor === Error)
     ) {
       process.stderr.write(`dormouse: ${(e as Error).message}\n`);

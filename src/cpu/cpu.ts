@@ -1,8 +1,6 @@
-// The host side of the CPU core: loads the wasm module, owns its memory (guest RAM lives in it)
-// and exposes registers, system registers, physical memory and run() to the hypervisor layer.
-import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+// The host side of the CPU core: instantiates the wasm module the host loaded, owns its memory
+// (guest RAM lives in it) and exposes registers, system registers, physical memory and run() to
+// the hypervisor layer.
 import { type FuncTable, Jit, type JitStats } from "./jit/jit.ts";
 
 /** Why Cpu.run() returned. */
@@ -46,6 +44,8 @@ export interface CpuCallbacks {
 }
 
 export interface CpuConfig {
+  /** The core's compiled wasm module (build/cpu.wasm), loaded by the host (src/host/node/core.ts under Node). */
+  module: WebAssembly.Module;
   /** Guest physical base of RAM (QEMU virt: 0x4000_0000). */
   ramBase?: bigint;
   /** RAM size in bytes (multiple of 64 KiB). */
@@ -65,7 +65,8 @@ export interface CpuConfig {
 export const DEFAULT_JIT_THRESHOLD = 1000;
 
 function defaultJitThreshold(): number {
-  const v = process.env.DORMOUSE_JIT;
+  // Read where the host has an environment (Node); elsewhere the default holds.
+  const v = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.DORMOUSE_JIT;
   if (v === undefined || v === "") return DEFAULT_JIT_THRESHOLD;
   if (v === "off") return 0;
   const n = Number(v);
@@ -111,27 +112,6 @@ interface CoreExports {
   [k: string]: unknown;
 }
 
-const here = dirname(fileURLToPath(import.meta.url));
-let compiled: WebAssembly.Module | null = null;
-
-/** Path of the core's wasm file (built by `npm run build`). */
-export function wasmPath(): string {
-  return join(here, "../../build/cpu.wasm");
-}
-
-function module(): WebAssembly.Module {
-  if (!compiled) {
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(wasmPath());
-    } catch {
-      throw new Error(`the CPU core is not built (${wasmPath()} missing): run "npm run build"`);
-    }
-    compiled = new WebAssembly.Module(bytes);
-  }
-  return compiled;
-}
-
 const M64 = (1n << 64n) - 1n;
 /** Tag bit of an MMIO access of a resumed instruction (core host.ts MMIO_RESUMED). */
 const MMIO_RESUMED = 0x10000;
@@ -162,12 +142,12 @@ export class Cpu {
     if (config.ramSize <= 0 || config.ramSize % PAGE || romSize % PAGE) {
       throw new Error("RAM and ROM sizes must be positive multiples of 64 KiB");
     }
-    const probe = new WebAssembly.Instance(module(), this.imports(new WebAssembly.Memory({ initial: 1100 })));
+    const probe = new WebAssembly.Instance(config.module, this.imports(new WebAssembly.Memory({ initial: 1100 })));
     const guestBase = (probe.exports.GUEST_BASE as WebAssembly.Global).value as number;
     const pages = (guestBase + romSize + config.ramSize) / PAGE;
     if (pages > 65536) throw new Error(`guest memory too large: ${config.ramSize + romSize} bytes (at most ${65536 * PAGE - guestBase})`);
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-    const inst = new WebAssembly.Instance(module(), this.imports(this.memory));
+    const inst = new WebAssembly.Instance(config.module, this.imports(this.memory));
     this.ex = inst.exports as unknown as CoreExports;
     this.L = {};
     for (const [k, v] of Object.entries(inst.exports)) {

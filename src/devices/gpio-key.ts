@@ -1,16 +1,13 @@
 // A push button on a GPIO input, as QEMU's gpio_key: a press raises the line and releases it
 // 100 ms later. The virt board wires one to PL061 pin 3 as the gpio-keys power button (KEY_POWER),
 // which Linux also uses as a wake-up source from suspend.
+import type { Device } from "./types.ts";
 
-import { hostAfter } from "./types.ts";
-
-/** Host time for the key's release, injected so tests can drive it (a subset of pl031's RtcClock). */
+/** Time for the key's release (the VM's clock on the board), injected so tests can drive it (a subset of pl031's RtcClock). */
 export interface KeyTimer {
   /** Calls `fn` after `ms` milliseconds; returns a cancel function. */
   after(ms: number, fn: () => void): () => void;
 }
-
-export const HOST_KEY_TIMER: KeyTimer = { after: hostAfter };
 
 /** How long a press holds the line high (QEMU hw/gpio/gpio_key.c). */
 export const GPIO_KEY_PRESS_MS = 100;
@@ -23,14 +20,14 @@ export interface GpioKeyState {
 
 export class GpioKeyStateError extends Error {}
 
-export class GpioKey {
+export class GpioKey implements Device {
   private pressed = false;
   private cancel: (() => void) | null = null;
 
   /** `line` drives the GPIO input (e.g. `(l) => pl061.setInput(3, l)`). */
   constructor(
     private readonly line: (level: boolean) => void,
-    private readonly timer: KeyTimer = HOST_KEY_TIMER,
+    private readonly timer: KeyTimer,
   ) {}
 
   /** Presses the key: the line goes high now and low GPIO_KEY_PRESS_MS later (a press while held extends it). */
@@ -54,11 +51,27 @@ export class GpioKey {
     });
   }
 
+  /** System reset: the key is up. */
+  reset(): void {
+    this.close();
+    if (this.pressed) this.line(false);
+    this.pressed = false;
+  }
+
+  stop(): void {}
+
+  cont(): void {}
+
+  suspend(): void {}
+
+  wake(): void {}
+
   save(): GpioKeyState {
     return { version: 1, pressed: this.pressed };
   }
 
-  restore(s: GpioKeyState): void {
+  restore(state: unknown): void {
+    const s = state as GpioKeyState;
     if (s?.version !== 1) throw new GpioKeyStateError(`unsupported GPIO key state version ${s?.version}`);
     this.close();
     this.pressed = s.pressed === true;

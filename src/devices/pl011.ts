@@ -1,15 +1,21 @@
-// ARM PrimeCell PL011 UART (as QEMU models it): transmit to an output sink, receive from a
-// FIFO fed by the host, and the RX/TX interrupts on one level-sensitive line.
-import type { BusDevice, IrqLine } from "./types.ts";
+// ARM PrimeCell PL011 UART (ARM DDI 0183): transmit through a 16-byte FIFO to a console sink
+// that can push back (a full host stream fills the FIFO and FR.TXFF holds the guest, as a slow
+// line does on hardware; TX interrupts when it drains), receive from a FIFO fed by the host as
+// it frees (input is held, never dropped), and the RX/TX interrupts on one level-sensitive line.
+import { byteSink, type BusDevice, type ConsoleSink, type Device, type IrqLine } from "./types.ts";
 
 const INT_RX = 1 << 4;
 const INT_TX = 1 << 5;
 const INT_RT = 1 << 6;
+const FR_BUSY = 1 << 3;
 const FR_RXFE = 1 << 4;
-const FR_TXFE = 1 << 7;
+const FR_TXFF = 1 << 5;
 const FR_RXFF = 1 << 6;
+const FR_TXFE = 1 << 7;
 const LCR_FEN = 1 << 4;
 const FIFO_DEPTH = 16;
+/** TXIFLSEL (IFLS[2:0]): the TX interrupt asserts at or below 1/8, 1/4, 1/2, 3/4 or 7/8 of the FIFO. */
+const TX_TRIGGER = [2, 4, 8, 12, 14, 8, 8, 8];
 const ID = [0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1];
 
 /** Plain, versioned PL011 state. */
@@ -25,10 +31,16 @@ export interface Pl011State {
   fbrd: number;
   ifls: number;
   ilpr: number;
+  /** Output the guest wrote that the host had no room for yet (absent: none). */
+  tx?: number[];
 }
 
-export class Pl011 implements BusDevice {
+export class Pl011 implements BusDevice, Device {
   private rx: number[] = [];
+  private tx: number[] = [];
+  /** The sink said it is full: output waits in the TX FIFO until it drains. */
+  private blocked = false;
+  private readonly sink: ConsoleSink;
   /** Host input waiting for room in the receive FIFO (so pasted text is not lost). */
   private backlog: number[] = [];
   private ris = 0;
@@ -40,10 +52,39 @@ export class Pl011 implements BusDevice {
   private ifls = 0x12;
   private ilpr = 0;
 
+  /** `output`: the console sink, or a function taking each byte (a sink that never pushes back). */
   constructor(
     private readonly irq: IrqLine,
-    private readonly output: (byte: number) => void,
-  ) {}
+    output: ConsoleSink | ((byte: number) => void),
+  ) {
+    this.sink = typeof output === "function" ? byteSink(output) : output;
+    this.sink.onDrain(() => {
+      this.blocked = false;
+      this.pump();
+      this.update();
+    });
+  }
+
+  private get depth(): number {
+    return this.lcr & LCR_FEN ? FIFO_DEPTH : 1;
+  }
+
+  /** Moves the TX FIFO to the sink while it has room; TXRIS then follows the FIFO's level. */
+  private pump(): void {
+    if (!this.blocked && this.tx.length) {
+      const bytes = Uint8Array.from(this.tx);
+      this.tx = [];
+      if (!this.sink.write(bytes)) this.blocked = true;
+    }
+    const trigger = this.lcr & LCR_FEN ? TX_TRIGGER[this.ifls & 7] : 0;
+    if (this.tx.length <= trigger) this.ris |= INT_TX;
+    else this.ris &= ~INT_TX;
+  }
+
+  /** Whether the host has pushed back and output is being held. */
+  get outputHeld(): boolean {
+    return this.blocked;
+  }
 
   private update(): void {
     this.irq.set((this.ris & this.imsc) !== 0);
@@ -56,7 +97,7 @@ export class Pl011 implements BusDevice {
   }
 
   private refill(): void {
-    const depth = this.lcr & LCR_FEN ? FIFO_DEPTH : 1;
+    const depth = this.depth;
     while (this.backlog.length && this.rx.length < depth) this.rx.push(this.backlog.shift() as number);
     if (this.rx.length) this.ris |= INT_RX | INT_RT;
     this.update();
@@ -64,7 +105,12 @@ export class Pl011 implements BusDevice {
 
   /** Whether the guest can take more input now. */
   get canReceive(): boolean {
-    return this.rx.length < (this.lcr & LCR_FEN ? FIFO_DEPTH : 1);
+    return this.rx.length < this.depth;
+  }
+
+  /** Host input not yet in the receive FIFO. */
+  get pendingInput(): number {
+    return this.backlog.length;
   }
 
   read(offset: number, _size: number): bigint {
@@ -76,7 +122,8 @@ export class Pl011 implements BusDevice {
         return BigInt(b);
       }
       case 0x018: {
-        let fr = FR_TXFE;
+        let fr = this.tx.length ? FR_BUSY : FR_TXFE;
+        if (this.tx.length >= this.depth) fr |= FR_TXFF;
         if (!this.rx.length) fr |= FR_RXFE;
         if (!this.canReceive) fr |= FR_RXFF;
         return BigInt(fr);
@@ -109,8 +156,9 @@ export class Pl011 implements BusDevice {
     const v = Number(value & 0xffff_ffffn);
     switch (offset) {
       case 0x000:
-        this.output(v & 0xff);
-        this.ris |= INT_TX;
+        // A write to a full FIFO is lost, as on hardware (drivers wait for TXFF to clear).
+        if (this.tx.length < this.depth) this.tx.push(v & 0xff);
+        this.pump();
         break;
       case 0x020:
         this.ilpr = v & 0xff;
@@ -125,7 +173,9 @@ export class Pl011 implements BusDevice {
         // Turning the FIFO off or on empties it, as on hardware.
         if ((this.lcr ^ v) & LCR_FEN) this.rx = [];
         this.lcr = v & 0xff;
-        break;
+        // Host input waiting behind the flushed FIFO was never received: it moves in now.
+        this.refill();
+        return;
       case 0x030:
         this.cr = v & 0xffff;
         return;
@@ -144,9 +194,35 @@ export class Pl011 implements BusDevice {
     this.update();
   }
 
+  /** System reset: registers to their reset values, FIFOs empty (held host input stays: it was never received). */
+  reset(): void {
+    this.rx = [];
+    this.tx = [];
+    this.ris = 0;
+    this.imsc = 0;
+    this.lcr = 0;
+    this.cr = 0x300;
+    this.ibrd = 0;
+    this.fbrd = 0;
+    this.ifls = 0x12;
+    this.ilpr = 0;
+    this.refill();
+  }
+
+  stop(): void {}
+
+  cont(): void {}
+
+  suspend(): void {}
+
+  wake(): void {}
+
+  close(): void {}
+
   save(): Pl011State {
     return {
       version: 1,
+      tx: [...this.tx],
       rx: [...this.rx],
       backlog: [...this.backlog],
       ris: this.ris,
@@ -160,8 +236,10 @@ export class Pl011 implements BusDevice {
     };
   }
 
-  restore(s: Pl011State): void {
+  restore(state: unknown): void {
+    const s = state as Pl011State;
     if (s.version !== 1) throw new Error(`unsupported PL011 state version ${s.version}`);
+    const typed = [...this.rx, ...this.backlog];
     ({
       ris: this.ris,
       imsc: this.imsc,
@@ -173,7 +251,12 @@ export class Pl011 implements BusDevice {
       ilpr: this.ilpr,
     } = s);
     this.rx = [...s.rx];
-    this.backlog = [...(s.backlog ?? [])];
-    this.update();
+    // Input the host sent before the restore (typed while the snapshot was read) stays, after what was held then.
+    this.backlog = [...(s.backlog ?? []), ...typed];
+    this.tx = [...(s.tx ?? [])];
+    // Output held when the VM was saved goes out now (its TX interrupt follows when it has).
+    if (this.tx.length) this.pump();
+    if (this.backlog.length) this.refill();
+    else this.update();
   }
 }

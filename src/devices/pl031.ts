@@ -1,21 +1,16 @@
 // ARM PrimeCell PL031 real-time clock: seconds of wall-clock time, and the match-register alarm
 // raising its interrupt (Linux's /sys/class/rtc/rtc0/wakealarm), a wake source from suspend.
-import { type BusDevice, hostAfter, type IrqLine } from "./types.ts";
+import type { BusDevice, Device, IrqLine } from "./types.ts";
 
 const ID = [0x31, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1];
 
-/** Time for the RTC, injected so tests can drive it. */
+/** Time for the RTC (the VM's clock on the board), injected so tests can drive it. */
 export interface RtcClock {
   /** Wall-clock seconds (fractional). */
   now(): number;
   /** Calls `fn` after `ms` milliseconds; returns a cancel function. */
   after(ms: number, fn: () => void): () => void;
 }
-
-export const HOST_CLOCK: RtcClock = {
-  now: () => Date.now() / 1000,
-  after: hostAfter,
-};
 
 /** Plain, versioned PL031 state: the offset from wall-clock time keeps the guest's clock real across a restore. */
 export interface Pl031State {
@@ -25,9 +20,11 @@ export interface Pl031State {
   lr: number;
   imsc: number;
   ris: number;
+  /** RTCDR when saved: a match the wall clock passed while the VM was away fires on restore (absent: none). */
+  count?: number;
 }
 
-export class Pl031 implements BusDevice {
+export class Pl031 implements BusDevice, Device {
   /** RTCDR = floor(wall clock) + offset (RTCLR writes move it). */
   private offset = 0;
   private mr = 0;
@@ -38,7 +35,7 @@ export class Pl031 implements BusDevice {
 
   constructor(
     private readonly irq: IrqLine,
-    private readonly clock: RtcClock = HOST_CLOCK,
+    private readonly clock: RtcClock,
   ) {}
 
   private counter(): number {
@@ -49,26 +46,38 @@ export class Pl031 implements BusDevice {
     this.irq.set((this.ris & this.imsc & 1) !== 0);
   }
 
-  /** Arms the host timer for the match register. */
+  /**
+   * Arms the timer for the match register, as QEMU's pl031_set_alarm: a match now raises the
+   * interrupt at once, any other fires when the counter reaches it (MR − RTCDR seconds on, modulo 2^32).
+   */
   private arm(): void {
     this.cancel?.();
     this.cancel = null;
-    const delta = (this.mr - this.counter()) >>> 0; // seconds until the counter equals MR, modulo 2^32
+    const delta = (this.mr - this.counter()) >>> 0;
     if (delta === 0) {
-      this.ris |= 1;
-      this.update();
+      this.match();
       return;
     }
-    // The next whole second is when the counter next changes. Host timers take at most 2^31-1 ms:
-    // a farther match (e.g. MR never set) just re-checks after that long.
+    // The next whole second is when the counter next changes. Timers take at most 2^31-1 ms: a
+    // farther match just re-checks after that long.
     const ms = (Math.floor(this.clock.now()) + 1 - this.clock.now()) * 1000 + (delta - 1) * 1000;
     this.cancel = this.clock.after(Math.min(Math.max(0, ms), 0x7fff_ffff), () => {
       this.cancel = null;
-      if (this.counter() === this.mr) {
-        this.ris |= 1;
-        this.update();
-      } else this.arm();
+      // Reached, or just passed (the timer ran late): due. Otherwise not yet: wait again.
+      if ((this.mr - this.counter()) >>> 0 > delta) this.match();
+      else this.arm();
     });
+  }
+
+  private match(): void {
+    this.ris |= 1;
+    this.update();
+  }
+
+  /** Whether MR lies in (from, to] of the counter (modulo 2^32): the match came while the VM was not running. */
+  private passed(from: number, to: number): boolean {
+    const d = (this.mr - from) >>> 0;
+    return d !== 0 && d <= (to - from) >>> 0;
   }
 
   read(offset: number, _size: number): bigint {
@@ -117,14 +126,48 @@ export class Pl031 implements BusDevice {
     this.update();
   }
 
-  save(): Pl031State {
-    return { version: 1, offset: this.offset, mr: this.mr, lr: this.lr, imsc: this.imsc, ris: this.ris };
+  /** System reset: the match alarm and interrupt cleared; the clock keeps its time (it is battery-backed). */
+  reset(): void {
+    this.close();
+    this.mr = 0;
+    this.imsc = 0;
+    this.ris = 0;
+    this.update();
   }
 
-  restore(s: Pl031State): void {
+  private stoppedAt: number | null = null;
+
+  /** Its alarm is on the VM's clock, which stops while paused; the counter (wall-clock time) does not. */
+  stop(): void {
+    this.stoppedAt = this.counter();
+  }
+
+  /** Wall-clock time moved on while paused: a match passed meanwhile fires now, others are re-aimed. */
+  cont(): void {
+    const from = this.stoppedAt;
+    this.stoppedAt = null;
+    if (!this.cancel) return;
+    if (from !== null && this.passed(from, this.counter())) {
+      this.close();
+      this.match();
+    } else this.arm();
+  }
+
+  suspend(): void {}
+
+  wake(): void {}
+
+  save(): Pl031State {
+    return { version: 1, offset: this.offset, mr: this.mr, lr: this.lr, imsc: this.imsc, ris: this.ris, count: this.counter() };
+  }
+
+  restore(state: unknown): void {
+    const s = state as Pl031State;
     if (s.version !== 1) throw new Error(`unsupported PL031 state version ${s.version}`);
     ({ offset: this.offset, mr: this.mr, lr: this.lr, imsc: this.imsc, ris: this.ris } = s);
-    this.arm();
+    // An alarm due while the VM was saved (a real RTC fires while the machine is off) fires now.
+    if (typeof s.count === "number" && this.passed(s.count, this.counter())) this.match();
+    else this.arm();
     this.update();
   }
 

@@ -1,7 +1,7 @@
 // ARM PrimeCell PL061 GPIO (ARM DDI 0190B): eight pins, data access through the address-bus
 // mask, per-pin edge (single or both) and level interrupt detection, combined into one line.
 // On the virt board pin 3 is the gpio-keys power button, a wake source from suspend.
-import type { BusDevice, IrqLine } from "./types.ts";
+import type { BusDevice, Device, IrqLine } from "./types.ts";
 
 /** PrimeCell peripheral and cell ID registers, 0xFE0..0xFFC (part 0x061, ARM, rev 1), as QEMU's pl061. */
 const ID = [0x61, 0x10, 0x04, 0x00, 0x0d, 0xf0, 0x05, 0xb1];
@@ -42,7 +42,7 @@ export interface Pl061State {
   afsel: number;
 }
 
-export class Pl061 implements BusDevice {
+export class Pl061 implements BusDevice, Device {
   private out = 0;
   private in = 0;
   private dir = 0;
@@ -166,6 +166,17 @@ export class Pl061 implements BusDevice {
     this.out = this.dir = this.is = this.ibe = this.iev = this.ie = this.edges = this.afsel = 0;
     this.update();
   }
+
+  /** Nothing of its own runs between guest accesses. */
+  stop(): void {}
+
+  cont(): void {}
+
+  suspend(): void {}
+
+  wake(): void {}
+
+  close(): void {}
 
   save(): Pl061State {
     const { out, in: input, dir, is, ibe, iev, ie, edges, afsel } = this;

@@ -4,7 +4,7 @@
 // and reloads WCV; the second raises WS1, the system reset. Unlike QEMU, WCV is in system-counter
 // ticks as the specification says, and the countdown stops while the VM is suspended.
 import { CNTFRQ } from "../hv/timer.ts";
-import type { BusDevice, IrqLine } from "./types.ts";
+import type { BusDevice, Device, IrqLine } from "./types.ts";
 
 /** Refresh frame registers. */
 export const enum GwdtRefreshReg {
@@ -37,13 +37,18 @@ const M32 = 0xffff_ffffn;
 const M48 = (1n << 48n) - 1n;
 const M64 = (1n << 64n) - 1n;
 
-/** The system counter and host timers, injected so tests can drive them. */
+/** The system counter and timers (the VM's clock on the board), injected so tests can drive them. */
 export interface WatchdogClock {
   /** The system counter (the VM's physical counter, CNTPCT), in ticks. */
   counter(): bigint;
   /** Calls `fn` after `ms` milliseconds; returns a cancel function. */
   after(ms: number, fn: () => void): () => void;
 }
+
+/** Where the control frame sits in the watchdog's one window, after the refresh frame (as on the virt board: 0x090C0000, 0x090D0000). */
+export const GWDT_CONTROL_OFFSET = 0x1_0000;
+/** The window covering both frames. */
+export const GWDT_WINDOW = 0x2_0000;
 
 /** Thrown for a bad saved state; guest accesses never throw. */
 export class SbsaGwdtStateError extends Error {}
@@ -63,7 +68,7 @@ export interface SbsaGwdtState {
   paused: boolean;
 }
 
-export class SbsaGwdt {
+export class SbsaGwdt implements BusDevice, Device {
   /** The control frame's MMIO window. */
   readonly control: BusDevice;
   /** The refresh frame's MMIO window. */
@@ -89,6 +94,19 @@ export class SbsaGwdt {
   ) {
     this.control = { read: (o, s) => this.readControl(o, s), write: (o, s, v) => this.writeControl(o, s, v) };
     this.refresh = { read: (o, s) => this.readRefresh(o, s), write: (o, s, v) => this.writeRefresh(o, s, v) };
+  }
+
+  /** Both frames as one window: the refresh frame at 0, the control frame at GWDT_CONTROL_OFFSET; the rest reads zero. */
+  read(offset: number, size: number): bigint {
+    if (offset < 0x1000) return this.readRefresh(offset, size);
+    if (offset >= GWDT_CONTROL_OFFSET && offset < GWDT_CONTROL_OFFSET + 0x1000) return this.readControl(offset - GWDT_CONTROL_OFFSET, size);
+    return 0n;
+  }
+
+  write(offset: number, size: number, value: bigint): void {
+    if (offset < 0x1000) this.writeRefresh(offset, size, value);
+    else if (offset >= GWDT_CONTROL_OFFSET && offset < GWDT_CONTROL_OFFSET + 0x1000)
+      this.writeControl(offset - GWDT_CONTROL_OFFSET, size, value);
   }
 
   /** Watchdog Control and Status (EN, WS0, WS1). */
@@ -214,6 +232,21 @@ export class SbsaGwdt {
     this.paused = false;
     this.wcv = (this.clock.counter() + this.frozen) & M64;
     this.arm();
+  }
+
+  /** The VM pauses: its counter stops, and the countdown with it (no state of its own to hold). */
+  stop(): void {}
+
+  cont(): void {}
+
+  /** The VM suspends: the countdown stops (a sleeping guest cannot refresh it). */
+  suspend(): void {
+    this.pause();
+  }
+
+  /** The VM wakes from suspend. */
+  wake(): void {
+    this.resume();
   }
 
   /** The reset state: disabled, WOR and WCV zero, not paused. */

@@ -1,5 +1,7 @@
 // The ARM generic timer: the VM's counter (host monotonic clock, or deterministic time derived
-// from retired instructions), and each vCPU's virtual and physical EL1 timers and CNTKCTL.
+// from retired instructions), and each vCPU's virtual and physical EL1 timers and CNTKCTL. The
+// counter stops while the VM is paused (freeze/thaw), as QEMU's does on Arm: a paused guest
+// does not see the pause as time that passed.
 
 /** Counter frequency (CNTFRQ_EL0), as QEMU's virt board: 62.5 MHz. */
 export const CNTFRQ = 62_500_000n;
@@ -54,13 +56,17 @@ export class Timers {
   private detRemainder = 0n;
   /** Host mode: monotonic nanoseconds at counter zero. */
   private hostBase: bigint;
+  /** Host mode, while frozen: the monotonic time the counter stopped at. */
+  private frozenAt: bigint | null = null;
   private lastInstret = new Map<number, bigint>();
 
+  /** `monotonicNs`: the host's monotonic clock in nanoseconds (host mode's time base). */
   constructor(
     readonly mode: ClockMode,
     private readonly instret: (vcpu: HasId) => bigint,
+    private readonly monotonicNs: () => bigint,
   ) {
-    this.hostBase = process.hrtime.bigint();
+    this.hostBase = monotonicNs();
   }
 
   private of(v: HasId): VcpuTimerState {
@@ -75,7 +81,27 @@ export class Timers {
   /** The physical counter now. */
   counter(): bigint {
     if (this.mode === "deterministic") return this.detTicks;
-    return ((process.hrtime.bigint() - this.hostBase) * CNTFRQ) / 1_000_000_000n;
+    return (((this.frozenAt ?? this.monotonicNs()) - this.hostBase) * CNTFRQ) / 1_000_000_000n;
+  }
+
+  /** Whether the counter is stopped (the VM is paused). */
+  get frozen(): boolean {
+    return this.frozenAt !== null;
+  }
+
+  /**
+   * Stops the counter (the VM pauses). Deterministic time stands still anyway while nothing
+   * runs; host time is held at this instant until thaw().
+   */
+  freeze(): void {
+    if (this.mode === "host" && this.frozenAt === null) this.frozenAt = this.monotonicNs();
+  }
+
+  /** Restarts the counter from where freeze() held it (the VM resumes). */
+  thaw(): void {
+    if (this.frozenAt === null) return;
+    this.hostBase += this.monotonicNs() - this.frozenAt;
+    this.frozenAt = null;
   }
 
   /** Resets a vCPU's timers (vCPU reset). */
@@ -129,17 +155,6 @@ export class Timers {
     if ((r.vctl & 3n) === 1n) best = r.vcval + this.cntvoff;
     if ((r.pctl & 3n) === 1n && (best === null || r.pcval < best)) best = r.pcval;
     return best;
-  }
-
-  /** Milliseconds (host mode) or ticks (deterministic mode) until the vCPU's next deadline, for waiting. */
-  nextDeadline(v: HasId): { ticks: bigint; ms: number } | null {
-    const t = this.nextDeadlineTicks(v);
-    if (t === null) return null;
-    const now = this.counter();
-    // setTimeout takes at most 2^31-1 ms; a farther deadline (Linux parks CVAL far ahead while
-    // suspended) just means waking to re-check after that long.
-    const ms = t <= now ? 0 : Math.min(Number(((t - now) * 1000n) / CNTFRQ) + 1, 0x7fff_ffff);
-    return { ticks: t, ms };
   }
 
   /** Deterministic mode: caps a run slice so it ends at the vCPU's next deadline. */

@@ -4,13 +4,19 @@
 // single-threaded TCG); a vCPU's architectural state is swapped into the core while it runs or
 // while its registers are accessed. run() is async: a vCPU waiting in WFI, STOPPED or SUSPENDED
 // sleeps on the event loop until an interrupt, a timer deadline or kick() wakes it.
-import { type CpuState, ExitReason, HostStatus } from "../cpu/cpu.ts";
+//
+// Fairness: a vCPU yields to the host (console input, signals, timers, a control API) after a
+// budget of instructions, and exits count against that budget, so a guest that spins on an MMIO
+// register or prints as fast as it can never starves the host.
+import { type Cpu, type CpuState, ExitReason, HostStatus } from "../cpu/cpu.ts";
 import { MpState, PSTATE_RESET, SystemEventType } from "./constants.ts";
 import { HvError } from "./errors.ts";
 import type { Exit } from "./exits.ts";
-import { handleSmccc, type PsciTarget, type SmcccCaller } from "./hypercalls.ts";
+import type { FirmwareRegs } from "./firmware-regs.ts";
+import type { Gicv3 } from "./gicv3/index.ts";
+import { handleSmccc, type PsciTarget, type SmcccCaller, type SmcccVm } from "./hypercalls.ts";
 import { MmioInflight } from "./mmio-inflight.ts";
-import type { Vm } from "./vm.ts";
+import type { Timers } from "./timer.ts";
 
 /** KVM_ARM_VCPU_INIT features Dormouse supports. */
 export interface VcpuInit {
@@ -34,8 +40,40 @@ export interface VcpuSnapshot {
   cpu: CpuState;
 }
 
-/** Instructions per run slice before yielding to the event loop. */
+/**
+ * What a vCPU needs of its VM (implemented by Vm; declared here so vcpu.ts does not depend on
+ * vm.ts, which creates vCPUs).
+ */
+export interface VcpuVm extends SmcccVm {
+  readonly core: Cpu;
+  readonly gic: Gicv3;
+  readonly timers: Timers;
+  readonly firmware: FirmwareRegs;
+  hasRun: boolean;
+  notify(): void;
+  activate(v: Vcpu, restore: boolean): void;
+  updateLines(v: Vcpu): void;
+  mmioInKernel(v: Vcpu, phys: bigint, size: number, write: boolean, value: bigint): bigint | HostStatus | undefined;
+  /**
+   * Sleeps until `ready()` holds or the vCPU's next timer deadline (its own or a device's)
+   * passes; resolves true when it slept on the host (false: ready at once, or deterministic
+   * time jumped to the deadline).
+   */
+  waitFor(ready: () => boolean, v: Vcpu | null): Promise<boolean>;
+  /** Lets the host serve its events. */
+  yieldSlice(): Promise<void>;
+  /** Caps a slice so it ends at the next deadline (deterministic mode). */
+  sliceBudget(v: Vcpu, max: number): number;
+  /** Time passed while the vCPU ran: accounts it and fires due device timers. */
+  elapsed(v: Vcpu): void;
+}
+
+/** Instructions a vCPU runs before yielding to the host's event loop. */
 const SLICE = 200_000;
+/** What one exit to the VMM costs of that budget (an MMIO exit is a few microseconds of host work). */
+const EXIT_COST = 2_000;
+/** The least a slice costs, however few instructions it retired (a WFI or WFE loop is host work too). */
+const SLICE_COST = 256;
 const SYSREG_MPIDR = 0xc005;
 
 export class Vcpu implements SmcccCaller, PsciTarget {
@@ -49,9 +87,11 @@ export class Vcpu implements SmcccCaller, PsciTarget {
   private kicked = false;
   private inWfi = false;
   private readonly mmio = new MmioInflight();
+  /** Instructions left before the next yield to the host. */
+  private budget = SLICE;
 
   constructor(
-    readonly vm: Vm,
+    readonly vm: VcpuVm,
     readonly id: number,
   ) {
     this.mpidr = BigInt(id & 0xf) | (BigInt((id >> 4) & 0xff) << 8n) | (BigInt((id >> 12) & 0xff) << 16n);
@@ -245,10 +285,14 @@ export class Vcpu implements SmcccCaller, PsciTarget {
     if (!this.initialised) throw new HvError("ENOEXEC", "vCPU not initialised (call init first)");
     this.vm.hasRun = true;
     // As KVM_RUN completes an MMIO access before it looks at signals, an instruction an MMIO
-    // exit stopped finishes before a kick is honoured (otherwise the first slice resumes it).
+    // exit stopped finishes before a kick is honoured (a pause or snapshot never sees half an
+    // access); otherwise the first slice resumes it.
     if (this.kicked && this.mmio.inFlight && this.mp === MpState.RUNNABLE) {
       const exit = this.slice(1);
-      if (exit) return exit;
+      if (exit) {
+        this.budget -= EXIT_COST;
+        return exit;
+      }
     }
     for (;;) {
       if (this.kicked) {
@@ -256,46 +300,53 @@ export class Vcpu implements SmcccCaller, PsciTarget {
         return { reason: "intr" };
       }
       if (this.mp === MpState.STOPPED) {
-        await this.vm.waitFor(() => this.mp !== MpState.STOPPED || this.kicked, null);
+        if (await this.vm.waitFor(() => this.mp !== MpState.STOPPED || this.kicked, null)) this.budget = SLICE;
         continue;
       }
       this.applyPendingReset();
       if (this.mp === MpState.SUSPENDED) {
         // Emulated WFI: a pending interrupt is a WAKEUP exit; the state stays SUSPENDED.
         if (this.interruptPending()) return { reason: "system_event", type: SystemEventType.WAKEUP, ndata: 0, data: [] };
-        await this.vm.waitFor(
-          () => this.interruptPending() || this.kicked || this.mp !== MpState.SUSPENDED,
-          this.vm.timers.nextDeadline(this),
-        );
+        if (await this.vm.waitFor(() => this.interruptPending() || this.kicked || this.mp !== MpState.SUSPENDED, this)) this.budget = SLICE;
+        // Deterministic time skipped ahead without the host running: that costs budget too.
+        else this.budget -= EXIT_COST;
         continue;
       }
       if (this.inWfi) {
         if (!this.interruptPending()) {
-          await this.vm.waitFor(
-            () => this.interruptPending() || this.kicked || this.mp !== MpState.RUNNABLE,
-            this.vm.timers.nextDeadline(this),
-          );
+          if (await this.vm.waitFor(() => this.interruptPending() || this.kicked || this.mp !== MpState.RUNNABLE, this))
+            this.budget = SLICE;
+          else this.budget -= EXIT_COST;
           continue;
         }
         this.inWfi = false;
       }
+      if (this.budget <= 0) {
+        await this.vm.yieldSlice();
+        this.budget = SLICE;
+        continue;
+      }
       const exit = this.slice();
-      if (exit) return exit;
-      await this.vm.yieldSlice();
+      if (exit) {
+        this.budget -= EXIT_COST;
+        return exit;
+      }
     }
   }
 
-  /** Runs up to `limit` instructions of guest code; returns an exit for the VMM or null to keep going. */
-  private slice(limit = SLICE): Exit | null {
+  /** Runs up to `limit` instructions (default: what is left of the budget); returns an exit for the VMM or null to keep going. */
+  private slice(limit = this.budget): Exit | null {
     this.load();
     const core = this.vm.core;
     this.vm.updateLines(this);
     const word = this.mmio.resumeWord(core.pc, core.instret);
     if (word !== null) core.resumeMmio(word);
-    const r = core.run(this.vm.timers.sliceBudget(this, limit));
+    const before = core.instret;
+    const r = core.run(this.vm.sliceBudget(this, Math.max(1, limit)));
     // The resumed instruction ran: unless an exit stopped it (or a later one) again, nothing is in flight.
     if (word !== null && core.mmioResumed && r !== ExitReason.Mmio) this.mmio.resumed();
-    this.vm.timers.account(this);
+    this.budget -= Math.max(SLICE_COST, Number(core.instret - before));
+    this.vm.elapsed(this);
     switch (r) {
       case ExitReason.Budget:
       case ExitReason.Stop:

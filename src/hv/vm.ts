@@ -1,17 +1,20 @@
 // A virtual machine, shaped like KVM's VM fd: guest memory (in the shared CPU core), vCPUs,
 // capabilities, the SMCCC filter, firmware registers, the in-hypervisor GICv3 and generic timers.
-import { randomBytes } from "node:crypto";
 import { Cpu, HostStatus } from "../cpu/cpu.ts";
 import { MpState } from "./constants.ts";
 import { HvError } from "./errors.ts";
 import { FirmwareRegs } from "./firmware-regs.ts";
 import { Gicv3, PPI_PHYS_TIMER, PPI_VIRT_TIMER } from "./gicv3/index.ts";
-import type { SmcccCaller, SmcccVm } from "./hypercalls.ts";
+import type { HvHost } from "./host.ts";
+import type { SmcccCaller } from "./hypercalls.ts";
 import { SmcccFilter, type SmcccFilterRange } from "./smccc-filter.ts";
-import { type ClockMode, TimerReg, Timers } from "./timer.ts";
-import { Vcpu } from "./vcpu.ts";
+import { type ClockMode, CNTFRQ, TimerReg, Timers } from "./timer.ts";
+import { Vcpu, type VcpuVm } from "./vcpu.ts";
+import { VmClock } from "./vm-clock.ts";
 
 export interface VmConfig {
+  /** The host's clock, entropy and CPU core. */
+  host: HvHost;
   /** RAM size in bytes (multiple of 64 KiB), at ramBase (QEMU virt: 0x4000_0000). */
   ramSize: number;
   ramBase?: bigint;
@@ -38,14 +41,17 @@ export interface MmioDevice {
 interface Waiter {
   ready: () => boolean;
   resolve: () => void;
-  timer: NodeJS.Timeout | null;
+  cancel: (() => void) | null;
 }
 
-export class Vm implements SmcccVm {
+export class Vm implements VcpuVm {
   /** The CPU core every vCPU of this VM runs on; guest memory lives in it. */
   readonly core: Cpu;
   readonly gic: Gicv3;
   readonly timers: Timers;
+  /** Device timers on the VM's counter (they stop while paused, and follow deterministic time). */
+  readonly clock: VmClock;
+  readonly host: HvHost;
   readonly filter = new SmcccFilter();
   readonly firmware = new FirmwareRegs();
   private caps = new Set<VmCapability>();
@@ -58,8 +64,10 @@ export class Vm implements SmcccVm {
   hasRun = false;
 
   constructor(config: VmConfig) {
+    this.host = config.host;
     this.core = new Cpu(
       {
+        module: config.host.core,
         ramSize: config.ramSize,
         ramBase: config.ramBase,
         romSize: config.romSize,
@@ -81,7 +89,12 @@ export class Vm implements SmcccVm {
       if (this.active && this.active.id === cpu) this.core.setIrqLines(this.gic.lines(cpu));
       this.notify();
     };
-    this.timers = new Timers(config.clock ?? "host", (v) => this.instretOf(v as Vcpu));
+    this.timers = new Timers(
+      config.clock ?? "host",
+      (v) => this.instretOf(v as Vcpu),
+      () => config.host.clock.monotonicNs(),
+    );
+    this.clock = new VmClock(this.timers, config.host.clock);
   }
 
   /** The vCPUs, in creation order. */
@@ -207,12 +220,14 @@ export class Vm implements SmcccVm {
   }
 
   random64(): bigint {
-    return randomBytes(8).readBigUInt64LE();
+    const b = new Uint8Array(8);
+    this.host.entropy.fill(b);
+    return new DataView(b.buffer).getBigUint64(0, true);
   }
 
   ptpTime(physical: boolean): { realNs: bigint; counter: bigint } {
     const cnt = this.timers.counter();
-    return { realNs: BigInt(Date.now()) * 1_000_000n, counter: physical ? cnt : cnt - this.timers.cntvoff };
+    return { realNs: BigInt(Math.floor(this.host.clock.wallMs())) * 1_000_000n, counter: physical ? cnt : cnt - this.timers.cntvoff };
   }
 
   hasStolenTime(c: SmcccCaller): boolean {
@@ -235,7 +250,7 @@ export class Vm implements SmcccVm {
     const keep: Waiter[] = [];
     for (const w of this.waiters) {
       if (w.ready()) {
-        if (w.timer) clearTimeout(w.timer);
+        w.cancel?.();
         w.resolve();
       } else keep.push(w);
     }
@@ -243,22 +258,41 @@ export class Vm implements SmcccVm {
   }
 
   /**
-   * Sleeps until `ready()` holds (re-checked on notify) or the deadline passes. In deterministic
-   * mode time jumps to the deadline instead of being waited for.
+   * The next deadline a waiting vCPU must wake for: its own timers' or a device's (an RTC alarm,
+   * the watchdog), in counter ticks and host milliseconds; null when there is none.
    */
-  waitFor(ready: () => boolean, deadline: { ticks: bigint; ms: number } | null): Promise<void> {
-    if (ready()) return Promise.resolve();
+  private nextDeadline(v: Vcpu): { ticks: bigint; ms: number } | null {
+    const own = this.timers.nextDeadlineTicks(v);
+    const dev = this.clock.nextDeadline();
+    const t = own === null ? dev : dev === null || own < dev ? own : dev;
+    if (t === null) return null;
+    const now = this.timers.counter();
+    // Host timers take at most 2^31-1 ms; a farther deadline (Linux parks CVAL far ahead while
+    // suspended) just means waking to re-check after that long.
+    const ms = t <= now ? 0 : Math.min(Number(((t - now) * 1000n) / CNTFRQ) + 1, 0x7fff_ffff);
+    return { ticks: t, ms };
+  }
+
+  /**
+   * Sleeps until `ready()` holds (re-checked on notify) or, for a vCPU waiting in WFI or
+   * SUSPENDED, its next deadline passes. In deterministic mode time jumps to the deadline (and
+   * device timers due by then fire) instead of being waited for.
+   */
+  waitFor(ready: () => boolean, v: Vcpu | null): Promise<boolean> {
+    if (ready()) return Promise.resolve(false);
+    const deadline = v ? this.nextDeadline(v) : null;
     if (deadline && this.timers.mode === "deterministic") {
       this.timers.skipTo(deadline.ticks);
-      return Promise.resolve();
+      this.clock.runDue();
+      return Promise.resolve(false);
     }
     return new Promise((resolve) => {
-      const w: Waiter = { ready, resolve, timer: null };
+      const w: Waiter = { ready, resolve: () => resolve(true), cancel: null };
       if (deadline) {
-        w.timer = setTimeout(() => {
+        w.cancel = this.host.clock.after(deadline.ms, () => {
           this.waiters = this.waiters.filter((x) => x !== w);
-          resolve();
-        }, deadline.ms);
+          resolve(true);
+        });
       }
       this.waiters.push(w);
     });
@@ -266,6 +300,15 @@ export class Vm implements SmcccVm {
 
   /** Lets the event loop (devices, timers, other vCPUs) run between slices. */
   yieldSlice(): Promise<void> {
-    return new Promise((resolve) => setImmediate(resolve));
+    return this.host.clock.yield();
+  }
+
+  sliceBudget(v: Vcpu, max: number): number {
+    return this.clock.sliceBudget(this.timers.sliceBudget(v, max));
+  }
+
+  elapsed(v: Vcpu): void {
+    this.timers.account(v);
+    this.clock.runDue();
   }
 }

@@ -1,33 +1,45 @@
-// The virt board: a Vm with RAM at 0x4000_0000, the GICv3, a PL011 console on the MMIO bus, a
-// device tree, and the guest image. The VMM (src/vmm) runs it.
+// The virt board: a Vm with RAM at 0x4000_0000, the GICv3, and one device table — PL011
+// console, PL031 RTC, PL061 GPIO with the gpio-keys power button, SBSA watchdog, virtio-mmio
+// transports — from which the bus, the device tree, snapshot order, reset, pause, suspend and
+// close are all driven; a device tree, and the guest image. The VMM (src/vmm) runs it.
 import { GpioKey, type GpioKeyState } from "../devices/gpio-key.ts";
-import { Pl011 } from "../devices/pl011.ts";
-import { Pl031 } from "../devices/pl031.ts";
+import { Pl011, type Pl011State } from "../devices/pl011.ts";
+import { Pl031, type Pl031State } from "../devices/pl031.ts";
 import { Pl061, type Pl061State } from "../devices/pl061.ts";
-import { SbsaGwdt, type SbsaGwdtState } from "../devices/sbsa-gwdt.ts";
-import { hostAfter, type IrqLine } from "../devices/types.ts";
-import { type DiskOptions, VirtioBlk } from "../devices/virtio/blk.ts";
+import { GWDT_WINDOW, SbsaGwdt, type SbsaGwdtState } from "../devices/sbsa-gwdt.ts";
+import type { BusDevice, ConsoleSink, Device, IrqLine } from "../devices/types.ts";
+import { type BlockBackends, type DiskOptions, VirtioBlk } from "../devices/virtio/blk.ts";
 import { VirtioMmio, type VirtioMmioState } from "../devices/virtio/mmio.ts";
 import { ramMemory } from "../devices/virtio/queue.ts";
 import { VirtioRng } from "../devices/virtio/rng.ts";
+import { PPI_PHYS_TIMER, PPI_VIRT_TIMER } from "../hv/gicv3/index.ts";
+import type { HvHost } from "../hv/host.ts";
 import type { ClockMode } from "../hv/timer.ts";
 import type { Vcpu } from "../hv/vcpu.ts";
 import { Vm } from "../hv/vm.ts";
 import { MmioBus } from "./bus.ts";
-import { loadInitrd, loadLinuxImage } from "./linux.ts";
-import { buildDtb, parseDtb, setProp, u64cells } from "./fdt.ts";
+import { buildDtb, type FdtNode, parseDtb, setProp, u64cells } from "./fdt.ts";
+import { type Gunzip, loadInitrd, loadLinuxImage } from "./linux.ts";
 import { ImageError, isElf, type LoadedImage, loadBinary, loadElf } from "./loader.ts";
 import { gpioKeysNode, gpioNode, POWER_BUTTON_PIN, rtcNode, VIRT, virtDtb, virtioNode, watchdogNode } from "./virt.ts";
 
+/** What the board takes from its host: the hypervisor's services, disk images, and gzip for compressed kernels. */
+export interface BoardHost extends HvHost {
+  blocks: BlockBackends;
+  gunzip: Gunzip;
+}
+
 export interface BoardConfig {
+  /** Host services (src/host/node/ under Node). */
+  host: BoardHost;
   cpus: number;
   /** RAM in bytes (multiple of 2 MiB). */
   ramSize: number;
   psciConduit: "hvc" | "smc";
   clock?: ClockMode;
   systemSuspend?: boolean;
-  /** Console output sink (one byte at a time). */
-  output: (byte: number) => void;
+  /** Console output: a sink that can push back, or a function taking each byte. */
+  output: ConsoleSink | ((byte: number) => void);
   /** Kernel command line for the device tree's /chosen node. */
   bootargs?: string;
   /** Raw disk images as virtio-blk devices, in virtio-mmio slots 0, 1, ... (Linux: vda, vdb, ...). */
@@ -36,6 +48,29 @@ export interface BoardConfig {
   rng?: boolean;
   /** The SBSA watchdog's WS1 signal (second timeout): the VMM turns it into a system reset. Read when it fires. */
   onWatchdogReset?: () => void;
+  /** The SBSA watchdog's WS0 signal (first timeout, an interrupt to the guest). Read when it fires. */
+  onWatchdogInterrupt?: () => void;
+}
+
+/** Where a device's state goes in a snapshot (the snapshot format's fields, kept as they were). */
+type SnapshotSlot = "uart" | "rtc" | "gpio" | "powerButton" | "watchdog" | "virtio";
+
+/** One row of the board's device table. */
+export interface DeviceEntry {
+  name: string;
+  /** Its MMIO window, or null for a device off the bus (the power button drives a GPIO pin). */
+  base: bigint | null;
+  size: bigint;
+  /** The GIC INTID it raises, or null. */
+  irq: number | null;
+  device: Device;
+  /** Its MMIO window when the device is on the bus. */
+  mmio?: BusDevice;
+  /** What a wake-up by its interrupt is reported as (default: its name). */
+  wakeReason?: string;
+  /** Its device-tree node (the PL011's is placed by virtDtb, which points stdout-path at it). */
+  fdt?: FdtNode;
+  snapshot: SnapshotSlot;
 }
 
 /** Plain, versioned state of the board's GPIO, power button and watchdog (for the snapshot header). */
@@ -48,13 +83,24 @@ export interface BoardDevicesState {
   virtio: VirtioMmioState[];
 }
 
+/** Every device's state, as the snapshot header holds it. */
+export interface DeviceStates {
+  uart: Pl011State;
+  rtc: Pl031State;
+  devices: BoardDevicesState;
+}
+
 /** virtio-mmio transports on the virt board (QEMU's NUM_VIRTIO_TRANSPORTS). */
 const VIRTIO_SLOTS = 32;
+/** GIC INTID of SPI n. */
+const spiIntid = (n: number) => 32 + n;
 
 export class VirtBoard {
   readonly vm: Vm;
   readonly vcpus: Vcpu[];
   readonly bus = new MmioBus();
+  /** The device table, in the order reset, snapshots and stop run (cont and close run it backwards). */
+  readonly devices: DeviceEntry[] = [];
   readonly uart: Pl011;
   readonly rtc: Pl031;
   /** The virtio-blk devices, in config.disks order. */
@@ -72,31 +118,90 @@ export class VirtBoard {
   constructor(readonly config: BoardConfig) {
     if (!Number.isInteger(config.cpus) || config.cpus < 1 || config.cpus > 123) throw new Error("--smp takes 1 to 123 vCPUs");
     if (config.ramSize < 4 << 20 || config.ramSize % (2 << 20)) throw new Error("memory must be a multiple of 2 MiB, at least 4 MiB");
-    this.vm = new Vm({ ramSize: config.ramSize, ramBase: VIRT.ramBase, clock: config.clock });
+    this.vm = new Vm({ host: config.host, ramSize: config.ramSize, ramBase: VIRT.ramBase, clock: config.clock });
     if (config.systemSuspend) this.vm.enableCapability("systemSuspend");
     this.vcpus = Array.from({ length: config.cpus }, () => this.vm.createVcpu());
+    const clock = this.vm.clock;
+    const after = (ms: number, fn: () => void) => clock.after(ms, fn);
     this.uart = new Pl011(this.spi(VIRT.uartSpi), config.output);
-    this.bus.map(VIRT.uartBase, 0x1000n, "pl011", this.uart);
-    this.rtc = new Pl031(this.spi(VIRT.rtcSpi));
-    this.bus.map(VIRT.rtcBase, 0x1000n, "pl031", this.rtc);
-    this.gpio = new Pl061(this.spi(VIRT.gpioSpi));
-    this.bus.map(VIRT.gpioBase, 0x1000n, "pl061", this.gpio);
-    this.powerButton = new GpioKey((level) => this.gpio.setInput(POWER_BUTTON_PIN, level));
-    this.watchdog = new SbsaGwdt(this.spi(VIRT.watchdogSpi), () => this.config.onWatchdogReset?.(), {
-      counter: () => this.vm.timers.counter(),
-      after: hostAfter,
+    this.add({
+      name: "pl011",
+      base: VIRT.uartBase,
+      size: 0x1000n,
+      irq: spiIntid(VIRT.uartSpi),
+      device: this.uart,
+      wakeReason: "console",
+      snapshot: "uart",
     });
-    this.bus.map(VIRT.watchdogRefreshBase, 0x1000n, "sbsa-gwdt refresh", this.watchdog.refresh);
-    this.bus.map(VIRT.watchdogControlBase, 0x1000n, "sbsa-gwdt control", this.watchdog.control);
+    this.rtc = new Pl031(this.spi(VIRT.rtcSpi), { now: () => clock.now(), after });
+    this.add({
+      name: "pl031",
+      base: VIRT.rtcBase,
+      size: 0x1000n,
+      irq: spiIntid(VIRT.rtcSpi),
+      device: this.rtc,
+      wakeReason: "rtc",
+      fdt: rtcNode(),
+      snapshot: "rtc",
+    });
+    this.gpio = new Pl061(this.spi(VIRT.gpioSpi));
+    // The only input wired to the PL061 is the power button: its interrupt is the button's.
+    this.add({
+      name: "pl061",
+      base: VIRT.gpioBase,
+      size: 0x1000n,
+      irq: spiIntid(VIRT.gpioSpi),
+      device: this.gpio,
+      wakeReason: "power-button",
+      fdt: gpioNode(),
+      snapshot: "gpio",
+    });
+    this.powerButton = new GpioKey((level) => this.gpio.setInput(POWER_BUTTON_PIN, level), { after });
+    this.add({
+      name: "power-button",
+      base: null,
+      size: 0n,
+      irq: null,
+      device: this.powerButton,
+      fdt: gpioKeysNode(),
+      snapshot: "powerButton",
+    });
+    const ws0 = this.spi(VIRT.watchdogSpi);
+    this.watchdog = new SbsaGwdt(
+      {
+        set: (level) => {
+          ws0.set(level);
+          if (level) this.config.onWatchdogInterrupt?.();
+        },
+      },
+      () => this.config.onWatchdogReset?.(),
+      { counter: () => clock.counter(), after },
+    );
+    this.add({
+      name: "sbsa-gwdt",
+      base: VIRT.watchdogRefreshBase,
+      size: BigInt(GWDT_WINDOW),
+      irq: spiIntid(VIRT.watchdogSpi),
+      device: this.watchdog,
+      wakeReason: "watchdog",
+      fdt: watchdogNode(),
+      snapshot: "watchdog",
+    });
     this.attachVirtio();
+  }
+
+  /** Adds a row to the device table and maps its window on the bus. */
+  private add(e: DeviceEntry): void {
+    if (e.base !== null) this.bus.map(e.base, e.size, e.name, e.mmio ?? (e.device as unknown as BusDevice));
+    this.devices.push(e);
   }
 
   /** Opens the disks (DiskError if one cannot be used) and maps the virtio devices in slots 0, 1, ... */
   private attachVirtio(): void {
-    const { disks = [], rng = false } = this.config;
+    const { disks = [], rng = false, host } = this.config;
     if (disks.length + (rng ? 1 : 0) > VIRTIO_SLOTS) throw new Error(`at most ${VIRTIO_SLOTS} virtio devices`);
     try {
-      for (const d of disks) this.disks.push(new VirtioBlk(d));
+      for (const d of disks) this.disks.push(new VirtioBlk(d, host.blocks));
     } catch (e) {
       for (const d of this.disks) d.close();
       throw e;
@@ -107,17 +212,38 @@ export class VirtBoard {
       () => this.vm.core.ram,
       (gpa, len) => this.vm.core.notifyWritten(gpa, len),
     );
-    const devices = [...this.disks, ...(rng ? [new VirtioRng()] : [])];
+    const devices = [...this.disks, ...(rng ? [new VirtioRng((b) => host.entropy.fill(b))] : [])];
     devices.forEach((dev, n) => {
       const t = new VirtioMmio(dev, mem, this.spi(VIRT.virtioSpi + n));
-      this.bus.map(VIRT.virtioBase + BigInt(n) * VIRT.virtioStride, VIRT.virtioStride, `virtio-mmio@${n}`, t);
+      const name = `virtio-mmio@${n}`;
+      this.add({
+        name,
+        base: VIRT.virtioBase + BigInt(n) * VIRT.virtioStride,
+        size: VIRT.virtioStride,
+        irq: spiIntid(VIRT.virtioSpi + n),
+        device: t,
+        wakeReason: dev instanceof VirtioBlk ? `virtio-blk@${n}` : `virtio-rng@${n}`,
+        fdt: virtioNode(n),
+        snapshot: "virtio",
+      });
       this.virtio.push(t);
     });
   }
 
   /** The interrupt line of SPI n (INTID 32 + n). */
   spi(n: number): IrqLine {
-    return { set: (level) => this.vm.setIrqLine(32 + n, level) };
+    return { set: (level) => this.vm.setIrqLine(spiIntid(n), level) };
+  }
+
+  /**
+   * What woke a vCPU whose interrupt `intid` is pending: the device's wake reason ("console",
+   * "rtc", "power-button"...), "timer" for the generic timers, else `intid <n>`.
+   */
+  wakeReason(intid: number): string {
+    const e = this.devices.find((d) => d.irq === intid);
+    if (e) return e.wakeReason ?? e.name;
+    if (intid === PPI_VIRT_TIMER || intid === PPI_PHYS_TIMER) return "timer";
+    return `intid ${intid}`;
   }
 
   /** The device tree's address: the top of RAM, 2 MiB aligned (clear of image and initrd). */
@@ -134,13 +260,12 @@ export class VirtBoard {
           psciConduit: this.config.psciConduit,
           bootargs: this.config.bootargs,
           initrd,
-          devices: [rtcNode(), gpioNode(), gpioKeysNode(), watchdogNode(), ...this.virtio.map((_, n) => virtioNode(n))],
+          devices: this.devices.flatMap((d) => (d.fdt ? [d.fdt] : [])),
         });
     if (dtb.length > 2 << 20) throw new ImageError("the device tree is larger than 2 MiB (the arm64 boot protocol's limit)");
     this.dtbAddr = this.dtbBase;
     this.vm.core.writePhys(this.dtbAddr, dtb);
   }
-
   /** Loads a bare-metal ELF or flat binary (flat binaries at the start of RAM) and the device tree. */
   load(bytes: Uint8Array): LoadedImage {
     const load = () => {
@@ -170,7 +295,7 @@ export class VirtBoard {
     const load = () => {
       const mem = this.vm.core;
       const ramSize = BigInt(this.config.ramSize);
-      const k = loadLinuxImage(mem, kernel, VIRT.ramBase, ramSize);
+      const k = loadLinuxImage(mem, kernel, VIRT.ramBase, ramSize, this.config.host.gunzip);
       const rd = initrd ? loadInitrd(mem, initrd, VIRT.ramBase, ramSize, k.end, this.dtbBase) : undefined;
       if (this.dtbBase < k.end) throw new Error("the kernel leaves no room for the device tree: give the guest more memory");
       this.writeDtb(rd);
@@ -196,54 +321,88 @@ export class VirtBoard {
     this.powerButton.press();
   }
 
-  /** The VM suspends: device countdowns that follow guest time stop (the watchdog's). */
-  pauseDevices(): void {
-    this.watchdog.pause();
+  /** The guest suspended the system: devices whose countdowns follow guest activity stop (the watchdog's). */
+  suspendDevices(): void {
+    for (const d of this.devices) d.device.suspend();
   }
 
-  /** The VM wakes: paused device countdowns continue from where they stopped. */
-  resumeDevices(): void {
-    this.watchdog.resume();
+  /** The guest woke: what suspendDevices() stopped continues from where it stopped. */
+  wakeDevices(): void {
+    for (const d of [...this.devices].reverse()) d.device.wake();
   }
 
-  /** The GPIO, power button, watchdog and virtio state, for a snapshot. */
+  /**
+   * Quiesces a board whose vCPUs have stopped (a pause): devices, then the GIC (nothing in it
+   * runs on its own: only devices and vCPUs change it), then the vCPUs' time — the counter and
+   * every timer on it stop.
+   */
+  pause(): void {
+    for (const d of this.devices) d.device.stop();
+    this.vm.timers.freeze();
+    this.vm.clock.pause();
+  }
+
+  /** Reverses pause(): the vCPUs' time, the GIC, then the devices (in reverse table order). */
+  resume(): void {
+    this.vm.timers.thaw();
+    this.vm.clock.resume();
+    for (const d of [...this.devices].reverse()) d.device.cont();
+  }
+
+  /** Every device's state, in table order, for a snapshot. */
+  saveState(): DeviceStates {
+    const top: Record<string, unknown> = {};
+    const board: Record<string, unknown> = { version: 1 };
+    const virtio: unknown[] = [];
+    for (const d of this.devices) {
+      const s = d.device.save();
+      if (d.snapshot === "uart" || d.snapshot === "rtc") top[d.snapshot] = s;
+      else if (d.snapshot === "virtio") virtio.push(s);
+      else board[d.snapshot] = s;
+    }
+    return { ...top, devices: { ...board, virtio } } as unknown as DeviceStates;
+  }
+
+  /** The GPIO, power button, watchdog and virtio state (saveState()'s `devices`). */
   saveDevices(): BoardDevicesState {
-    return {
-      version: 1,
-      gpio: this.gpio.save(),
-      powerButton: this.powerButton.save(),
-      watchdog: this.watchdog.save(),
-      virtio: this.virtio.map((t) => t.save()),
-    };
+    return this.saveState().devices;
   }
 
-  /** Restores `saveDevices()`'s state; after the timers, since the watchdog counts from the restored counter. */
-  restoreDevices(s: BoardDevicesState): void {
-    if (s?.version !== 1) throw new Error(`unsupported board device state version ${s?.version}`);
-    this.gpio.restore(s.gpio);
-    this.powerButton.restore(s.powerButton);
-    this.watchdog.restore(s.watchdog);
-    const virtio = s.virtio ?? [];
+  /**
+   * Restores saveState()'s state in table order; after the GIC and timers, since the watchdog
+   * counts from the restored counter.
+   */
+  restoreState(s: DeviceStates): void {
+    const b = s.devices;
+    if (b?.version !== 1) throw new Error(`unsupported board device state version ${b?.version}`);
+    const virtio = b.virtio ?? [];
     if (virtio.length !== this.virtio.length)
       throw new Error(`the saved VM has ${virtio.length} virtio devices, this board ${this.virtio.length}`);
-    virtio.forEach((v, i) => this.virtio[i].restore(v));
+    let slot = 0;
+    for (const d of this.devices) {
+      if (d.snapshot === "uart" || d.snapshot === "rtc") d.device.restore(s[d.snapshot]);
+      else if (d.snapshot === "virtio") d.device.restore(virtio[slot++]);
+      else d.device.restore(b[d.snapshot]);
+    }
   }
 
-  /** Releases host resources (the RTC's alarm, the button's release, the watchdog's timer, the disk images) once the VM is done. */
+  /** Restores saveDevices()'s state (the console and RTC keep theirs). */
+  restoreDevices(b: BoardDevicesState): void {
+    const { uart, rtc } = this.saveState();
+    this.restoreState({ uart, rtc, devices: b });
+  }
+
+  /** Releases host resources (device timers, the disk images) once the VM is done. */
   close(): void {
-    this.rtc.close();
-    this.powerButton.close();
-    this.watchdog.close();
-    for (const d of this.disks) d.close();
+    for (const d of [...this.devices].reverse()) d.device.close();
+    this.vm.clock.close();
   }
 
-  /** System reset: reload the image and boot again. */
+  /** System reset: every device to its reset state, the image reloaded, and boot again. */
   reset(): void {
     if (!this.image) throw new Error("no image loaded");
     this.vm.gic.reset();
-    this.watchdog.reset();
-    this.gpio.reset();
-    for (const t of this.virtio) t.reset();
+    for (const d of this.devices) d.device.reset();
     this.image.loaded = this.image.reload();
     this.boot();
   }

@@ -1,6 +1,5 @@
 // The arm64 Linux boot protocol (Documentation/arch/arm64/booting.rst): the Image header, its
 // placement (a 2 MiB-aligned base plus text_offset), gzip-compressed Images, and the initrd.
-import { gunzipSync } from "node:zlib";
 import { type GuestMemory, ImageError } from "./loader.ts";
 
 const ARM64_MAGIC = 0x644d_5241; // "ARM\x64" at offset 0x38
@@ -17,11 +16,14 @@ export function isLinuxImage(b: Uint8Array): boolean {
   return b.length >= 64 && new DataView(b.buffer, b.byteOffset).getUint32(0x38, true) === ARM64_MAGIC;
 }
 
-/** Decompresses a gzip'd Image; other bytes are returned unchanged. */
-export function maybeGunzip(b: Uint8Array): Uint8Array {
+/** Decompresses gzip data (the host's: src/host/node/ uses zlib); throws on corrupt input. */
+export type Gunzip = (gz: Uint8Array) => Uint8Array;
+
+/** Decompresses a gzip'd Image with `gunzip`; other bytes are returned unchanged. */
+export function maybeGunzip(b: Uint8Array, gunzip: Gunzip): Uint8Array {
   if (b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b) {
     try {
-      return new Uint8Array(gunzipSync(b));
+      return gunzip(b);
     } catch (e) {
       throw new ImageError(`the kernel looks gzip-compressed but does not decompress: ${(e as Error).message}`);
     }
@@ -30,8 +32,8 @@ export function maybeGunzip(b: Uint8Array): Uint8Array {
 }
 
 /** Loads an arm64 Image at the first 2 MiB-aligned base of RAM plus its text_offset. */
-export function loadLinuxImage(mem: GuestMemory, raw: Uint8Array, ramBase: bigint, ramSize: bigint): LinuxImage {
-  const b = maybeGunzip(raw);
+export function loadLinuxImage(mem: GuestMemory, raw: Uint8Array, ramBase: bigint, ramSize: bigint, gunzip: Gunzip): LinuxImage {
+  const b = maybeGunzip(raw, gunzip);
   if (!isLinuxImage(b)) throw new ImageError("not an arm64 Linux Image (no ARM\\x64 magic at offset 0x38)");
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const textOffset = dv.getBigUint64(0x08, true);

@@ -1,11 +1,9 @@
-// Snapshots of a suspended VM: the whole machine — RAM (non-zero pages, compressed), vCPUs,
-// GIC, timers, devices — and the board configuration, in one file with magic, architecture,
-// version and a checksum, written atomically (temporary file, fsync, rename) so a crash
-// mid-write leaves any earlier snapshot intact.
-import { createHash } from "node:crypto";
-import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
-import { createDeflateRaw, inflateRaw } from "node:zlib";
+// Snapshots of a suspended, paused or running VM: the whole machine — RAM (non-zero pages,
+// compressed), vCPUs, GIC, timers, devices — and the board configuration, in one file with
+// magic, architecture, version and a checksum. The bytes go through injected host interfaces:
+// storage (under Node: written atomically — temporary file, fsync, rename — so a crash mid-write
+// leaves any earlier snapshot intact) and a codec (deflate, SHA-256).
+import type { DiskIdentity } from "../devices/virtio/blk.ts";
 import type { Pl011State } from "../devices/pl011.ts";
 import type { Pl031State } from "../devices/pl031.ts";
 import type { GicSnapshot } from "../hv/gicv3/gic.ts";
@@ -19,8 +17,33 @@ const PAGE = 4096;
 
 export class SnapshotError extends Error {}
 
-/** What the board is rebuilt from (everything but host-side callbacks). */
-export type SnapshotConfig = Omit<BoardConfig, "output" | "onWatchdogReset">;
+/** Where snapshot files live (src/host/node/snapshot.ts: the file system). */
+export interface SnapshotStorage {
+  /** The whole file; a SnapshotError ("cannot read ...") when it cannot be read. */
+  read(path: string): Uint8Array;
+  /** Replaces the file atomically with `bytes`; a SnapshotError when it cannot be written. */
+  write(path: string, bytes: Uint8Array): Promise<void>;
+}
+
+/** The compression and checksum a snapshot uses (raw deflate, SHA-256). */
+export interface SnapshotCodec {
+  /** One raw-deflate stream of `parts` concatenated (views of paused guest RAM: read, never kept). */
+  deflate(parts: Uint8Array[]): Promise<Uint8Array>;
+  inflate(bytes: Uint8Array): Promise<Uint8Array>;
+  sha256(bytes: Uint8Array): Uint8Array;
+}
+
+/** The snapshot host services the VMM is given. */
+export interface SnapshotIo {
+  storage: SnapshotStorage;
+  codec: SnapshotCodec;
+}
+
+/** What the board is rebuilt from (everything but host-side services and callbacks). */
+export type SnapshotConfig = Omit<BoardConfig, "host" | "output" | "onWatchdogReset" | "onWatchdogInterrupt">;
+
+/** The VM's state when it was saved: what a restore continues "as saved" (absent in older snapshots: suspended). */
+export type SavedRunState = "running" | "paused" | "suspended";
 
 interface Header {
   magic: "dormouse";
@@ -37,52 +60,20 @@ interface Header {
   /** The attached disk images as they were when the VM was saved. */
   disks: DiskIdentity[];
   ramPages: number;
+  runState?: SavedRunState;
 }
 
-/**
- * What identifies a disk image's content without reading all of it: size, modification time,
- * and a hash of samples (the first and last MiB and 16 blocks between). A resume refuses a disk
- * whose identity changed: the guest's page cache would no longer match what is on the disk.
- */
-export interface DiskIdentity {
-  path: string;
-  size: number;
-  mtimeNs: string;
-  sample: string;
-}
-
-const SAMPLE = 1 << 20;
-
-/** Reads a disk image's identity (a SnapshotError when it cannot be read). */
-export function diskIdentity(path: string): DiskIdentity {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch (e) {
-    throw new SnapshotError(`the disk ${path} cannot be read: ${(e as NodeJS.ErrnoException).code ?? e}`);
-  }
-  try {
-    const st = fstatSync(fd, { bigint: true });
-    const size = Number(st.size);
-    const h = createHash("sha256");
-    const buf = Buffer.alloc(SAMPLE);
-    const take = (pos: number, len: number) => {
-      const n = readSync(fd, buf, 0, Math.min(len, SAMPLE), pos);
-      h.update(buf.subarray(0, n));
-    };
-    take(0, SAMPLE);
-    for (let i = 1; i <= 16; i++) take(Math.floor((size * i) / 17), 64 << 10);
-    take(Math.max(0, size - SAMPLE), SAMPLE);
-    return { path, size, mtimeNs: st.mtimeNs.toString(), sample: h.digest("hex") };
-  } finally {
-    closeSync(fd);
-  }
-}
+export type { DiskIdentity };
 
 /** Refuses a snapshot whose disk images are missing or changed since it was saved. */
-export function checkDisks(s: LoadedSnapshot): void {
+export function checkDisks(s: LoadedSnapshot, identify: (path: string) => DiskIdentity): void {
   for (const d of s.header.disks) {
-    const now = diskIdentity(d.path);
+    let now: DiskIdentity;
+    try {
+      now = identify(d.path);
+    } catch (e) {
+      throw new SnapshotError((e as Error).message);
+    }
     const what = [
       now.size !== d.size && `size ${d.size} → ${now.size}`,
       now.mtimeNs !== d.mtimeNs && "modification time",
@@ -113,30 +104,23 @@ function decode<T>(s: string): T {
 /** Non-zero RAM is deflated in this many independent chunks, compressed concurrently. */
 const CHUNKS = 8;
 
-/** Deflates pages `index` of `ram` (views, no copy: the VM is paused) on zlib's thread pool. */
-function deflatePages(ram: Uint8Array, index: Uint32Array): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const z = createDeflateRaw({ level: 1 });
-    const out: Buffer[] = [];
-    z.on("data", (d: Buffer) => out.push(d));
-    z.on("end", () => resolve(Buffer.concat(out)));
-    z.on("error", reject);
-    // Runs of consecutive pages go in as one write.
-    for (let i = 0; i < index.length;) {
-      let j = i + 1;
-      while (j < index.length && index[j] === index[j - 1] + 1) j++;
-      z.write(ram.subarray(index[i] * PAGE, (index[j - 1] + 1) * PAGE));
-      i = j;
-    }
-    z.end();
-  });
+/** Deflates pages `index` of `ram` (views, no copy: the VM is paused); runs of consecutive pages are one part. */
+function deflatePages(codec: SnapshotCodec, ram: Uint8Array, index: Uint32Array): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for (let i = 0; i < index.length;) {
+    let j = i + 1;
+    while (j < index.length && index[j] === index[j - 1] + 1) j++;
+    parts.push(ram.subarray(index[i] * PAGE, (index[j - 1] + 1) * PAGE));
+    i = j;
+  }
+  return codec.deflate(parts);
 }
 
 /**
- * Serialises a suspended board: [magic][u32 header length][header][u32 page count][u32 chunk
+ * Serialises a suspended or paused board: [magic][u32 header length][header][u32 page count][u32 chunk
  * count][page numbers, u32 each][per chunk: u32 pages, u32 bytes][deflated chunks][sha256].
  */
-export async function snapshotBytes(board: VirtBoard): Promise<Buffer> {
+export async function snapshotBytes(board: VirtBoard, codec: SnapshotCodec, runState: SavedRunState = "suspended"): Promise<Buffer> {
   const ram = board.vm.core.ram;
   const found: number[] = [];
   // memcmp against zeros (an order of magnitude faster than scanning words from JS), 64 KiB at a
@@ -154,7 +138,7 @@ export async function snapshotBytes(board: VirtBoard): Promise<Buffer> {
   const per = Math.ceil(index.length / CHUNKS) || 1;
   const parts: Uint32Array[] = [];
   for (let i = 0; i < index.length; i += per) parts.push(index.subarray(i, i + per));
-  const { output: _output, onWatchdogReset: _reset, ...config } = board.config;
+  const { host: _host, output: _output, onWatchdogReset: _reset, onWatchdogInterrupt: _ws0, ...config } = board.config;
   const header: Header = {
     magic: "dormouse",
     arch: "aarch64",
@@ -164,15 +148,14 @@ export async function snapshotBytes(board: VirtBoard): Promise<Buffer> {
     vcpus: board.vcpus.map((v) => v.save()),
     gic: board.vm.gic.save(),
     timers: board.vm.timers.save(),
-    uart: board.uart.save(),
-    rtc: board.rtc.save(),
-    devices: board.saveDevices(),
-    disks: board.disks.map((d) => diskIdentity(d.path)),
+    ...board.saveState(),
+    disks: board.disks.map((d) => board.config.host.blocks.identify(d.path)),
     ramPages: index.length,
+    runState,
   };
   // Device state is taken before compressing (timers and host events still run meanwhile).
   const h = Buffer.from(encode(header), "utf8");
-  const chunks = await Promise.all(parts.map((part) => deflatePages(ram, part)));
+  const chunks = await Promise.all(parts.map((part) => deflatePages(codec, ram, part)));
   const hlen = Buffer.alloc(4);
   hlen.writeUInt32LE(h.length);
   const counts = Buffer.alloc(8);
@@ -185,29 +168,13 @@ export async function snapshotBytes(board: VirtBoard): Promise<Buffer> {
   });
   const indexBytes = Buffer.from(index.buffer, index.byteOffset, index.byteLength);
   const content = Buffer.concat([MAGIC, hlen, h, counts, indexBytes, table, ...chunks]);
-  return Buffer.concat([content, createHash("sha256").update(content).digest()]);
+  return Buffer.concat([content, codec.sha256(content)]);
 }
 
-/** Writes a snapshot atomically: a temporary file beside the target, fsync, rename. */
-export async function saveSnapshot(board: VirtBoard, path: string): Promise<number> {
-  const bytes = await snapshotBytes(board);
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
-  let fd: number;
-  try {
-    fd = openSync(tmp, "w", 0o600);
-  } catch (e) {
-    throw new SnapshotError(`cannot write the snapshot next to ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
-  }
-  try {
-    writeSync(fd, bytes);
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    unlinkSync(tmp);
-    throw new SnapshotError(`writing the snapshot failed: ${(e as NodeJS.ErrnoException).code ?? e}`);
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
+/** Writes a snapshot of the board (suspended or paused) to `path` through the storage; returns its size in bytes. */
+export async function saveSnapshot(board: VirtBoard, path: string, io: SnapshotIo, runState?: SavedRunState): Promise<number> {
+  const bytes = await snapshotBytes(board, io.codec, runState);
+  await io.storage.write(path, bytes);
   return bytes.length;
 }
 
@@ -219,30 +186,17 @@ export interface LoadedSnapshot {
    * Their contents, chunk by chunk (chunk i holds the next pages of `index`), still being
    * inflated on zlib's thread pool while the caller builds the board.
    */
-  chunks: Promise<Buffer[]>;
-}
-
-function inflate(b: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => inflateRaw(b, (e, r) => (e ? reject(e) : resolve(r))));
+  chunks: Promise<Uint8Array[]>;
 }
 
 /** Reads and checks a snapshot file (magic, checksum, architecture, version) and starts inflating its memory. */
-export function readSnapshot(path: string): LoadedSnapshot {
-  let b: Buffer;
-  try {
-    b = readFileSync(path);
-  } catch (e) {
-    throw new SnapshotError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
-  }
+export function readSnapshot(path: string, io: SnapshotIo): LoadedSnapshot {
+  const file = io.storage.read(path);
+  const b = Buffer.from(file.buffer, file.byteOffset, file.byteLength);
   if (b.length < MAGIC.length + 40 || !b.subarray(0, MAGIC.length).equals(MAGIC))
     throw new SnapshotError(`${path} is not a Dormouse snapshot`);
   const content = b.subarray(0, b.length - 32);
-  if (
-    !createHash("sha256")
-      .update(content)
-      .digest()
-      .equals(b.subarray(b.length - 32))
-  ) {
+  if (!Buffer.from(io.codec.sha256(content)).equals(b.subarray(b.length - 32))) {
     throw new SnapshotError(`${path} is corrupted or truncated (checksum mismatch)`);
   }
   let off = MAGIC.length;
@@ -277,7 +231,7 @@ export function readSnapshot(path: string): LoadedSnapshot {
     off += len;
   }
   if (off !== content.length || sizes.reduce((a, [n]) => a + n, 0) !== count) throw bad();
-  const chunks = Promise.all(raw.map(inflate)).then(
+  const chunks = Promise.all(raw.map((c) => io.codec.inflate(c))).then(
     (cs) => {
       if (cs.some((c, i) => c.length !== sizes[i][0] * PAGE)) throw bad();
       return cs;
@@ -310,7 +264,5 @@ export async function restoreSnapshot(board: VirtBoard, s: LoadedSnapshot): Prom
   s.header.vcpus.forEach((v, i) => {
     board.vcpus[i].restore(v);
   });
-  board.uart.restore(s.header.uart);
-  board.rtc.restore(s.header.rtc);
-  board.restoreDevices(s.header.devices);
+  board.restoreState(s.header);
 }

@@ -6,6 +6,7 @@ import type { Exit } from "../../src/hv/exits.ts";
 import type { Vcpu } from "../../src/hv/vcpu.ts";
 import { Vm, type VmConfig } from "../../src/hv/vm.ts";
 import { assemble } from "../support/toolchain.ts";
+import { nodeHost } from "../../src/host/node/index.ts";
 
 export const CODE = 0x4000_0000n;
 /** Function IDs 0xBF00_0000.. (Trusted OS owner 63, never serviced in the hypervisor) carry ucalls. */
@@ -43,7 +44,7 @@ export { Psci };
 
 /** A VM with `n` vCPUs initialised with PSCI 0.2+ and the ucall range forwarded to the host. */
 export function makeVm(n: number, config: Partial<VmConfig> = {}, ucalls = true): { vm: Vm; vcpus: Vcpu[] } {
-  const vm = new Vm({ ramSize: 16 << 20, clock: "deterministic", ...config });
+  const vm = new Vm({ host: nodeHost(), ramSize: 16 << 20, clock: "deterministic", ...config });
   const vcpus = Array.from({ length: n }, () => vm.createVcpu());
   for (const v of vcpus) v.init();
   if (ucalls) vm.setSmcccFilter({ base: UCALL, nrFunctions: 16, action: FilterAction.FWD_TO_USER });

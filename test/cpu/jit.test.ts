@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Cpu, ExitReason } from "../../src/cpu/cpu.ts";
 import { assemble } from "../support/toolchain.ts";
+import { coreModule } from "../../src/host/node/core.ts";
 
 const CODE = 0x4000_0000n;
 const DATA = 0x4010_0000n;
@@ -18,7 +19,7 @@ const K_VBAR = 0xc600;
 const VECTORS = Array.from({ length: 16 }, (_, i) => `.org ${0x800 + i * 0x80}\n  hvc #${i}`).join("\n");
 
 function boot(jitThreshold: number, source: string): Cpu {
-  const cpu = new Cpu({ ramSize: 4 << 20, jitThreshold });
+  const cpu = new Cpu({ module: coreModule(), ramSize: 4 << 20, jitThreshold });
   cpu.writePhys(CODE, assemble(`${source}\n${VECTORS}\n`));
   cpu.setSysreg(K_VBAR, VBAR);
   cpu.setSysreg(0xc082, 3n << 20n); // CPACR_EL1.FPEN: FP/SIMD at EL1

@@ -7,6 +7,7 @@ import { test } from "node:test";
 import { Cpu, ExitReason } from "../../src/cpu/cpu.ts";
 import { guestCpu } from "../support/baremetal.ts";
 import { assemble, encode } from "../support/toolchain.ts";
+import { coreModule } from "../../src/host/node/core.ts";
 
 /**
  * Runs `f` (returning 1), rewrites it in RAM behind the core's back to return 2 (no
@@ -50,7 +51,7 @@ for (const [name, maintenance] of [
 
 for (const jitThreshold of [0, 1]) {
   test(`Cpu.notifyWritten after a DMA-style write makes new code visible without maintenance (${jitThreshold ? "compiled" : "interpreted"})`, () => {
-    const cpu = new Cpu({ ramSize: 1 << 20, jitThreshold });
+    const cpu = new Cpu({ module: coreModule(), ramSize: 1 << 20, jitThreshold });
     assert.equal(
       rewriteAndRerun(cpu, "", (at) => cpu.notifyWritten(at, 4)),
       2n,

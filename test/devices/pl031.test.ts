@@ -75,3 +75,38 @@ test("save/restore keeps the offset from wall-clock time and a pending alarm", (
   b.advance(5);
   assert.equal(levels.at(-1), true);
 });
+
+test("an alarm the wall clock passed while the VM was paused or saved fires on its return; a past MR written does not", () => {
+  const a = fakeClock(1_700_000_000.5);
+  const levels: boolean[] = [];
+  const rtc = new Pl031({ set: (l) => levels.push(l) }, a.clock);
+  rtc.write(0x010, 4, 1n); // IMSC
+  rtc.write(0x004, 4, 1_699_999_990n); // MR in the past: as QEMU, no match until the counter wraps
+  a.advance(5);
+  assert.equal(rtc.read(0x014, 4), 0n, "a past match does not fire");
+  rtc.write(0x004, 4, 1_700_000_010n); // 5 s ahead
+  rtc.stop(); // paused for 20 s: the VM's clock (and the fake timers) stand still
+  const b = fakeClock(1_700_000_007.5);
+  const saved = rtc.save();
+  const restored = new Pl031({ set: (l) => levels.push(l) }, b.clock);
+  restored.restore(structuredClone(saved));
+  assert.equal(restored.read(0x014, 4), 0n, "saved before the match, restored before it too");
+  // The same state restored after the match time: it fires at once.
+  const c = fakeClock(1_700_000_030.5);
+  const late = new Pl031({ set: (l) => levels.push(l) }, c.clock);
+  late.restore(structuredClone({ ...saved, count: 1_700_000_005 }));
+  assert.equal(late.read(0x014, 4), 1n, "the match passed while it was saved");
+  assert.equal(levels.at(-1), true);
+  // Paused across the match: cont() delivers it.
+  const d = fakeClock(1_700_000_000.5);
+  let level = false;
+  const p = new Pl031({ set: (l) => (level = l) }, d.clock);
+  p.write(0x010, 4, 1n);
+  p.write(0x004, 4, 1_700_000_003n);
+  p.stop();
+  // While paused the wall clock moves on; the VM's timers do not (nothing is advanced here).
+  const moved = fakeClock(1_700_000_009.5);
+  Object.assign(d.clock, { now: moved.clock.now });
+  p.cont();
+  assert.equal(level, true, "the alarm due during the pause fires when the VM continues");
+});

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { GPIO_KEY_PRESS_MS, GpioKey, GpioKeyStateError, type KeyTimer } from "../../src/devices/gpio-key.ts";
 import { Pl061, Pl061Error, Pl061Reg } from "../../src/devices/pl061.ts";
+import { nodeHost } from "../../src/host/node/index.ts";
 
 /** A PL061 with its interrupt line recorded. */
 function gpio() {
@@ -310,7 +311,14 @@ test("gpio key save/restore: a key saved while held is released after a full pre
 test("virt board: PL061 at 0x09030000 on SPI 7; pressPowerButton raises the line through pin 3", async () => {
   const { VirtBoard } = await import("../../src/machine/board.ts");
   const { VIRT } = await import("../../src/machine/virt.ts");
-  const board = new VirtBoard({ cpus: 1, ramSize: 4 << 20, psciConduit: "hvc", clock: "deterministic", output: () => {} });
+  const board = new VirtBoard({
+    host: nodeHost(),
+    cpus: 1,
+    ramSize: 4 << 20,
+    psciConduit: "hvc",
+    clock: "deterministic",
+    output: () => {},
+  });
   try {
     const base = VIRT.gpioBase;
     assert.equal(board.bus.read(base + 0xfe0n, 4), 0x61n);

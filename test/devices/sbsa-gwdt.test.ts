@@ -15,6 +15,7 @@ import {
   type WatchdogClock,
 } from "../../src/devices/sbsa-gwdt.ts";
 import { CNTFRQ } from "../../src/hv/timer.ts";
+import { nodeHost } from "../../src/host/node/index.ts";
 
 const TICKS_PER_MS = CNTFRQ / 1000n;
 
@@ -297,6 +298,7 @@ test("virt board: the frames at 0x090D0000 (control) and 0x090C0000 (refresh), c
   const { VIRT } = await import("../../src/machine/virt.ts");
   let resets = 0;
   const board = new VirtBoard({
+    host: nodeHost(),
     cpus: 1,
     ramSize: 4 << 20,
     psciConduit: "hvc",
@@ -312,11 +314,11 @@ test("virt board: the frames at 0x090D0000 (control) and 0x090C0000 (refresh), c
     board.bus.write(ctl + BigInt(C.WCS), 4, 1n);
     const now = board.vm.timers.counter();
     assert.equal(board.bus.read(ctl + BigInt(C.WCV), 4), now + 1000n);
-    board.pauseDevices();
+    board.suspendDevices();
     assert.equal(board.watchdog.isPaused, true);
     const s = board.saveDevices();
     assert.equal(s.watchdog.remaining, 1000n);
-    board.resumeDevices();
+    board.wakeDevices();
     assert.equal(board.watchdog.isPaused, false);
     assert.equal(resets, 0);
   } finally {

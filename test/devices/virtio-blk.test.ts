@@ -4,6 +4,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { imageFiles } from "../../src/host/node/block.ts";
 import {
   DiskError,
   VIRTIO_BLK_F_BLK_SIZE,
@@ -75,7 +76,7 @@ function request(
 }
 
 function disk(path: string, readOnly = false, serial?: string) {
-  const blk = new VirtioBlk({ path, readOnly, serial });
+  const blk = new VirtioBlk({ path, readOnly, serial }, imageFiles);
   after(() => blk.close());
   return { blk, ...started(blk) };
 }
@@ -170,7 +171,7 @@ test("GET_ID returns the serial, NUL-padded to 20 bytes; unknown request types a
   for (const type of [11 /* DISCARD */, 13 /* WRITE_ZEROES */, 2, 0xffff_ffff]) {
     assert.equal(request(d, q, type, 0n, { len: 512, write: true }).status, VIRTIO_BLK_S_UNSUPP, `type ${type}`);
   }
-  assert.throws(() => new VirtioBlk({ path: image(1), serial: "x".repeat(21) }), DiskError);
+  assert.throws(() => new VirtioBlk({ path: image(1), serial: "x".repeat(21) }, imageFiles), DiskError);
 });
 
 test("a request without a header or without a status byte is a driver error (DEVICE_NEEDS_RESET)", () => {
@@ -200,15 +201,15 @@ test("a closed disk fails requests with IOERR instead of throwing", () => {
 test("attaching: a missing file, a directory, or an unwritable file asked for writing → DiskError naming the path", () => {
   const missing = join(dir, "nope.img");
   assert.throws(
-    () => new VirtioBlk({ path: missing }),
+    () => new VirtioBlk({ path: missing }, imageFiles),
     (e: unknown) => e instanceof DiskError && e.message.includes(missing) && /no such file/.test(e.message),
   );
   assert.throws(
-    () => new VirtioBlk({ path: dir, readOnly: true }),
+    () => new VirtioBlk({ path: dir, readOnly: true }, imageFiles),
     (e: unknown) => e instanceof DiskError && e.message.includes(dir) && /directory/.test(e.message),
   );
   assert.throws(
-    () => new VirtioBlk({ path: dir }),
+    () => new VirtioBlk({ path: dir }, imageFiles),
     (e: unknown) => e instanceof DiskError && e.message.includes(dir) && /directory/.test(e.message),
   );
   // Root may write any file it can chmod; a read-only sysfs attribute refuses even root.
@@ -217,10 +218,10 @@ test("attaching: a missing file, a directory, or an unwritable file asked for wr
   if (process.getuid?.() === 0) unwritable = "/sys/devices/system/cpu/online";
   if (!existsSync(unwritable)) return;
   assert.throws(
-    () => new VirtioBlk({ path: unwritable }),
+    () => new VirtioBlk({ path: unwritable }, imageFiles),
     (e: unknown) => e instanceof DiskError && e.message.includes(unwritable) && /for writing: permission denied/.test(e.message),
   );
-  new VirtioBlk({ path: unwritable, readOnly: true }).close();
+  new VirtioBlk({ path: unwritable, readOnly: true }, imageFiles).close();
 });
 
 test("save/restore mid-stream: requests continue on a fresh transport over the same memory and image", () => {
@@ -233,7 +234,7 @@ test("save/restore mid-stream: requests continue on a fresh transport over the s
   assert.deepEqual(saved.device, { version: 1, path, readOnly: false, sectors: 8n });
   blk.close();
 
-  const blk2 = new VirtioBlk({ path });
+  const blk2 = new VirtioBlk({ path }, imageFiles);
   after(() => blk2.close());
   const t2 = new VirtioMmio(blk2, g.mem, g.irq);
   t2.restore(saved);
@@ -247,22 +248,22 @@ test("save/restore mid-stream: requests continue on a fresh transport over the s
   assert.equal(q.lastUsed, 4);
 
   // The image must be the one saved, with the same size.
-  const other = new VirtioBlk({ path: image(8) });
+  const other = new VirtioBlk({ path: image(8) }, imageFiles);
   after(() => other.close());
   assert.throws(
     () => new VirtioMmio(other, g.mem, g.irq).restore(saved),
     (e: unknown) => e instanceof DiskError && /snapshot's disk/.test(e.message),
   );
   writeFileSync(path, new Uint8Array(16 * 512));
-  const grown = new VirtioBlk({ path });
+  const grown = new VirtioBlk({ path }, imageFiles);
   after(() => grown.close());
   assert.throws(() => new VirtioMmio(grown, g.mem, g.irq).restore(saved), /has 16 sectors; it had 8/);
 });
 
 test("two disks in one guest: separate transports, rings and images", () => {
   const g = new FakeGuest();
-  const a = started(new VirtioBlk({ path: image(2) }), g);
-  const b = started(new VirtioBlk({ path: image(3) }), g);
+  const a = started(new VirtioBlk({ path: image(2) }, imageFiles), g);
+  const b = started(new VirtioBlk({ path: image(3) }, imageFiles), g);
   after(() => {
     (a.t.device as VirtioBlk).close();
     (b.t.device as VirtioBlk).close();

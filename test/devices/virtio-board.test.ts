@@ -10,12 +10,13 @@ import { Reg, VIRTIO_MMIO_MAGIC } from "../../src/devices/virtio/mmio.ts";
 import { VirtBoard } from "../../src/machine/board.ts";
 import { VIRT } from "../../src/machine/virt.ts";
 import { FakeDriver, FakeGuest } from "./virtio-driver.ts";
+import { nodeHost } from "../../src/host/node/index.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "dormouse-virtio-board-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function board(extra: Partial<ConstructorParameters<typeof VirtBoard>[0]>): VirtBoard {
-  return new VirtBoard({ cpus: 1, ramSize: 8 << 20, psciConduit: "hvc", output: () => {}, ...extra });
+  return new VirtBoard({ host: nodeHost(), cpus: 1, ramSize: 8 << 20, psciConduit: "hvc", output: () => {}, ...extra });
 }
 
 /** GICD_ISPENDR1: pending bits of INTIDs 32..63. */

@@ -1,12 +1,13 @@
 // virtio-rng: device-writable buffers filled from the entropy source, through the transport.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { nodeEntropy } from "../../src/host/node/clock.ts";
 import { Reg } from "../../src/devices/virtio/mmio.ts";
 import { MAX_RNG_REQUEST, VirtioRng } from "../../src/devices/virtio/rng.ts";
 import { started } from "./virtio-driver.ts";
 
 test("device ID 4, no configuration space", () => {
-  const { d } = started(new VirtioRng());
+  const { d } = started(new VirtioRng(nodeEntropy.fill));
   assert.equal(d.r(Reg.DeviceId), 4);
   assert.equal(d.t.read(0x100, 4), 0n);
 });
@@ -32,7 +33,7 @@ test("fills every writable buffer and reports the length; readable buffers are l
 });
 
 test("the host CSPRNG by default: bytes are not all the same", () => {
-  const { d, q, g } = started(new VirtioRng());
+  const { d, q, g } = started(new VirtioRng(nodeEntropy.fill));
   const buf = g.alloc(64);
   d.submit(q, [{ addr: buf, len: 64, write: true }]);
   d.kick(q);
@@ -55,9 +56,9 @@ test("one request gets at most MAX_RNG_REQUEST bytes", () => {
 });
 
 test("save/restore round trip", () => {
-  const { t } = started(new VirtioRng());
+  const { t } = started(new VirtioRng(nodeEntropy.fill));
   const s = structuredClone(t.save());
   assert.deepEqual(s.device, { version: 1 });
-  const rng = new VirtioRng();
+  const rng = new VirtioRng(nodeEntropy.fill);
   assert.throws(() => rng.restore({ version: 2 as 1 }), /version 2/);
 });

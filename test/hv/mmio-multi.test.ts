@@ -13,6 +13,7 @@ import { SystemEventType } from "../../src/hv/constants.ts";
 import type { Exit } from "../../src/hv/exits.ts";
 import type { Vcpu } from "../../src/hv/vcpu.ts";
 import { type MmioDevice, Vm } from "../../src/hv/vm.ts";
+import { nodeHost } from "../../src/host/node/index.ts";
 import { buildGuest } from "../support/baremetal.ts";
 import { symbolAddress } from "../support/guests.ts";
 import {
@@ -229,7 +230,7 @@ const show = (a: Access) => `${a.write ? "w" : "r"} 0x${a.off.toString(16)}/${a.
 const u64 = (b: Uint8Array, o: number) => new DataView(b.buffer, b.byteOffset).getBigUint64(o, true);
 
 async function runAll(route: Route, jitThreshold: number): Promise<void> {
-  const vm = new Vm({ ramSize: 16 << 20, clock: "deterministic", jitThreshold });
+  const vm = new Vm({ host: nodeHost(), ramSize: 16 << 20, clock: "deterministic", jitThreshold });
   const v = vm.createVcpu();
   v.init();
   const dev = new LoggingDevice(vm);
@@ -291,7 +292,7 @@ for (const jitThreshold of [0, 1]) {
 
 /** A vCPU at code that runs `body` (x20 = DEV + BASE) and powers off, with a logging device behind exits. */
 function small(body: string) {
-  const vm = new Vm({ ramSize: 16 << 20, clock: "deterministic" });
+  const vm = new Vm({ host: nodeHost(), ramSize: 16 << 20, clock: "deterministic" });
   const v = vm.createVcpu();
   v.init();
   const g = asmGuest("mmio-small.S", [
@@ -349,7 +350,7 @@ test("completeMmio without an access handed out is EINVAL", async () => {
 });
 
 test("two vCPUs stopped in the middle of their STPs resume each their own instruction", async () => {
-  const vm = new Vm({ ramSize: 16 << 20, clock: "deterministic" });
+  const vm = new Vm({ host: nodeHost(), ramSize: 16 << 20, clock: "deterministic" });
   const dev = new LoggingDevice(vm);
   const vcpus = [0, 1].map((i) => {
     const v = vm.createVcpu();

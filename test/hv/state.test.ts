@@ -4,9 +4,10 @@ import { test } from "node:test";
 import { Pl011 } from "../../src/devices/pl011.ts";
 import { MpState } from "../../src/hv/constants.ts";
 import { Vm } from "../../src/hv/vm.ts";
+import { nodeHost } from "../../src/host/node/index.ts";
 
 test("vCPU state round trip, including a pending CPU_ON reset and the MP state", () => {
-  const vm = new Vm({ ramSize: 1 << 20, clock: "deterministic" });
+  const vm = new Vm({ host: nodeHost(), ramSize: 1 << 20, clock: "deterministic" });
   const [a, b] = [vm.createVcpu(), vm.createVcpu()];
   a.init();
   b.init({ powerOff: true });
@@ -16,7 +17,7 @@ test("vCPU state round trip, including a pending CPU_ON reset and the MP state",
   b.powerOn(0x4000_1000n, 0x55n);
   const sa = a.save();
   const sb = b.save();
-  const vm2 = new Vm({ ramSize: 1 << 20, clock: "deterministic" });
+  const vm2 = new Vm({ host: nodeHost(), ramSize: 1 << 20, clock: "deterministic" });
   const [a2, b2] = [vm2.createVcpu(), vm2.createVcpu()];
   a2.restore(structuredClone(sa));
   b2.restore(structuredClone(sb));

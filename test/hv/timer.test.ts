@@ -2,11 +2,12 @@
 // the deterministic clock, save/restore keeping the virtual counter continuous.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { nodeClock } from "../../src/host/node/clock.ts";
 import { CNTFRQ, INSNS_PER_TICK, TimerReg, Timers } from "../../src/hv/timer.ts";
 
 function det() {
   let instret = 0n;
-  const t = new Timers("deterministic", () => instret);
+  const t = new Timers("deterministic", () => instret, nodeClock.monotonicNs);
   const v = { id: 0 };
   t.reset(v);
   const advance = (insns: bigint) => {
@@ -65,7 +66,7 @@ test("EL0 access is governed by CNTKCTL_EL1", () => {
 });
 
 test("host clock advances at CNTFRQ", async () => {
-  const t = new Timers("host", () => 0n);
+  const t = new Timers("host", () => 0n, nodeClock.monotonicNs);
   const a = t.counter();
   await new Promise((r) => setTimeout(r, 50));
   const ticks = t.counter() - a;

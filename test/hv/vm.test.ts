@@ -4,6 +4,7 @@ import { test } from "node:test";
 import { MpState, SystemEventType } from "../../src/hv/constants.ts";
 import { Vm } from "../../src/hv/vm.ts";
 import { assemble } from "../support/toolchain.ts";
+import { nodeHost } from "../../src/host/node/index.ts";
 
 const CODE = 0x4000_0000n;
 const MPIDR = 0xc005;
@@ -12,7 +13,7 @@ const MPIDR = 0xc005;
 const li = (reg: string, v: number) => `movz ${reg}, #${v & 0xffff}\n movk ${reg}, #${(v >>> 16) & 0xffff}, lsl #16\n`;
 
 test("PSCI-1 cpu_on: CPU_ON64 then AFFINITY_INFO64 until ON; target PC/x0 read without running it", async () => {
-  const vm = new Vm({ ramSize: 16 << 20, clock: "deterministic" });
+  const vm = new Vm({ host: nodeHost(), ramSize: 16 << 20, clock: "deterministic" });
   const src = vm.createVcpu();
   const dst = vm.createVcpu();
   src.init();
@@ -56,7 +57,7 @@ test("PSCI-1 cpu_on: CPU_ON64 then AFFINITY_INFO64 until ON; target PC/x0 read w
 });
 
 test("kick makes run return an intr exit; STOPPED vCPUs wait", async () => {
-  const vm = new Vm({ ramSize: 1 << 20 });
+  const vm = new Vm({ host: nodeHost(), ramSize: 1 << 20 });
   const v = vm.createVcpu();
   v.init({ powerOff: true });
   const p = v.run();
@@ -66,12 +67,12 @@ test("kick makes run return an intr exit; STOPPED vCPUs wait", async () => {
 });
 
 test("an AArch32 vCPU is refused", () => {
-  const vm = new Vm({ ramSize: 1 << 20 });
+  const vm = new Vm({ host: nodeHost(), ramSize: 1 << 20 });
   assert.throws(() => vm.createVcpu().init({ el1Aarch32: true }), { errno: "EINVAL" });
 });
 
 test("the GIC CPU interface is reachable from guest code, ICC_PMR_EL1 included", async () => {
-  const vm = new Vm({ ramSize: 1 << 20, clock: "deterministic" });
+  const vm = new Vm({ host: nodeHost(), ramSize: 1 << 20, clock: "deterministic" });
   const v = vm.createVcpu();
   v.init();
   vm.core.writePhys(

@@ -6,38 +6,40 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { guestKit } from "../../src/kit/guest-kit.ts";
-import { VirtBoard } from "../../src/machine/board.ts";
-import { Vmm } from "../../src/vmm/vmm.ts";
+import { VirtualMachine } from "../../src/vmm/virtual-machine.ts";
 import { GuestConsole } from "../support/guest-console.ts";
 import { repoRoot } from "../support/toolchain.ts";
+import { nodeHost } from "../../src/host/node/index.ts";
 
 test("Debian bookworm's 6.1 kernel on one vCPU: shell, modules, suspend-to-RAM woken by the console", { timeout: 900_000 }, async () => {
   const kit = guestKit(join(repoRoot, ".cache/guest-kit"), { suite: "bookworm" });
   assert.match(kit.versions.kernelPackage, /^linux-image-6\.1\./);
   let con: GuestConsole | null = null;
-  const board = new VirtBoard({
-    cpus: 1,
-    ramSize: 256 << 20,
-    psciConduit: "hvc",
-    systemSuspend: true,
-    bootargs: "console=ttyAMA0 quiet no_console_suspend",
-    rng: true,
-    output: (b) => con?.push(String.fromCharCode(b)),
-  });
-  con = new GuestConsole((s) => board.uart.receive(Buffer.from(s, "latin1")));
+  const vm = new VirtualMachine(
+    {
+      board: {
+        cpus: 1,
+        ramSize: 256 << 20,
+        psciConduit: "hvc",
+        systemSuspend: true,
+        bootargs: "console=ttyAMA0 quiet no_console_suspend",
+        rng: true,
+      },
+      image: { kind: "linux", kernel: readFileSync(kit.kernel), initrd: readFileSync(kit.initramfs) },
+    },
+    nodeHost(),
+    { console: (b) => con?.push(String.fromCharCode(b)) },
+  );
+  con = new GuestConsole((s) => vm.sendConsole(Buffer.from(s, "latin1")));
   const c = con;
-  board.loadLinux(readFileSync(kit.kernel), readFileSync(kit.initramfs));
-  board.boot();
   let suspended = 0;
   let woken = 0;
-  const vmm = new Vmm(board, {
-    onSuspend: "honour",
-    log: (m) => {
-      if (m.includes("suspended")) suspended++;
-      if (m.includes("woken")) woken++;
-    },
+  vm.on((e) => {
+    if (e.event === "suspended") suspended++;
+    if (e.event === "woken") woken++;
   });
-  const finished = vmm.run();
+  vm.start();
+  const finished = vm.finished;
   try {
     await c.wait(/dormouse-kit: shell ready/, 0, 600_000, "the shell");
     assert.match(await c.sh("uname -r"), /^6\.1\./m);
@@ -53,7 +55,7 @@ test("Debian bookworm's 6.1 kernel on one vCPU: shell, modules, suspend-to-RAM w
     assert.equal(suspended, 1, `SYSTEM_SUSPEND reached; console tail:\n${c.text.slice(-1000)}`);
     await new Promise((r) => setTimeout(r, 300));
     assert.doesNotMatch(c.text.slice(from), /@@33@@/, "still asleep");
-    board.uart.receive(Buffer.from("\n"));
+    vm.sendConsole(Buffer.from("\n"));
     await c.wait(/@@33@@/, from, 120_000, "the resume");
     assert.equal(woken, 1);
     assert.ok((await c.sh("md5sum tmp/blob")).includes(sum));
@@ -61,6 +63,6 @@ test("Debian bookworm's 6.1 kernel on one vCPU: shell, modules, suspend-to-RAM w
   } finally {
     c.send("poweroff -f\n");
   }
-  assert.deepEqual(await finished, { kind: "poweroff" });
-  board.close();
+  assert.equal(await finished, "shutdown");
+  vm.close();
 });

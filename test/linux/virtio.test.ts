@@ -8,10 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { guestKit } from "../../src/kit/guest-kit.ts";
-import { VirtBoard } from "../../src/machine/board.ts";
-import { Vmm } from "../../src/vmm/vmm.ts";
+import { VirtualMachine } from "../../src/vmm/virtual-machine.ts";
 import { GuestConsole } from "../support/guest-console.ts";
 import { repoRoot } from "../support/toolchain.ts";
+import { nodeHost } from "../../src/host/node/index.ts";
 
 const md5 = (b: Uint8Array) => createHash("md5").update(b).digest("hex");
 
@@ -25,26 +25,25 @@ test("Linux: virtio-blk read/write and read-only, virtio-rng, on virtio-mmio", {
   writeFileSync(disk, image);
   writeFileSync(ro, Buffer.alloc(1 << 20, 0x5a));
 
-  const con = new GuestConsole((t) => board.uart.receive(Buffer.from(t, "latin1")));
-  const board = new VirtBoard({
-    cpus: 2,
-    ramSize: 512 << 20,
-    psciConduit: "hvc",
-    bootargs: "console=ttyAMA0 quiet",
-    output: (b) => con.push(String.fromCharCode(b)),
-    disks: [{ path: disk }, { path: ro, readOnly: true }],
-    rng: true,
-  });
-  const vmm = new Vmm(board, { onSuspend: "honour" });
-  let poweredOff = false;
+  const con = new GuestConsole((t) => vm.sendConsole(Buffer.from(t, "latin1")));
+  const vm = new VirtualMachine(
+    {
+      board: {
+        cpus: 2,
+        ramSize: 512 << 20,
+        psciConduit: "hvc",
+        bootargs: "console=ttyAMA0 quiet",
+        disks: [{ path: disk }, { path: ro, readOnly: true }],
+        rng: true,
+      },
+      image: { kind: "linux", kernel: readFileSync(kit.kernel), initrd: readFileSync(kit.initramfs) },
+    },
+    nodeHost(),
+    { console: (b) => con.push(String.fromCharCode(b)) },
+  );
   const sh = (cmd: string) => con.sh(cmd, 300_000);
   try {
-    board.loadLinux(readFileSync(kit.kernel), readFileSync(kit.initramfs));
-    board.boot();
-    const finished = vmm.run().then((o) => {
-      poweredOff = true;
-      return o;
-    });
+    vm.start();
     await con.wait(/dormouse-kit: shell ready/, 0, 600_000, "the shell");
 
     assert.match(await sh("cat /sys/block/vda/size /sys/block/vdb/size /sys/block/vdb/ro"), /^16384\s+2048\s+1\s*$/m, "slot 0 is vda");
@@ -77,12 +76,11 @@ test("Linux: virtio-blk read/write and read-only, virtio-rng, on virtio-mmio", {
     assert.ok(new Set(rng[1].match(/../g)).size > 8, `random bytes: ${rng[1]}`);
     assert.doesNotMatch(await sh("dmesg"), /virtio.*(error|fail|needs reset)|I\/O error/i);
 
-    board.uart.receive(Buffer.from("poweroff -f\n"));
-    assert.deepEqual(await finished, { kind: "poweroff" });
+    vm.sendConsole(Buffer.from("poweroff -f\n"));
+    assert.equal(await vm.finished, "shutdown");
   } finally {
     // A failed check must not leave the vCPUs running (the test process would never exit).
-    if (!poweredOff) vmm.requestReset("the test ended");
-    board.close();
+    vm.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -9,6 +9,7 @@ import { test } from "node:test";
 import { VirtBoard } from "../../src/machine/board.ts";
 import { buildDtb, FdtError, type FdtNode, node, parseDtb } from "../../src/machine/fdt.ts";
 import { ImageError } from "../../src/machine/loader.ts";
+import { nodeHost } from "../../src/host/node/index.ts";
 
 const prop = (n: FdtNode, name: string) => n.props.find(([k]) => k === name)?.[1] as Uint8Array | undefined;
 const str = (b: Uint8Array | undefined) => (b ? Buffer.from(b).toString("latin1").replace(/\0$/, "") : undefined);
@@ -46,7 +47,14 @@ test("malformed device trees are clear errors", () => {
 });
 
 test("--dtb: the kernel gets the user's tree with /chosen's bootargs and initrd range", () => {
-  const board = new VirtBoard({ cpus: 1, ramSize: 64 << 20, psciConduit: "hvc", bootargs: "console=ttyAMA0 hello", output: () => {} });
+  const board = new VirtBoard({
+    host: nodeHost(),
+    cpus: 1,
+    ramSize: 64 << 20,
+    psciConduit: "hvc",
+    bootargs: "console=ttyAMA0 hello",
+    output: () => {},
+  });
   // A minimal arm64 Image: the header (text_offset 0, image_size 64 KiB, magic at 0x38).
   const image = new Uint8Array(0x10000);
   const dv = new DataView(image.buffer);
@@ -68,7 +76,7 @@ test("--dtb: the kernel gets the user's tree with /chosen's bootargs and initrd 
   assert.equal(end - start, 4096n);
   assert.deepEqual(board.vm.core.readPhys(start, 4096), new Uint8Array(4096).fill(7));
   board.close();
-  const other = new VirtBoard({ cpus: 1, ramSize: 64 << 20, psciConduit: "hvc", output: () => {} });
+  const other = new VirtBoard({ host: nodeHost(), cpus: 1, ramSize: 64 << 20, psciConduit: "hvc", output: () => {} });
   assert.throws(() => other.loadLinux(image, undefined, new Uint8Array(100)), ImageError);
   other.close();
 });

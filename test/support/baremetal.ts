@@ -18,6 +18,7 @@ import { Cpu, type CpuCallbacks, ExitReason } from "../../src/cpu/cpu.ts";
 import { decodeOp } from "../../src/cpu/disasm/generated/disasm.gen.ts";
 import { Semihosting } from "../../src/cpu/semihost.ts";
 import { gcc, repoRoot } from "./toolchain.ts";
+import { coreModule } from "../../src/host/node/core.ts";
 
 export const GUEST_DIR = join(repoRoot, "test/guests");
 /** Where the image is linked and loaded (QEMU virt's RAM base). */
@@ -103,7 +104,7 @@ let shared: Cpu | null = null;
 
 /** A reset Cpu with GUEST_RAM at 0x40000000 (reused across guests in one process). */
 export function guestCpu(callbacks: CpuCallbacks = {}): Cpu {
-  if (!shared) shared = new Cpu({ ramSize: GUEST_RAM });
+  if (!shared) shared = new Cpu({ module: coreModule(), ramSize: GUEST_RAM });
   shared.setCallbacks(callbacks);
   shared.reset();
   shared.ram.fill(0);

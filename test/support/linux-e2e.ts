@@ -9,10 +9,11 @@ import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, write
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { guestKit } from "../../src/kit/guest-kit.ts";
-import { VirtBoard } from "../../src/machine/board.ts";
-import { Vmm } from "../../src/vmm/vmm.ts";
+import type { VmEvent } from "../../src/vmm/events.ts";
+import { VirtualMachine } from "../../src/vmm/virtual-machine.ts";
 import { DormouseProcess, GuestConsole } from "./guest-console.ts";
 import { repoRoot } from "./toolchain.ts";
+import { nodeHost } from "../../src/host/node/index.ts";
 
 export interface LinuxE2eResult {
   boot: boolean;
@@ -37,9 +38,11 @@ function check(ok: unknown, what: string): asserts ok {
   if (!ok) throw new Check(what);
 }
 
-const md5 = (b: Uint8Array) => createHash("md5").update(b).digest("hex");
+/** MD5 of bytes, as md5sum prints it. */
+export const md5 = (b: Uint8Array) => createHash("md5").update(b).digest("hex");
 
-function readAt(path: string, offset: number, len: number): Buffer {
+/** `len` bytes of a file from `offset`. */
+export function readAt(path: string, offset: number, len: number): Buffer {
   const fd = openSync(path, "r");
   try {
     const b = Buffer.alloc(len);
@@ -107,42 +110,36 @@ async function inPlace(
   sumChecked: (ok: boolean) => void,
 ): Promise<void> {
   let con: GuestConsole | null = null;
-  const board = new VirtBoard({
-    cpus: 2,
-    ramSize: 512 * MIB,
-    psciConduit: "hvc",
-    systemSuspend: true,
-    bootargs: APPEND,
-    disks: [{ path: disk }],
-    rng: true,
-    output: (b) => con?.push(String.fromCharCode(b)),
-  });
-  con = new GuestConsole((s) => board.uart.receive(Buffer.from(s, "latin1")));
-  const c = con;
-  board.loadLinux(readFileSync(kit.kernel), readFileSync(kit.initramfs));
-  board.boot();
-  const eventWaiters: { re: RegExp; resolve: () => void }[] = [];
-  const vmm = new Vmm(board, {
-    onSuspend: "honour",
-    log: (m) => {
-      for (const w of eventWaiters.splice(0)) {
-        if (w.re.test(m)) w.resolve();
-        else eventWaiters.push(w);
-      }
+  const vm = new VirtualMachine(
+    {
+      board: { cpus: 2, ramSize: 512 * MIB, psciConduit: "hvc", systemSuspend: true, bootargs: APPEND, disks: [{ path: disk }], rng: true },
+      image: { kind: "linux", kernel: readFileSync(kit.kernel), initrd: readFileSync(kit.initramfs) },
     },
+    nodeHost(),
+    { console: (b) => con?.push(String.fromCharCode(b)) },
+  );
+  con = new GuestConsole((s) => vm.sendConsole(Buffer.from(s, "latin1")));
+  const c = con;
+  const eventWaiters: { event: VmEvent["event"]; resolve: () => void }[] = [];
+  vm.on((e) => {
+    for (const w of eventWaiters.splice(0)) {
+      if (w.event === e.event) w.resolve();
+      else eventWaiters.push(w);
+    }
   });
-  const nextEvent = (re: RegExp, ms: number, what: string) =>
+  const nextEvent = (event: VmEvent["event"], ms: number, what: string) =>
     new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`no "${what}" within ${ms / 1000} s; console tail:\n${c.text.slice(-1200)}`)), ms);
       eventWaiters.push({
-        re,
+        event,
         resolve: () => {
           clearTimeout(t);
           resolve();
         },
       });
     });
-  const finished = vmm.run();
+  vm.start();
+  const finished = vm.finished;
   let sum = "";
   try {
     r.boot = await stage(r, "boot", log, async () => {
@@ -178,7 +175,7 @@ async function inPlace(
       const ev = (await c.sh("ls /sys/class/input/; cat /sys/class/input/event*/device/name")).trim();
       check(/gpio-keys/i.test(ev), `a gpio-keys input device (${ev})`);
       await c.sh("(dd if=/dev/input/event0 bs=24 count=1 2>/dev/null | od -An -tx1 > tmp/ev) & sleep 0.3");
-      board.pressPowerButton();
+      vm.pressPowerButton();
       await new Promise((res) => setTimeout(res, 500));
       // struct input_event on arm64: 16 bytes of time, then type EV_KEY (1), code KEY_POWER (116), value 1.
       const od = (await c.sh("cat tmp/ev")).replace(/\s+/g, " ");
@@ -191,14 +188,14 @@ async function inPlace(
       check(sum, "checksum of the tmpfs file");
       await c.sh("echo enabled > /sys/class/tty/ttyAMA0/power/wakeup");
       const wakes: [string, string, () => void][] = [
-        ["console", "", () => board.uart.receive(Buffer.from("\n"))],
+        ["console", "", () => vm.sendConsole(Buffer.from("\n"))],
         ["rtc", "echo +3 > /sys/class/rtc/rtc0/wakealarm; ", () => {}],
-        ["power_button", "", () => board.pressPowerButton()],
+        ["power_button", "", () => vm.pressPowerButton()],
       ];
       for (const [source, before, wake] of wakes) {
         const from = c.text.length;
-        const suspended = nextEvent(/suspended/, 120_000, `SYSTEM_SUSPEND before the ${source} wake`);
-        const woken = nextEvent(/woken/, 300_000, `the ${source} wake`);
+        const suspended = nextEvent("suspended", 120_000, `SYSTEM_SUSPEND before the ${source} wake`);
+        const woken = nextEvent("woken", 300_000, `the ${source} wake`);
         c.send(`${before}echo mem > /sys/power/state; echo "@@$((70+${wakes.findIndex((w) => w[0] === source)}))@@"\n`);
         await suspended;
         await sleep(500);
@@ -221,8 +218,8 @@ async function inPlace(
   } finally {
     c.send("poweroff -f\n");
     const outcome = await Promise.race([finished, new Promise((res) => setTimeout(() => res(null), 60_000))]);
-    if (!outcome || (outcome as { kind: string }).kind !== "poweroff") r.failures.push(`in-place VM ended with ${JSON.stringify(outcome)}`);
-    board.close();
+    if (outcome !== "shutdown") r.failures.push(`in-place VM ended with ${JSON.stringify(outcome)}`);
+    vm.close();
   }
 }
 

@@ -2,6 +2,7 @@
 // stopping at the first HVC (the snippet's end marker) or after `budget` instructions.
 import { Cpu, type CpuCallbacks, ExitReason } from "../../src/cpu/cpu.ts";
 import { assemble } from "./toolchain.ts";
+import { coreModule } from "../../src/host/node/core.ts";
 
 export const CODE_BASE = 0x4000_0000n;
 /** A scratch data area snippets may use (x28 points here on entry unless set). */
@@ -20,7 +21,7 @@ let shared: Cpu | null = null;
 
 /** A fresh (reset) CPU with 4 MiB of RAM at 0x40000000; FP/SIMD enabled at EL1. */
 export function freshCpu(callbacks: CpuCallbacks = {}): Cpu {
-  if (!shared) shared = new Cpu({ ramSize: 4 << 20 });
+  if (!shared) shared = new Cpu({ module: coreModule(), ramSize: 4 << 20 });
   const cpu = shared;
   cpu.setCallbacks(callbacks);
   cpu.reset();

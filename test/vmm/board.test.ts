@@ -5,6 +5,9 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { test } from "node:test";
+import { readFileSync } from "node:fs";
+import { nodeHost } from "../../src/host/node/index.ts";
+import { VirtBoard } from "../../src/machine/board.ts";
 import { virtDtb } from "../../src/machine/virt.ts";
 import { buildGuest } from "../support/guests.ts";
 import { repoRoot } from "../support/toolchain.ts";
@@ -78,4 +81,32 @@ test("STP of two registers to the PL011 data register stores each once and the g
   );
   assert.equal(q.status, 0, q.stderr);
   assert.equal(q.stdout, expected, "QEMU prints the same");
+});
+
+test("a system reset resets every device of the table: the PL011 and PL031 too", () => {
+  const board = new VirtBoard({ host: nodeHost(), cpus: 1, ramSize: 8 << 20, psciConduit: "hvc", output: () => {} });
+  try {
+    board.load(readFileSync(buildGuest("reset")));
+    board.boot();
+    assert.deepEqual(
+      board.devices.map((d) => d.name),
+      ["pl011", "pl031", "pl061", "power-button", "sbsa-gwdt"],
+    );
+    const uart = 0x0900_0000n;
+    const rtc = 0x0901_0000n;
+    board.bus.write(uart + 0x2cn, 4, 0x70n); // LCR_H
+    board.bus.write(uart + 0x38n, 4, 0x50n); // IMSC
+    board.bus.write(rtc + 0x10n, 4, 1n); // IMSC
+    board.bus.write(rtc + 0x04n, 4, 12345n); // MR
+    board.bus.write(0x0903_0400n, 1, 0xffn); // PL061 DIR
+    board.reset();
+    assert.equal(board.bus.read(uart + 0x2cn, 4), 0n, "PL011 LCR_H");
+    assert.equal(board.bus.read(uart + 0x38n, 4), 0n, "PL011 IMSC");
+    assert.equal(board.bus.read(uart + 0x30n, 4), 0x300n, "PL011 CR");
+    assert.equal(board.bus.read(rtc + 0x10n, 4), 0n, "PL031 IMSC");
+    assert.equal(board.bus.read(rtc + 0x04n, 4), 0n, "PL031 MR");
+    assert.equal(board.bus.read(0x0903_0400n, 1), 0n, "PL061 DIR");
+  } finally {
+    board.close();
+  }
 });

@@ -5,49 +5,67 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { VirtBoard } from "../../src/machine/board.ts";
-import { Vmm } from "../../src/vmm/vmm.ts";
+import type { VmEvent } from "../../src/vmm/events.ts";
+import { VirtualMachine } from "../../src/vmm/virtual-machine.ts";
 import { buildGuest, symbolAddress } from "../support/guests.ts";
 import { repoRoot } from "../support/toolchain.ts";
+import { nodeHost } from "../../src/host/node/index.ts";
+
+const BOARD = { cpus: 2, ramSize: 64 << 20, psciConduit: "hvc", systemSuspend: true } as const;
 
 async function runGuest(variant: number, policy: "honour" | "deny" = "honour") {
   let out = "";
-  const board = new VirtBoard({
-    cpus: 2,
-    ramSize: 64 << 20,
-    psciConduit: "hvc",
-    systemSuspend: true,
-    output: (b) => (out += String.fromCharCode(b)),
-  });
-  board.load(readFileSync(buildGuest("suspend", { VARIANT: variant })));
-  board.boot();
-  const events: string[] = [];
-  const outcome = await new Vmm(board, { onSuspend: policy, log: (m) => events.push(m) }).run();
-  return { out, outcome, events };
+  const vm = new VirtualMachine(
+    { board: BOARD, image: { kind: "binary", bytes: readFileSync(buildGuest("suspend", { VARIANT: variant })) } },
+    nodeHost(),
+    {
+      policy: { onSuspend: policy },
+      console: (b) => (out += String.fromCharCode(b)),
+    },
+  );
+  const events: VmEvent[] = [];
+  vm.on((e) => events.push(e));
+  vm.start();
+  const state = await vm.finished;
+  vm.close();
+  return { out, state, events };
 }
 
 const RESUMED = "resumed: context 0x000000005a5a1234 ok, EL1h ok, ram intact\n";
 
 test("timer wake: the guest resumes at its entry with the MMU off, x0 = context id, RAM intact", async () => {
   const t0 = Date.now();
-  const { out, outcome, events } = await runGuest(0);
-  assert.deepEqual(outcome, { kind: "poweroff" });
+  const { out, state, events } = await runGuest(0);
+  assert.equal(state, "shutdown");
   assert.match(out, /secondary off\n/);
   assert.ok(out.endsWith(RESUMED), out);
   const resume = symbolAddress(buildGuest("suspend", { VARIANT: 0 }), "resume_entry");
-  assert.deepEqual(events, ["vCPU 0 suspended (SYSTEM_SUSPEND honoured)", `vCPU 0 woken, resuming at 0x${resume.toString(16)}`]);
+  assert.deepEqual(
+    events.map(({ timestamp: _t, ...e }) => e),
+    [
+      { event: "started" },
+      { event: "suspended", vcpu: 0 },
+      { event: "woken", reason: "timer", intid: 27, vcpu: 0, pc: `0x${resume.toString(16)}` },
+      { event: "shutdown", reason: "guest" },
+    ],
+  );
+  assert.ok(
+    events.every((e) => !Number.isNaN(Date.parse(e.timestamp))),
+    "every event is timestamped",
+  );
   assert.ok(Date.now() - t0 >= 150, "slept until the 200 ms timer fired");
 });
 
 test("a wake source already pending wakes the guest at once", async () => {
-  const { out, outcome } = await runGuest(1);
-  assert.deepEqual(outcome, { kind: "poweroff" });
+  const { out, state } = await runGuest(1);
+  assert.equal(state, "shutdown");
   assert.ok(out.endsWith(RESUMED), out);
 });
 
 test("SYSTEM_SUSPEND with the secondary still on is DENIED", async () => {
-  const { out, outcome } = await runGuest(2);
-  assert.deepEqual(outcome, { kind: "poweroff" });
+  const { out, state, events } = await runGuest(2);
+  assert.equal(state, "shutdown");
+  assert.ok(events.some((e) => e.event === "suspend_denied"));
   assert.match(out, /SYSTEM_SUSPEND returned 0xfffffffffffffffd \(DENIED\)\n$/);
 });
 
@@ -81,25 +99,27 @@ test("dormouse run: bad input is a clear error with a nonzero exit", () => {
 });
 
 test("the watchdog's countdown stops while the VM is suspended and continues after the wake", async () => {
-  const board = new VirtBoard({ cpus: 2, ramSize: 64 << 20, psciConduit: "hvc", systemSuspend: true, output: () => {} });
-  board.load(readFileSync(buildGuest("suspend", { VARIANT: 0 })));
-  board.boot();
+  const vm = new VirtualMachine(
+    { board: BOARD, image: { kind: "binary", bytes: readFileSync(buildGuest("suspend", { VARIANT: 0 })) } },
+    nodeHost(),
+  );
+  const { board } = vm;
   // Armed as a guest would (WOR = 60 s of 62.5 MHz ticks, then enabled): it never fires here.
   board.bus.write(0x090d_0008n, 4, 3_750_000_000n & 0xffff_ffffn);
   board.bus.write(0x090d_000cn, 4, 3_750_000_000n >> 32n);
   board.bus.write(0x090d_0000n, 4, 1n);
   const seen: { event: string; paused: boolean; left: bigint }[] = [];
   const left = () => board.watchdog.compareValue - board.vm.timers.counter();
-  const outcome = await new Vmm(board, {
-    onSuspend: "honour",
-    log: (m) => seen.push({ event: m.split(" ")[2], paused: board.watchdog.isPaused, left: left() }),
-  }).run();
-  assert.deepEqual(outcome, { kind: "poweroff" });
+  vm.on((e) => {
+    if (e.event === "suspended" || e.event === "woken") seen.push({ event: e.event, paused: board.watchdog.isPaused, left: left() });
+  });
+  vm.start();
+  assert.equal(await vm.finished, "shutdown");
   assert.deepEqual(
     seen.map((s) => [s.event, s.paused]),
     [
       ["suspended", true],
-      ["woken,", false],
+      ["woken", false],
     ],
   );
   // Paused for the ~200 ms sleep: the time left after the wake is what it was at the suspend
@@ -107,5 +127,5 @@ test("the watchdog's countdown stops while the VM is suspended and continues aft
   const slept = seen[0].left - seen[1].left;
   assert.ok(slept >= 0n && slept < 62_500n, `countdown moved by ${slept} ticks while suspended`);
   assert.equal(board.watchdog.status & 6, 0, "neither WS0 nor WS1");
-  board.close();
+  vm.close();
 });

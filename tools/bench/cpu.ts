@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { Cpu, ExitReason } from "../../src/cpu/cpu.ts";
 import { Semihosting } from "../../src/cpu/semihost.ts";
 import { newestQemu, type Qemu, qemuFields } from "./qemu.ts";
+import { coreModule } from "../../src/host/node/core.ts";
 
 const here = import.meta.dirname;
 const root = join(here, "../..");
@@ -83,7 +84,7 @@ function runQemu(qemu: Qemu, elf: string): { seconds: number; output: string } {
 
 /** Runs the workload on Dormouse's core until its semihosting exit. */
 function runDormouse(bin: Uint8Array): { seconds: number; output: string; insns: bigint } {
-  const cpu = new Cpu({ ramSize: 512 << 20 });
+  const cpu = new Cpu({ module: coreModule(), ramSize: 512 << 20 });
   cpu.writePhys(LOAD_ADDR, bin);
   cpu.pc = LOAD_ADDR;
   cpu.setSemihosting(true);

@@ -1,26 +1,24 @@
 // npm run bench:idle — keeps a SUSPENDED guest with no wake source for 5 s and prints the host
 // CPU the Dormouse process used meanwhile:  idle-bench: host_cpu_percent=<p>
 import { readFileSync } from "node:fs";
-import { VirtBoard } from "../../src/machine/board.ts";
-import { Vmm } from "../../src/vmm/vmm.ts";
+import { nodeHost } from "../../src/host/node/index.ts";
+import { VirtualMachine } from "../../src/vmm/virtual-machine.ts";
 import { buildGuest } from "../../test/support/guests.ts";
 
 const SECONDS = 5;
-const board = new VirtBoard({ cpus: 2, ramSize: 64 << 20, psciConduit: "hvc", systemSuspend: true, output: () => {} });
-board.load(readFileSync(buildGuest("suspend", { VARIANT: 3 })));
-board.boot();
-const suspended = new Promise<void>((resolve) => {
-  const vmm = new Vmm(board, {
-    onSuspend: "honour",
-    log: (m) => {
-      if (m.includes("suspended")) resolve();
-    },
-  });
-  vmm.run().then((o) => {
-    console.error(`bench:idle: the guest stopped (${o.kind}) before it suspended`);
-    process.exit(1);
-  });
+const vm = new VirtualMachine(
+  {
+    board: { cpus: 2, ramSize: 64 << 20, psciConduit: "hvc", systemSuspend: true },
+    image: { kind: "binary", bytes: readFileSync(buildGuest("suspend", { VARIANT: 3 })) },
+  },
+  nodeHost(),
+);
+const suspended = new Promise<void>((resolve) => vm.on((e) => e.event === "suspended" && resolve()));
+vm.finished.then((state) => {
+  console.error(`bench:idle: the guest stopped (${state}) before it suspended`);
+  process.exit(1);
 });
+vm.start();
 await suspended;
 // Let V8 finish compiling the core in the background before measuring the idle VM.
 await new Promise((r) => setTimeout(r, 1000));

@@ -18,6 +18,7 @@ import {
   SIGSEGV,
   SIGTRAP,
 } from "./format.ts";
+import { coreModule } from "../../src/host/node/core.ts";
 
 const RAM_BASE = DATA_ADDR;
 const RAM_SIZE = 0x10_0000;
@@ -99,7 +100,7 @@ export class DormouseRunner {
   budget = 10_000;
 
   constructor() {
-    this.cpu = new Cpu({ ramBase: RAM_BASE, ramSize: RAM_SIZE });
+    this.cpu = new Cpu({ module: coreModule(), ramBase: RAM_BASE, ramSize: RAM_SIZE });
     const ram = this.cpu.ram;
     this.ram32 = new Uint32Array(ram.buffer, ram.byteOffset, DATA_SIZE / 4);
     this.setup();

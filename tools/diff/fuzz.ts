@@ -7,6 +7,7 @@ import { decodeOp } from "../../src/cpu/disasm/generated/disasm.gen.ts";
 import { assemble } from "../../test/support/toolchain.ts";
 import { entries } from "./gen.ts";
 import { FastRng } from "./rng.ts";
+import { coreModule } from "../../src/host/node/core.ts";
 
 const RAM_BASE = 0x4000_0000n;
 const RAM_SIZE = 0x40_0000;
@@ -80,7 +81,7 @@ class Fuzzer {
 
   constructor(seed: number) {
     this.rng = new FastRng(seed);
-    this.cpu = new Cpu({ ramBase: RAM_BASE, ramSize: RAM_SIZE });
+    this.cpu = new Cpu({ module: coreModule(), ramBase: RAM_BASE, ramSize: RAM_SIZE });
     const body = assemble(HANDLER, Number(VECTORS));
     this.vectors = new Uint8Array(0x800);
     for (let i = 0; i < 16; i++) this.vectors.set(body, i * 0x80);
@@ -171,7 +172,7 @@ class Fuzzer {
       } catch (e) {
         errors.push({ word: this.wordAtPc(), pc: cpu.pc, el, mmu, message: e instanceof Error ? e.message : String(e) });
         // The instance may be inconsistent after a trap: start over on a new one.
-        this.cpu = new Cpu({ ramBase: RAM_BASE, ramSize: RAM_SIZE });
+        this.cpu = new Cpu({ module: coreModule(), ramBase: RAM_BASE, ramSize: RAM_SIZE });
         return 0;
       }
       if (exit === ExitReason.Budget) break;

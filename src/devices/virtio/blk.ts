@@ -1,7 +1,6 @@
-// virtio-blk (virtio 1.x §5.2) over a raw image file: read, write, flush and GET_ID, with
-// synchronous host I/O. Capacity is the file's size in 512-byte sectors (rounded down, so the
-// device never grows the file); requests beyond it fail with VIRTIO_BLK_S_IOERR.
-import { closeSync, fdatasyncSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
+// virtio-blk (virtio 1.x §5.2) over a block backend (a raw image file under Node): read, write,
+// flush and GET_ID, with synchronous host I/O. Capacity is the image's size in 512-byte sectors
+// (rounded down, so the device never grows it); requests beyond it fail with VIRTIO_BLK_S_IOERR.
 import type { VirtioDevice } from "./mmio.ts";
 import { type DescriptorChain, gather, scatter, sliceSegments, totalLength, VirtqueueError } from "./queue.ts";
 
@@ -33,6 +32,38 @@ const HEADER_BYTES = 16;
 /** A disk image that cannot be attached (missing, a directory, not writable...). */
 export class DiskError extends Error {}
 
+/** An open disk image, as the host provides it (src/host/node/block.ts: a file). */
+export interface BlockBackend {
+  /** The image's size in bytes. */
+  readonly size: bigint;
+  /** Reads into `buf` from byte `pos`; returns the bytes read (0 at the end). Throws on an I/O error. */
+  read(buf: Uint8Array, pos: number): number;
+  /** Writes `buf` at byte `pos`; returns the bytes written. Throws on an I/O error. */
+  write(buf: Uint8Array, pos: number): number;
+  /** Makes written data durable (fdatasync). Throws on an I/O error. */
+  flush(): void;
+  close(): void;
+}
+
+/**
+ * What identifies a disk image's content without reading all of it (size, modification time,
+ * a hash of samples); a snapshot records it so a resume can refuse a disk that changed.
+ */
+export interface DiskIdentity {
+  path: string;
+  size: number;
+  mtimeNs: string;
+  sample: string;
+}
+
+/** How the host opens disk images. */
+export interface BlockBackends {
+  /** Opens an image; a DiskError saying why when it cannot be used (missing, a directory, not writable...). */
+  open(path: string, readOnly: boolean): BlockBackend;
+  /** The image's identity now; a DiskError when it cannot be read. */
+  identify(path: string): DiskIdentity;
+}
+
 /** A disk to attach. */
 export interface DiskOptions {
   /** A raw image file. */
@@ -51,20 +82,7 @@ export interface VirtioBlkState {
   sectors: bigint;
 }
 
-function reason(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  const known: Record<string, string> = {
-    ENOENT: "no such file",
-    EACCES: "permission denied",
-    EPERM: "operation not permitted",
-    EROFS: "read-only file system",
-    ENOTDIR: "a component of the path is not a directory",
-    ETXTBSY: "the file is busy",
-  };
-  return (code && known[code]) ?? (e instanceof Error ? e.message : String(e));
-}
-
-/** A virtio-blk device over a raw image. Throws DiskError from the constructor when the image cannot be used. */
+/** A virtio-blk device over a disk image. Throws DiskError from the constructor when the image cannot be used. */
 export class VirtioBlk implements VirtioDevice {
   readonly deviceId = 2;
   readonly features: bigint;
@@ -73,38 +91,19 @@ export class VirtioBlk implements VirtioDevice {
   readonly readOnly: boolean;
   /** Capacity in 512-byte sectors. */
   readonly sectors: bigint;
-  private fd: number | null;
+  private image: BlockBackend | null;
   private readonly configSpace: Uint8Array;
   private readonly id = new Uint8Array(VIRTIO_BLK_ID_BYTES);
 
-  constructor(options: DiskOptions) {
+  constructor(options: DiskOptions, backends: BlockBackends) {
     const { path } = options;
     this.path = path;
     this.readOnly = options.readOnly ?? false;
     const serial = new TextEncoder().encode(options.serial ?? "");
     if (serial.length > VIRTIO_BLK_ID_BYTES) throw new DiskError(`the serial of ${path} is longer than ${VIRTIO_BLK_ID_BYTES} bytes`);
     this.id.set(serial);
-    let fd: number;
-    try {
-      fd = openSync(path, this.readOnly ? "r" : "r+");
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === "EISDIR") throw new DiskError(`cannot attach ${path}: it is a directory, not a disk image`);
-      if (!this.readOnly && (code === "EACCES" || code === "EPERM" || code === "EROFS"))
-        throw new DiskError(`cannot open disk image ${path} for writing: ${reason(e)} (attach it read-only to use it anyway)`);
-      throw new DiskError(`cannot open disk image ${path}: ${reason(e)}`);
-    }
-    let size: bigint;
-    try {
-      const st = fstatSync(fd, { bigint: true });
-      if (st.isDirectory()) throw new DiskError(`cannot attach ${path}: it is a directory, not a disk image`);
-      if (!st.isFile()) throw new DiskError(`cannot attach ${path}: not a regular file`);
-      size = st.size;
-    } catch (e) {
-      closeSync(fd);
-      throw e instanceof DiskError ? e : new DiskError(`cannot attach ${path}: ${reason(e)}`);
-    }
-    this.fd = fd;
+    this.image = backends.open(path, this.readOnly);
+    const size = this.image.size;
     this.sectors = size / BigInt(SECTOR_SIZE);
     this.features = VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_FLUSH | (this.readOnly ? VIRTIO_BLK_F_RO : 0n);
     // struct virtio_blk_config (§5.2.4): capacity, size_max, seg_max, geometry, blk_size, ...
@@ -158,14 +157,15 @@ export class VirtioBlk implements VirtioDevice {
 
   /** Reads the image into `bufs`, or writes `bufs` to it, at `sector`; returns the request status. */
   private transfer(write: boolean, sector: bigint, bufs: Uint8Array[], len: number): number {
-    const fd = this.fd;
-    if (fd === null || len % SECTOR_SIZE) return VIRTIO_BLK_S_IOERR;
+    const image = this.image;
+    if (image === null || len % SECTOR_SIZE) return VIRTIO_BLK_S_IOERR;
     if (sector + BigInt(len / SECTOR_SIZE) > this.sectors) return VIRTIO_BLK_S_IOERR;
     let pos = Number(sector) * SECTOR_SIZE;
     try {
       for (const b of bufs) {
         for (let done = 0; done < b.length;) {
-          const n = write ? writeSync(fd, b, done, b.length - done, pos + done) : readSync(fd, b, done, b.length - done, pos + done);
+          const rest = b.subarray(done);
+          const n = write ? image.write(rest, pos + done) : image.read(rest, pos + done);
           if (n === 0) {
             // The image shrank under us: a short write is an error, a short read reads zeros.
             if (write) return VIRTIO_BLK_S_IOERR;
@@ -183,10 +183,10 @@ export class VirtioBlk implements VirtioDevice {
   }
 
   private flush(): number {
-    if (this.fd === null) return VIRTIO_BLK_S_IOERR;
+    if (this.image === null) return VIRTIO_BLK_S_IOERR;
     if (this.readOnly) return VIRTIO_BLK_S_OK;
     try {
-      fdatasyncSync(this.fd);
+      this.image.flush();
       return VIRTIO_BLK_S_OK;
     } catch {
       return VIRTIO_BLK_S_IOERR;
@@ -195,9 +195,9 @@ export class VirtioBlk implements VirtioDevice {
 
   /** Closes the image; later requests fail with VIRTIO_BLK_S_IOERR. */
   close(): void {
-    if (this.fd === null) return;
-    closeSync(this.fd);
-    this.fd = null;
+    if (this.image === null) return;
+    this.image.close();
+    this.image = null;
   }
 
   save(): VirtioBlkState {

@@ -2,7 +2,7 @@
 // only): the register window a driver probes, negotiates features and sets up queues through,
 // the interrupt status/acknowledge pair behind one interrupt line, and the device-specific
 // configuration space at 0x100. Devices (blk.ts, rng.ts) only see descriptor chains.
-import type { BusDevice, IrqLine } from "../types.ts";
+import type { BusDevice, Device, IrqLine } from "../types.ts";
 import { type DescriptorChain, type GuestMemory, type RingFeatures, Virtqueue, type VirtqueueState } from "./queue.ts";
 
 /** Register offsets (§4.2.2, table "MMIO Device Register Layout"). */
@@ -82,6 +82,8 @@ export interface VirtioDevice {
   process(queue: number, chain: DescriptorChain): number;
   /** Device reset (status 0). */
   reset?(): void;
+  /** Releases the device's host resources (an image file). */
+  close?(): void;
   /** The device's own plain, versioned state. */
   save(): unknown;
   restore(state: unknown): void;
@@ -109,7 +111,7 @@ export interface VirtioMmioOptions {
 }
 
 /** A virtio-mmio transport carrying one device. */
-export class VirtioMmio<D extends VirtioDevice = VirtioDevice> implements BusDevice {
+export class VirtioMmio<D extends VirtioDevice = VirtioDevice> implements BusDevice, Device {
   private status = 0;
   private deviceFeaturesSel = 0;
   private driverFeaturesSel = 0;
@@ -362,6 +364,19 @@ export class VirtioMmio<D extends VirtioDevice = VirtioDevice> implements BusDev
   /** The line follows InterruptStatus != 0 (the GIC latches the rising edge). */
   private updateIrq(): void {
     this.irq.set(this.interruptStatus !== 0);
+  }
+
+  /** Requests are served within the guest's notify: none is ever in flight. */
+  stop(): void {}
+
+  cont(): void {}
+
+  suspend(): void {}
+
+  wake(): void {}
+
+  close(): void {
+    this.device.close?.();
   }
 
   save(): VirtioMmioState<ReturnType<D["save"]>> {

@@ -1,6 +1,5 @@
 // virtio-rng, the entropy device (virtio 1.x §5.4): fills every device-writable buffer it is
 // given with random bytes from the host.
-import { randomFillSync } from "node:crypto";
 import type { VirtioDevice } from "./mmio.ts";
 import type { DescriptorChain } from "./queue.ts";
 
@@ -18,8 +17,8 @@ export class VirtioRng implements VirtioDevice {
   readonly features = 0n;
   readonly queueSizes = [64];
 
-  /** `fill`: the entropy source (injected for tests; the host's CSPRNG by default). */
-  constructor(private readonly fill: (bytes: Uint8Array) => void = (b) => randomFillSync(b)) {}
+  /** `fill`: the entropy source (the host's CSPRNG on the board, injected). */
+  constructor(private readonly fill: (bytes: Uint8Array) => void) {}
 
   config(): Uint8Array {
     return new Uint8Array(0);

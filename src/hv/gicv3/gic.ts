@@ -195,14 +195,19 @@ export class GicState {
    * redistributor's wake request.
    */
   pendingFor(cpu: number): boolean {
+    return this.wakingIntid(cpu) >= 0;
+  }
+
+  /** The INTID of an interrupt that would wake `cpu` (as pendingFor: the lowest such INTID), or -1. */
+  wakingIntid(cpu: number): number {
     const c = this.cpus[cpu];
-    if (!c) return false;
+    if (!c) return -1;
     const wakes = (s: IrqState) =>
       s.enabled && GicState.pending(s) && (s.group1 ? (this.ctlr & 2) !== 0 : (this.ctlr & 1) !== 0) && s.priority < c.pmr;
     const p = this.priv[cpu];
-    for (let i = 0; i < 32; i++) if (wakes(p[i])) return true;
-    for (const s of this.spis) if (wakes(s) && this.spiTarget(s) === cpu) return true;
-    return false;
+    for (let i = 0; i < 32; i++) if (wakes(p[i])) return i;
+    for (let i = 0; i < this.spis.length; i++) if (wakes(this.spis[i]) && this.spiTarget(this.spis[i]) === cpu) return 32 + i;
+    return -1;
   }
 
   /** Drives an SPI's input line (INTID 32+). Edge-triggered SPIs latch on a rising edge. */

@@ -45,6 +45,10 @@ export class Gicv3 {
   pendingFor(cpu: number): boolean {
     return this.state.pendingFor(cpu);
   }
+  /** The INTID of an interrupt that would wake `cpu` from WFI or SUSPENDED, or -1. */
+  wakingIntid(cpu: number): number {
+    return this.state.wakingIntid(cpu);
+  }
   /** bit0 IRQ, bit1 FIQ for the core's interrupt lines. */
   lines(cpu: number): number {
     return this.state.lines(cpu);

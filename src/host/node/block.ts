@@ -1,0 +1,84 @@
+// Disk images for Node: raw image files opened with synchronous I/O, and their identity for
+// snapshots (size, modification time, a hash of samples).
+import { createHash } from "node:crypto";
+import { closeSync, fdatasyncSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
+import { type BlockBackend, type BlockBackends, DiskError, type DiskIdentity } from "../../devices/virtio/blk.ts";
+
+function reason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const known: Record<string, string> = {
+    ENOENT: "no such file",
+    EACCES: "permission denied",
+    EPERM: "operation not permitted",
+    EROFS: "read-only file system",
+    ENOTDIR: "a component of the path is not a directory",
+    ETXTBSY: "the file is busy",
+  };
+  return (code && known[code]) ?? (e instanceof Error ? e.message : String(e));
+}
+
+/** Opens a raw image file (a DiskError saying why when it cannot be used). */
+export function openImageFile(path: string, readOnly: boolean): BlockBackend {
+  let fd: number;
+  try {
+    fd = openSync(path, readOnly ? "r" : "r+");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "EISDIR") throw new DiskError(`cannot attach ${path}: it is a directory, not a disk image`);
+    if (!readOnly && (code === "EACCES" || code === "EPERM" || code === "EROFS"))
+      throw new DiskError(`cannot open disk image ${path} for writing: ${reason(e)} (attach it read-only to use it anyway)`);
+    throw new DiskError(`cannot open disk image ${path}: ${reason(e)}`);
+  }
+  let size: bigint;
+  try {
+    const st = fstatSync(fd, { bigint: true });
+    if (st.isDirectory()) throw new DiskError(`cannot attach ${path}: it is a directory, not a disk image`);
+    if (!st.isFile()) throw new DiskError(`cannot attach ${path}: not a regular file`);
+    size = st.size;
+  } catch (e) {
+    closeSync(fd);
+    throw e instanceof DiskError ? e : new DiskError(`cannot attach ${path}: ${reason(e)}`);
+  }
+  let open = true;
+  return {
+    size,
+    read: (buf, pos) => readSync(fd, buf, 0, buf.length, pos),
+    write: (buf, pos) => writeSync(fd, buf, 0, buf.length, pos),
+    flush: () => fdatasyncSync(fd),
+    close: () => {
+      if (open) closeSync(fd);
+      open = false;
+    },
+  };
+}
+
+const SAMPLE = 1 << 20;
+
+/** A disk image's identity: size, modification time, and a hash of the first and last MiB and 16 blocks between. */
+export function imageIdentity(path: string): DiskIdentity {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (e) {
+    throw new DiskError(`the disk ${path} cannot be read: ${(e as NodeJS.ErrnoException).code ?? e}`);
+  }
+  try {
+    const st = fstatSync(fd, { bigint: true });
+    const size = Number(st.size);
+    const h = createHash("sha256");
+    const buf = Buffer.alloc(SAMPLE);
+    const take = (pos: number, len: number) => {
+      const n = readSync(fd, buf, 0, Math.min(len, SAMPLE), pos);
+      h.update(buf.subarray(0, n));
+    };
+    take(0, SAMPLE);
+    for (let i = 1; i <= 16; i++) take(Math.floor((size * i) / 17), 64 << 10);
+    take(Math.max(0, size - SAMPLE), SAMPLE);
+    return { path, size, mtimeNs: st.mtimeNs.toString(), sample: h.digest("hex") };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Raw image files. */
+export const imageFiles: BlockBackends = { open: openImageFile, identify: imageIdentity };

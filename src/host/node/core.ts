@@ -1,0 +1,34 @@
+// Loads the CPU core's wasm (build/cpu.wasm) for Node, once per process.
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+let compiled: WebAssembly.Module | null = null;
+
+/**
+ * Path of the core's wasm file (built by `npm run build`): build/cpu.wasm of the checkout this
+ * module is in, found upward from here (the sources are in src/host/node, the CLI bundle in build/cli).
+ */
+export function wasmPath(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const p = join(dir, "build/cpu.wasm");
+    if (existsSync(p) && existsSync(join(dir, "package.json"))) return p;
+    dir = dirname(dir);
+  }
+  return join(dirname(fileURLToPath(import.meta.url)), "../../../build/cpu.wasm");
+}
+
+/** The compiled core (an Error saying how to build it when build/cpu.wasm is missing). */
+export function coreModule(): WebAssembly.Module {
+  if (!compiled) {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(wasmPath());
+    } catch {
+      throw new Error(`the CPU core is not built (${wasmPath()} missing): run "npm run build"`);
+    }
+    compiled = new WebAssembly.Module(bytes);
+  }
+  return compiled;
+}

@@ -1,0 +1,26 @@
+// The Node host: every service the VM takes from its host (src/hv/host.ts, the board's disks and
+// gzip, the VMM's snapshot storage and codec), implemented with Node's modules. The CLI, tests
+// and tools hand nodeHost() to the VM; nothing below src/host imports node:*.
+import { gunzipSync } from "node:zlib";
+import type { VmmHost } from "../../vmm/virtual-machine.ts";
+import { imageFiles } from "./block.ts";
+import { nodeClock, nodeEntropy } from "./clock.ts";
+import { coreModule } from "./core.ts";
+import { nodeSnapshotIo } from "./snapshot.ts";
+
+export { streamSink, type StreamSink } from "./console.ts";
+export { nodeClock, nodeEntropy } from "./clock.ts";
+export { imageFiles } from "./block.ts";
+export { nodeSnapshotIo } from "./snapshot.ts";
+
+/** Node's implementations of every host service (the core is compiled on first use, once per process). */
+export function nodeHost(): VmmHost {
+  return {
+    clock: nodeClock,
+    entropy: nodeEntropy,
+    core: coreModule(),
+    blocks: imageFiles,
+    gunzip: (gz) => new Uint8Array(gunzipSync(gz)),
+    snapshots: nodeSnapshotIo,
+  };
+}

@@ -1,0 +1,65 @@
+// The VM object's states and events: plain data that serialises to JSON as
+// {event, timestamp, ...fields} (a control API streams them as JSON lines).
+
+/**
+ * The VM's states (design.md, "The VM and its host"):
+ *   created → running ⇄ paused; running → suspended → running (woken); suspended → saved;
+ *   paused → saved is a save that keeps it paused; running → hibernated | shutdown | error.
+ */
+export type VmState = "created" | "running" | "paused" | "suspended" | "saved" | "hibernated" | "shutdown" | "error";
+
+/** The states a VM never leaves. */
+export const FINAL_STATES: readonly VmState[] = ["saved", "hibernated", "shutdown", "error"];
+
+/** The VM's state when a snapshot was taken: what a restore "as saved" continues. */
+export type SavedRunState = "running" | "paused" | "suspended";
+
+/** Who asked for a system reset. */
+export type ResetReason = "guest" | "watchdog" | "host";
+
+interface Stamp {
+  /** ISO 8601, from the host's wall clock. */
+  timestamp: string;
+}
+
+export type VmEvent = Stamp &
+  (
+    | { event: "started" }
+    /** `ms`: from the request until every vCPU had stopped. */
+    | { event: "paused"; ms: number }
+    | { event: "resumed" }
+    /** SYSTEM_SUSPEND from `vcpu` honoured. */
+    | { event: "suspended"; vcpu: number }
+    /** SYSTEM_SUSPEND from `vcpu` refused (policy, or other vCPUs still on). */
+    | { event: "suspend_denied"; vcpu: number }
+    /**
+     * The suspended vCPU woke: `reason` names the source whose interrupt woke it ("console",
+     * "rtc", "power-button", "timer", "watchdog", "virtio-blk@0"..., "request" for a wakeup
+     * command, else "intid <n>"); `intid` is that interrupt (null for a request); `pc` the resume entry.
+     */
+    | { event: "woken"; reason: string; intid: number | null; vcpu: number; pc: string }
+    | { event: "saved"; path: string; bytes: number; seconds: number; state: SavedRunState }
+    | { event: "restored"; path: string; state: VmState; seconds: number }
+    | { event: "hibernated" }
+    /** `reason`: the guest powered off, or the host stopped the VM. */
+    | { event: "shutdown"; reason: "guest" | "host" }
+    | { event: "reset"; reason: ResetReason }
+    /** The SBSA watchdog expired: the first time an interrupt to the guest, the second a system reset. */
+    | { event: "watchdog"; action: "interrupt" | "reset" }
+    | { event: "error"; message: string }
+  );
+
+/** An event without its timestamp (what the VM emits; the stamp is added on the way out). */
+export type VmEventBody = VmEvent extends infer E ? (E extends Stamp ? Omit<E, "timestamp"> : never) : never;
+
+/** A request the VM's state does not allow (pause a shut-down VM, save a running one...). */
+export class VmStateError extends Error {
+  constructor(
+    readonly command: string,
+    readonly state: VmState,
+    hint = "",
+  ) {
+    super(`cannot ${command} a VM that is ${state}${hint ? `: ${hint}` : ""}`);
+    this.name = "VmStateError";
+  }
+}

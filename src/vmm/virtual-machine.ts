@@ -1,0 +1,470 @@
+// The VM as an object with a lifecycle: a board built from a plain spec, one run loop per vCPU
+// over Vcpu.run() (every exit handled in one switch that fails loudly on anything it does not
+// know), commands, and a typed event stream. The CLI, tests and tools (and later a daemon) are
+// adapters of this one object (Firecracker's VmmAction, QMP's commands and events).
+//
+// States and transitions (illegal requests are a VmStateError naming the state):
+//
+//   created ──start──▶ running ──pause──▶ paused ──resume──▶ running
+//   created ──restore──▶ paused, or the state the snapshot was saved in (running, paused, suspended)
+//   running ──SYSTEM_SUSPEND honoured──▶ suspended ──woken (interrupt, or wakeup)──▶ running
+//   suspended ──save──▶ saved          paused ──save──▶ paused (a copy on disk)
+//   running ──snapshot──▶ running      (pause, save as "running", resume)
+//   running ──SYSTEM_OFF2──▶ hibernated;  ──SYSTEM_OFF / stop──▶ shutdown;  anything ──▶ error
+//   a system reset (guest, watchdog or host) keeps it running.
+//
+// Pausing stops every vCPU at an instruction boundary (an MMIO access in flight is completed
+// first, so a snapshot never holds half of one), then quiesces devices, the GIC and the vCPUs'
+// time (the counter stops: the guest does not see the pause; the RTC shows wall-clock time).
+import { MpState, SystemEventType } from "../hv/constants.ts";
+import type { Exit } from "../hv/exits.ts";
+import { PPI_PHYS_TIMER, PPI_VIRT_TIMER } from "../hv/gicv3/index.ts";
+import type { Vcpu } from "../hv/vcpu.ts";
+import { type BoardHost, VirtBoard } from "../machine/board.ts";
+import type { ConsoleSink } from "../devices/types.ts";
+import {
+  FINAL_STATES,
+  type ResetReason,
+  type SavedRunState,
+  type VmEvent,
+  type VmEventBody,
+  type VmState,
+  VmStateError,
+} from "./events.ts";
+import { onSystemSuspend, onWakeup, type SuspendPolicy } from "./power.ts";
+import { type LoadedSnapshot, restoreSnapshot, saveSnapshot, type SnapshotConfig, type SnapshotIo } from "./snapshot.ts";
+
+/** Everything the VMM takes from its host: the board's services and snapshot storage and codec. */
+export interface VmmHost extends BoardHost {
+  snapshots: SnapshotIo;
+}
+
+/** The guest image a new VM boots. */
+export type VmImage =
+  | { kind: "linux"; kernel: Uint8Array; initrd?: Uint8Array; dtb?: Uint8Array }
+  /** A bare-metal ELF or flat binary. */
+  | { kind: "binary"; bytes: Uint8Array };
+
+/** A VM described as plain data: the board, and the image it boots (none when it is restored from a snapshot). */
+export interface VmSpec {
+  board: SnapshotConfig;
+  image?: VmImage;
+}
+
+/** How the VM answers the guest's power requests. */
+export interface VmPolicy {
+  /** SYSTEM_SUSPEND: suspend in place, refuse, or suspend and save the VM to `snapshotPath`. */
+  onSuspend: SuspendPolicy;
+  snapshotPath?: string;
+}
+
+export interface VmOptions {
+  policy?: VmPolicy;
+  /** Console output (default: dropped). */
+  console?: ConsoleSink | ((byte: number) => void);
+}
+
+function describe(e: Exit): string {
+  return JSON.stringify(e, (_k, v) => (typeof v === "bigint" ? `0x${v.toString(16)}` : v));
+}
+
+export class VirtualMachine {
+  readonly board: VirtBoard;
+  private current: VmState = "created";
+  private listeners: ((e: VmEvent) => void)[] = [];
+  /** Serialises commands (a pause, save or reset in progress finishes before the next starts). */
+  private queue: Promise<unknown> = Promise.resolve();
+  /** vCPU loops are held while this is above zero (pause, reset, save, a final state). */
+  private holds = 0;
+  private parked = 0;
+  private parkWaiters: (() => void)[] = [];
+  private release: (() => void) | null = null;
+  private released: Promise<void> = Promise.resolve();
+  private loops: Promise<void>[] = [];
+  private ended = false;
+  private wakeRequested = false;
+  /** What a paused VM resumes as: running, or suspended when it was restored paused from a suspended snapshot. */
+  private resumeAs: "running" | "suspended" = "running";
+  private settled!: (s: VmState) => void;
+  /** Resolves with the final state (shutdown, hibernated, saved, error) once the VM reaches one. */
+  readonly finished: Promise<VmState>;
+
+  constructor(
+    readonly spec: VmSpec,
+    readonly host: VmmHost,
+    readonly options: VmOptions = {},
+  ) {
+    this.finished = new Promise((r) => {
+      this.settled = r;
+    });
+    this.board = new VirtBoard({
+      ...spec.board,
+      host,
+      output: options.console ?? (() => {}),
+      onWatchdogInterrupt: () => this.emit({ event: "watchdog", action: "interrupt" }),
+      onWatchdogReset: () => {
+        this.emit({ event: "watchdog", action: "reset" });
+        this.systemReset("watchdog");
+      },
+    });
+    const image = spec.image;
+    try {
+      if (image?.kind === "linux") this.board.loadLinux(image.kernel, image.initrd, image.dtb);
+      else if (image?.kind === "binary") this.board.load(image.bytes);
+      if (image) this.board.boot();
+    } catch (e) {
+      this.board.close();
+      throw e;
+    }
+  }
+
+  /** The current state. */
+  get state(): VmState {
+    return this.current;
+  }
+
+  /** Subscribes to the event stream; returns the unsubscribe function. */
+  on(listener: (e: VmEvent) => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+
+  private emit(body: VmEventBody): void {
+    const e = { ...body, timestamp: new Date(this.host.clock.wallMs()).toISOString() } as VmEvent;
+    for (const l of [...this.listeners]) l(e);
+  }
+
+  private require(command: string, allowed: readonly VmState[], hint?: string): void {
+    if (!allowed.includes(this.current)) throw new VmStateError(command, this.current, hint);
+  }
+
+  private enqueue<T>(op: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(op);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  // ---- Commands ------------------------------------------------------------------------------
+
+  /** created → running: the vCPUs start at the image's entry. */
+  start(): void {
+    this.require("start", ["created"]);
+    if (!this.spec.image) throw new VmStateError("start", this.current, "the spec has no image (restore a snapshot instead)");
+    this.current = "running";
+    this.spawnLoops();
+    this.emit({ event: "started" });
+  }
+
+  /** running → paused: every vCPU stopped at an instruction boundary, devices, GIC and time quiesced. */
+  pause(): Promise<void> {
+    return this.enqueue(async () => {
+      this.require("pause", ["running"]);
+      await this.pauseNow();
+    });
+  }
+
+  private async pauseNow(): Promise<void> {
+    const t0 = this.host.clock.monotonicNs();
+    await this.hold();
+    this.board.pause();
+    this.current = "paused";
+    this.emit({ event: "paused", ms: Number(this.host.clock.monotonicNs() - t0) / 1e6 });
+  }
+
+  /** paused → running: time, the GIC and devices continue (reverse order), then the vCPUs. */
+  resume(): Promise<void> {
+    return this.enqueue(async () => {
+      this.require("resume", ["paused"]);
+      this.resumeNow();
+    });
+  }
+
+  private resumeNow(): void {
+    this.board.resume();
+    this.current = this.resumeAs;
+    this.resumeAs = "running";
+    this.unhold();
+    this.emit({ event: "resumed" });
+  }
+
+  /**
+   * Writes the VM to `path`: a paused VM stays paused (its snapshot restores as paused, or as
+   * running with `as: "running"`), a suspended one is then saved (its life continues from the file).
+   */
+  save(path: string, opts: { as?: SavedRunState } = {}): Promise<{ bytes: number; seconds: number }> {
+    return this.enqueue(() => this.saveNow(path, opts.as));
+  }
+
+  private async saveNow(path: string, as?: SavedRunState): Promise<{ bytes: number; seconds: number }> {
+    this.require("save", ["paused", "suspended"], this.current === "running" ? "pause it first, or take a snapshot" : undefined);
+    const wasSuspended = this.current === "suspended";
+    const t0 = this.host.clock.monotonicNs();
+    if (wasSuspended) {
+      await this.hold();
+      this.board.pause();
+    }
+    const state: SavedRunState = wasSuspended || this.resumeAs === "suspended" ? "suspended" : (as ?? "paused");
+    let bytes: number;
+    try {
+      bytes = await saveSnapshot(this.board, path, this.host.snapshots, state);
+    } catch (e) {
+      if (wasSuspended) {
+        this.board.resume();
+        this.unhold();
+      }
+      throw e;
+    }
+    const seconds = Number(this.host.clock.monotonicNs() - t0) / 1e9;
+    this.emit({ event: "saved", path, bytes, seconds, state });
+    if (wasSuspended) this.end("saved");
+    return { bytes, seconds };
+  }
+
+  /** A snapshot of a running VM: pause, save (restoring as running), resume. */
+  snapshot(path: string): Promise<{ bytes: number; seconds: number }> {
+    return this.enqueue(async () => {
+      this.require("snapshot", ["running"]);
+      await this.pauseNow();
+      try {
+        return await this.saveNow(path, "running");
+      } finally {
+        this.resumeNow();
+      }
+    });
+  }
+
+  /**
+   * created → paused, or the state the snapshot was saved in: RAM, vCPUs, GIC, timers and
+   * devices from `snap` (read with readSnapshot, disks checked by the caller).
+   */
+  restore(snap: LoadedSnapshot, path: string, opts: { into: "paused" | "saved" }): Promise<void> {
+    return this.enqueue(async () => {
+      this.require("restore", ["created"]);
+      const t0 = this.host.clock.monotonicNs();
+      await restoreSnapshot(this.board, snap);
+      const saved: SavedRunState = snap.header.runState ?? "suspended";
+      const into: VmState = opts.into === "paused" ? "paused" : saved;
+      if (into === "paused") {
+        this.holds++;
+        this.board.pause();
+        if (saved === "suspended") this.resumeAs = "suspended";
+      }
+      this.current = into;
+      this.spawnLoops();
+      this.emit({ event: "restored", path, state: into, seconds: Number(this.host.clock.monotonicNs() - t0) / 1e9 });
+    });
+  }
+
+  /** A system reset requested by the host (QMP's system_reset): the VM reboots and keeps running. */
+  reset(): Promise<void> {
+    this.require("reset", ["running", "suspended"]);
+    return this.systemReset("host");
+  }
+
+  /** Presses the power button: KEY_POWER in a running guest, a wake-up for a suspended one. */
+  pressPowerButton(): void {
+    this.require("press the power button of", ["running", "suspended", "paused"]);
+    this.board.pressPowerButton();
+  }
+
+  /** Wakes a suspended VM (QMP's system_wakeup): the suspended vCPU resumes at its entry, reason "request". */
+  wakeup(): void {
+    this.require("wake up", ["suspended"]);
+    this.wakeRequested = true;
+    for (const v of this.board.vcpus) if (v.getMpState() === MpState.SUSPENDED) v.kick();
+  }
+
+  /** Console input: held by the host and fed to the PL011 as its receive FIFO frees; never dropped. */
+  sendConsole(bytes: Uint8Array): void {
+    if (FINAL_STATES.includes(this.current)) return;
+    this.board.uart.receive(bytes);
+  }
+
+  /** Console input held by the host, not yet taken by the guest (a host may stop reading above some amount). */
+  get pendingConsoleInput(): number {
+    return this.board.uart.pendingInput;
+  }
+
+  /** Stops the VM hard (no guest shutdown): → shutdown {reason: host}. */
+  stop(): Promise<void> {
+    this.require("stop", ["created", "running", "paused", "suspended"]);
+    this.end("shutdown", { event: "shutdown", reason: "host" });
+    return Promise.all(this.loops).then(() => {});
+  }
+
+  /** Releases host resources (timers, disk images). The VM must be in a final state or never started. */
+  close(): void {
+    if (!this.ended && this.current !== "created") this.end("shutdown", { event: "shutdown", reason: "host" });
+    this.board.close();
+  }
+
+  // ---- Holding the vCPU loops ---------------------------------------------------------------
+
+  /** Asks every vCPU loop to stop and resolves once all have (an in-flight MMIO access completes first). */
+  private hold(): Promise<void> {
+    if (this.holds++ === 0) {
+      this.released = new Promise((r) => {
+        this.release = r;
+      });
+    }
+    for (const v of this.board.vcpus) v.kick();
+    return this.allParked();
+  }
+
+  private unhold(): void {
+    if (this.holds > 0 && --this.holds === 0) {
+      this.release?.();
+      this.release = null;
+    }
+  }
+
+  private allParked(): Promise<void> {
+    if (this.parked >= this.loops.length) return Promise.resolve();
+    return new Promise((r) => this.parkWaiters.push(r));
+  }
+
+  private async park(): Promise<void> {
+    this.parked++;
+    if (this.parked >= this.loops.length) for (const w of this.parkWaiters.splice(0)) w();
+    await this.released;
+    this.parked--;
+  }
+
+  private spawnLoops(): void {
+    if (this.holds > 0 && !this.release) {
+      this.released = new Promise((r) => {
+        this.release = r;
+      });
+    }
+    this.loops = this.board.vcpus.map((v) => this.loop(v));
+  }
+
+  /** Enters a final state: the loops end, the event (if any) goes out, `finished` resolves. */
+  private end(state: VmState, event?: VmEventBody): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.current = state;
+    for (const v of this.board.vcpus) v.kick();
+    this.release?.();
+    if (event) this.emit(event);
+    this.settled(state);
+  }
+
+  private fail(message: string): void {
+    this.end("error", { event: "error", message });
+  }
+
+  /** A system reset: hold the vCPUs, reset every device and reload the image, continue running. */
+  private systemReset(reason: ResetReason): Promise<void> {
+    // Held at once, so the vCPU that asked runs no further guest code before the reset.
+    const held = this.hold();
+    return this.enqueue(async () => {
+      await held;
+      if (this.ended) return;
+      this.board.reset();
+      this.current = "running";
+      this.emit({ event: "reset", reason });
+      this.unhold();
+    });
+  }
+
+  // ---- The vCPU loops -------------------------------------------------------------------------
+
+  private async loop(v: Vcpu): Promise<void> {
+    // After an MMIO exit the access completes only when the instruction retires in the next run():
+    // a hold that arrived meanwhile waits for that (run() then retires just that instruction).
+    let accessInFlight = false;
+    try {
+      while (!this.ended) {
+        if (this.holds > 0 && !accessInFlight) {
+          await this.park();
+          continue;
+        }
+        if (this.wakeRequested && v.getMpState() === MpState.SUSPENDED) {
+          this.wakeRequested = false;
+          this.wake(v, "request", null);
+          continue;
+        }
+        const e = await v.run();
+        if (this.ended) return;
+        accessInFlight = e.reason === "mmio";
+        this.handle(v, e);
+      }
+    } catch (err) {
+      this.fail(`vCPU ${v.id}: ${(err as Error).message}`);
+    }
+  }
+
+  /** One exit: handled synchronously, so an MMIO access completes before anything else can run. */
+  private handle(v: Vcpu, e: Exit): void {
+    const { board } = this;
+    switch (e.reason) {
+      case "mmio":
+        if (e.write) board.bus.write(e.phys, e.size, e.data);
+        else v.completeMmio(board.bus.read(e.phys, e.size));
+        return;
+      case "intr":
+        return;
+      case "system_event":
+        switch (e.type) {
+          case SystemEventType.SHUTDOWN:
+            if (e.ndata >= 1 && (e.data[0] & 1n) !== 0n) this.end("hibernated", { event: "hibernated" });
+            else this.end("shutdown", { event: "shutdown", reason: "guest" });
+            return;
+          case SystemEventType.RESET:
+            void this.systemReset("guest");
+            return;
+          case SystemEventType.SUSPEND:
+            this.onSuspend(v);
+            return;
+          case SystemEventType.WAKEUP: {
+            // The interrupt that woke it: one pending in the GIC, else a generic timer firing
+            // (its PPI reaches the GIC only when the vCPU next runs).
+            let intid = board.vm.gic.wakingIntid(v.id);
+            if (intid < 0) {
+              const [virt, phys] = board.vm.timers.lines(v);
+              intid = virt ? PPI_VIRT_TIMER : phys ? PPI_PHYS_TIMER : -1;
+            }
+            this.wake(v, intid >= 0 ? board.wakeReason(intid) : "timer", intid >= 0 ? intid : null);
+            return;
+          }
+          default:
+            this.fail(`unexpected system event ${describe(e)}`);
+            return;
+        }
+      case "hypercall":
+      case "internal_error":
+        this.fail(`vCPU ${v.id}: ${describe(e)}`);
+        return;
+      default: {
+        const never: never = e;
+        this.fail(`unknown exit ${describe(never)}`);
+      }
+    }
+  }
+
+  private onSuspend(v: Vcpu): void {
+    const policy = this.options.policy ?? { onSuspend: "honour" };
+    if (!onSystemSuspend(v, this.board.vcpus, policy.onSuspend)) {
+      this.emit({ event: "suspend_denied", vcpu: v.id });
+      return;
+    }
+    // Suspend quiesces devices (the watchdog's countdown stops) before anything is saved.
+    this.board.suspendDevices();
+    this.current = "suspended";
+    this.emit({ event: "suspended", vcpu: v.id });
+    if (policy.onSuspend === "save") {
+      const path = policy.snapshotPath as string;
+      this.save(path).catch((err) => this.fail((err as Error).message));
+    }
+  }
+
+  private wake(v: Vcpu, reason: string, intid: number | null): void {
+    onWakeup(v);
+    this.board.wakeDevices();
+    this.current = "running";
+    this.emit({ event: "woken", reason, intid, vcpu: v.id, pc: `0x${v.pc.toString(16)}` });
+  }
+}
