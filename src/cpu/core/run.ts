@@ -20,8 +20,31 @@
 // `ctl`: handled exactly as the interpreted loop handles it) or JIT_DECLINE (nothing ran;
 // interpret the block this time).
 import { endsBlock, decode, execute } from "./generated/decode.gen";
-import { EXIT_BUDGET, EXIT_STOP } from "./exits";
-import { illegalState, pcAlignmentFault, takeInterrupt, VEC_FIQ, VEC_IRQ, VEC_SERROR } from "./exceptions";
+import { EXIT_BUDGET, EXIT_RESELECT, EXIT_STOP, EXIT_WFE, EXIT_WFI } from "./exits";
+import {
+  breakpointException,
+  illegalState,
+  pcAlignmentFault,
+  softwareStepException,
+  takeInterrupt,
+  VEC_FIQ,
+  VEC_IRQ,
+  VEC_SERROR,
+} from "./exceptions";
+import {
+  bpConfigured,
+  breakpointHit,
+  breakpointMayMatch,
+  checkedRunNeeded,
+  debugEnabledHere,
+  isLoadExclusive,
+  setStepStateSet,
+  STEP_EX,
+  STEP_ISV,
+  stepActive,
+  stepConfigured,
+  stepStateSet,
+} from "./debug";
 import { arenaCommit, arenaReserve, hashSlot } from "./blockcache";
 import { INSTRET_ADDR, IRQ_LINES, JIT_NEXT_PC, PC_ADDR, STOP_REQUESTED } from "./layout";
 import { ACC_EXEC, tlbFill } from "./mmu";
@@ -39,9 +62,11 @@ import {
   PSTATE_F,
   PSTATE_I,
   PSTATE_IL,
+  PSTATE_SS,
   setExitReason,
   setInsnWord,
   setPC,
+  setPstateBits,
 } from "./state";
 import { hostPageOf, markCodePage, pageGen, tlbCur } from "./tlb";
 import { hostJitCompile } from "./host";
@@ -125,55 +150,84 @@ function takePendingInterrupt(lines: u32, pc: u64): bool {
   return false;
 }
 
+/** A stop was requested: EXIT_STOP, and the request is consumed. */
+// @ts-ignore: decorator
+@inline function stopRequested(): bool {
+  if (load<u32>(STOP_REQUESTED) == 0) return false;
+  store<u32>(STOP_REQUESTED, 0);
+  setExitReason(EXIT_STOP);
+  return true;
+}
+
+/**
+ * The decoded block at pc, built if needed, or 0 when fetching it took an exception (Illegal
+ * Execution state, PC alignment, instruction abort or a fetch from MMIO): the vector is in jumpPC.
+ */
+// @ts-ignore: decorator
+@inline function blockAt(pc: u64): usize {
+  if (getPstateBits() & PSTATE_IL) {
+    setPC(pc);
+    illegalState(pc);
+    return 0;
+  }
+  if (<u32>pc & 3) {
+    setPC(pc);
+    pcAlignmentFault(pc);
+    return 0;
+  }
+  let e = tlbCur + ((<usize>(pc >>> 12) & 1023) << 6);
+  if (load<u64>(e, 16) != (pc & ~(<u64>0xfff))) {
+    setPC(pc);
+    e = tlbFill(pc, currentEL(), ACC_EXEC);
+    if (e == 0) return 0;
+  }
+  const host = <usize>(pc + load<u64>(e, 24));
+  const b = <usize>load<u32>(hashSlot(host));
+  if (b == 0 || load<u32>(b) != <u32>host || load<u32>(b, 4) != pageGen(hostPageOf(host))) return buildBlock(host);
+  return b;
+}
+
 /**
  * Executes up to `budget` instructions (retired or faulting) and returns the exit reason.
- * PC, the retired-instruction counter and all state are in memory when it returns.
+ * PC, the retired-instruction counter and all state are in memory when it returns. While a
+ * breakpoint or software step may fire (debug.ts) the checked loop runs instead of the block
+ * loop; a debug-register write that changes that ends the loop running (EXIT_RESELECT).
  */
 export function run(budget: u32): u32 {
+  let left = budget;
+  while (true) {
+    const used = checkedRunNeeded() ? runChecked(left) : runBlocks(left);
+    if (exitReason != EXIT_RESELECT) break;
+    left -= used;
+    if (left == 0) {
+      setExitReason(EXIT_BUDGET);
+      break;
+    }
+  }
+  return exitReason;
+}
+
+/** The block loop: decoded blocks interpreted or run compiled. Returns the steps used. */
+function runBlocks(budget: u32): u32 {
   let pc = load<u64>(PC_ADDR);
   let steps: u32 = 0;
   let retired: u64 = 0;
   setExitReason(EXIT_BUDGET);
   while (steps < budget) {
-    if (load<u32>(STOP_REQUESTED)) {
-      store<u32>(STOP_REQUESTED, 0);
-      setExitReason(EXIT_STOP);
-      break;
-    }
+    if (stopRequested()) break;
     clearCtl();
     const lines = load<u32>(IRQ_LINES);
     if (lines && takePendingInterrupt(lines, pc)) {
       pc = jumpPC;
       clearCtl();
     }
-    if (getPstateBits() & PSTATE_IL) {
-      setPC(pc);
-      illegalState(pc);
+    const b = blockAt(pc);
+    if (b == 0) {
+      // The fetch's exception is taken: continue at the vector.
       pc = jumpPC;
       steps++;
       continue;
     }
-    if (<u32>pc & 3) {
-      setPC(pc);
-      pcAlignmentFault(pc);
-      pc = jumpPC;
-      steps++;
-      continue;
-    }
-    let e = tlbCur + ((<usize>(pc >>> 12) & 1023) << 6);
-    if (load<u64>(e, 16) != (pc & ~(<u64>0xfff))) {
-      setPC(pc);
-      e = tlbFill(pc, currentEL(), ACC_EXEC);
-      if (e == 0) {
-        // Instruction abort (or fetch from MMIO) already taken: continue at the vector.
-        pc = jumpPC;
-        steps++;
-        continue;
-      }
-    }
-    const host = <usize>(pc + load<u64>(e, 24));
-    let b = <usize>load<u32>(hashSlot(host));
-    if (b == 0 || load<u32>(b) != <u32>host || load<u32>(b, 4) != pageGen(hostPageOf(host))) b = buildBlock(host);
     let n = load<u32>(b, 8);
     const fn = load<u32>(b, 16);
     const avail = budget - steps;
@@ -241,5 +295,121 @@ export function run(budget: u32): u32 {
   }
   store<u64>(PC_ADDR, pc);
   store<u64>(INSTRET_ADDR, load<u64>(INSTRET_ADDR) + retired);
-  return exitReason;
+  return steps;
+}
+
+/**
+ * The checked loop, while a breakpoint or software step may fire: interpreted only (compiled
+ * blocks are not used). Before each instruction of a block that holds a breakpointed address
+ * (or with a context-ID breakpoint) the breakpoints are checked; while software step is active
+ * instructions run one at a time through the step state machine (Arm ARM D2.12): in the
+ * active-pending state the step exception comes first; an instruction stepped in the
+ * active-not-pending state that completes clears PSTATE.SS and its step exception follows at
+ * once, before any interrupt (an IMPLEMENTATION DEFINED order, QEMU's too), with ISV and EX
+ * describing it. Returns the steps used.
+ */
+function runChecked(budget: u32): u32 {
+  let pc = load<u64>(PC_ADDR);
+  let steps: u32 = 0;
+  let retired: u64 = 0;
+  setExitReason(EXIT_BUDGET);
+  while (steps < budget) {
+    if (stopRequested()) break;
+    clearCtl();
+    const lines = load<u32>(IRQ_LINES);
+    if (lines && takePendingInterrupt(lines, pc)) {
+      pc = jumpPC;
+      clearCtl();
+    }
+    const enabled = debugEnabledHere();
+    const stepping = enabled && stepConfigured;
+    if (stepping && (getPstateBits() & PSTATE_SS) == 0) {
+      // Active-pending with no instruction stepped (an ERET with SPSR.SS = 0, PSTATE.D cleared): ISV = 0.
+      softwareStepException(pc, 0);
+      pc = jumpPC;
+      clearCtl();
+      steps++;
+      continue;
+    }
+    const b = blockAt(pc);
+    if (b == 0) {
+      pc = jumpPC;
+      steps++;
+      continue;
+    }
+    let n: u32 = 1;
+    let i: u32 = 0;
+    if (stepping) {
+      // Active-not-pending: this one instruction is stepped.
+      const w = load<u32>(b + BLOCK_HEADER, 4);
+      if (bpConfigured && breakpointHit(pc)) {
+        breakpointException(pc);
+      } else {
+        setStepStateSet(false);
+        setPC(pc);
+        setInsnWord(w);
+        execute(load<u32>(b + BLOCK_HEADER), w);
+        if (!stepStateSet && (ctl & CTL_NORETIRE) == 0) {
+          // It completed (no exception entry or return): active-pending, then its step exception.
+          const c = ctl;
+          pc = c & CTL_JUMP ? jumpPC : pc + 4;
+          steps++;
+          retired++;
+          clearCtl();
+          setPstateBits(getPstateBits() & ~PSTATE_SS);
+          let exit = (c & CTL_EXIT) != 0;
+          if (stepActive()) {
+            softwareStepException(pc, STEP_ISV | (isLoadExclusive(w) ? STEP_EX : 0));
+            pc = jumpPC;
+            clearCtl();
+            // A WFI or WFE may complete at any time: waiting would only delay the step exception.
+            if (exit && (exitReason == EXIT_WFI || exitReason == EXIT_WFE)) {
+              exit = false;
+              setExitReason(EXIT_BUDGET);
+            }
+          }
+          if (exit) break;
+          continue;
+        }
+      }
+    } else {
+      n = load<u32>(b, 8);
+      if (n > budget - steps) n = budget - steps;
+      const checkBp = enabled && bpConfigured && breakpointMayMatch(pc, n);
+      let q = b + BLOCK_HEADER;
+      while (i < n) {
+        if (checkBp && breakpointHit(pc)) {
+          breakpointException(pc);
+          break;
+        }
+        const w = load<u32>(q, 4);
+        setPC(pc);
+        setInsnWord(w);
+        execute(load<u32>(q), w);
+        if (ctl) break;
+        pc += 4;
+        q += 8;
+        i++;
+      }
+    }
+    if (i < n) {
+      const c = ctl;
+      steps += i + 1;
+      if (c & CTL_NORETIRE) {
+        retired += i;
+        pc = jumpPC;
+      } else {
+        retired += i + 1;
+        pc = c & CTL_JUMP ? jumpPC : pc + 4;
+      }
+      clearCtl();
+      if (c & CTL_EXIT) break;
+    } else {
+      steps += n;
+      retired += n;
+    }
+  }
+  store<u64>(PC_ADDR, pc);
+  store<u64>(INSTRET_ADDR, load<u64>(INSTRET_ADDR) + retired);
+  return steps;
 }
