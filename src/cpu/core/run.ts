@@ -150,15 +150,6 @@ function takePendingInterrupt(lines: u32, pc: u64): bool {
   return false;
 }
 
-/** A stop was requested: EXIT_STOP, and the request is consumed. */
-// @ts-ignore: decorator
-@inline function stopRequested(): bool {
-  if (load<u32>(STOP_REQUESTED) == 0) return false;
-  store<u32>(STOP_REQUESTED, 0);
-  setExitReason(EXIT_STOP);
-  return true;
-}
-
 /**
  * The decoded block at pc, built if needed, or 0 when fetching it took an exception (Illegal
  * Execution state, PC alignment, instruction abort or a fetch from MMIO): the vector is in jumpPC.
@@ -209,93 +200,7 @@ export function run(budget: u32): u32 {
 
 /** The block loop: decoded blocks interpreted or run compiled. Returns the steps used. */
 function runBlocks(budget: u32): u32 {
-  let pc = load<u64>(PC_ADDR);
-  let steps: u32 = 0;
-  let retired: u64 = 0;
-  setExitReason(EXIT_BUDGET);
-  while (steps < budget) {
-    if (stopRequested()) break;
-    clearCtl();
-    const lines = load<u32>(IRQ_LINES);
-    if (lines && takePendingInterrupt(lines, pc)) {
-      pc = jumpPC;
-      clearCtl();
-    }
-    const b = blockAt(pc);
-    if (b == 0) {
-      // The fetch's exception is taken: continue at the vector.
-      pc = jumpPC;
-      steps++;
-      continue;
-    }
-    let n = load<u32>(b, 8);
-    const fn = load<u32>(b, 16);
-    const avail = budget - steps;
-    if (fn - 1 < JIT_PENDING - 1 && n <= avail) {
-      const r = call_indirect<u32>(fn, pc, tlbCur, avail > 0xffff ? 0xffff : avail);
-      const k = r & 0xffff;
-      const kind = r >>> 16;
-      if (kind == JIT_CTL) {
-        const c = ctl;
-        steps += k + 1;
-        if (c & CTL_NORETIRE) {
-          retired += k;
-          pc = jumpPC;
-        } else {
-          retired += k + 1;
-          pc = c & CTL_JUMP ? jumpPC : load<u64>(JIT_NEXT_PC) + 4;
-        }
-        clearCtl();
-        if (c & CTL_EXIT) break;
-        continue;
-      }
-      if (kind != JIT_DECLINE) {
-        steps += k;
-        retired += k;
-        pc = load<u64>(JIT_NEXT_PC);
-        continue;
-      }
-    } else if (fn == 0 && jitThreshold != 0) {
-      const count = load<u32>(b, 12) + 1;
-      store<u32>(b, count, 12);
-      if (count >= jitThreshold) {
-        const idx = <u32>hostJitCompile(<i32>b);
-        store<u32>(b, idx ? idx : JIT_DECLINED, 16);
-      }
-    }
-    if (n > budget - steps) n = budget - steps;
-    let q = b + BLOCK_HEADER;
-    let i: u32 = 0;
-    while (i < n) {
-      const w = load<u32>(q, 4);
-      setPC(pc);
-      setInsnWord(w);
-      execute(load<u32>(q), w);
-      if (ctl) break;
-      pc += 4;
-      q += 8;
-      i++;
-    }
-    if (i < n) {
-      const c = ctl;
-      steps += i + 1;
-      if (c & CTL_NORETIRE) {
-        retired += i;
-        pc = jumpPC;
-      } else {
-        retired += i + 1;
-        pc = c & CTL_JUMP ? jumpPC : pc + 4;
-      }
-      clearCtl();
-      if (c & CTL_EXIT) break;
-    } else {
-      steps += n;
-      retired += n;
-    }
-  }
-  store<u64>(PC_ADDR, pc);
-  store<u64>(INSTRET_ADDR, load<u64>(INSTRET_ADDR) + retired);
-  return steps;
+  return runLoop(budget, false);
 }
 
 /**
@@ -309,88 +214,145 @@ function runBlocks(budget: u32): u32 {
  * describing it. Returns the steps used.
  */
 function runChecked(budget: u32): u32 {
+  return runLoop(budget, true);
+}
+
+/**
+ * Interprets up to n instructions of block b from pc, stopping after one that sets ctl or, with
+ * checkBp, before one a breakpoint matches (its exception taken): returns how many ran and left
+ * ctl clear.
+ */
+// @ts-ignore: decorator
+@inline function interpret(b: usize, pc: u64, n: u32, checkBp: bool): u32 {
+  let q = b + BLOCK_HEADER;
+  let i: u32 = 0;
+  while (i < n) {
+    if (checkBp && breakpointHit(pc)) {
+      breakpointException(pc);
+      break;
+    }
+    const w = load<u32>(q, 4);
+    setPC(pc);
+    setInsnWord(w);
+    execute(load<u32>(q), w);
+    if (ctl) break;
+    pc += 4;
+    q += 8;
+    i++;
+  }
+  return i;
+}
+
+/**
+ * The run loop, inlined twice: `checked` (a constant at each call) adds the debug checks of
+ * runChecked; without it, blocks may run compiled.
+ */
+// @ts-ignore: decorator
+@inline function runLoop(budget: u32, checked: bool): u32 {
   let pc = load<u64>(PC_ADDR);
   let steps: u32 = 0;
   let retired: u64 = 0;
   setExitReason(EXIT_BUDGET);
   while (steps < budget) {
-    if (stopRequested()) break;
+    if (load<u32>(STOP_REQUESTED)) {
+      store<u32>(STOP_REQUESTED, 0);
+      setExitReason(EXIT_STOP);
+      break;
+    }
     clearCtl();
     const lines = load<u32>(IRQ_LINES);
     if (lines && takePendingInterrupt(lines, pc)) {
       pc = jumpPC;
       clearCtl();
     }
-    const enabled = debugEnabledHere();
-    const stepping = enabled && stepConfigured;
-    if (stepping && (getPstateBits() & PSTATE_SS) == 0) {
-      // Active-pending with no instruction stepped (an ERET with SPSR.SS = 0, PSTATE.D cleared): ISV = 0.
-      softwareStepException(pc, 0);
-      pc = jumpPC;
-      clearCtl();
-      steps++;
-      continue;
+    let stepping = false;
+    let checkBp = false;
+    if (checked) {
+      const enabled = debugEnabledHere();
+      stepping = enabled && stepConfigured;
+      if (stepping && (getPstateBits() & PSTATE_SS) == 0) {
+        // Active-pending with no instruction stepped (an ERET with SPSR.SS = 0, PSTATE.D cleared): ISV = 0.
+        softwareStepException(pc, 0);
+        pc = jumpPC;
+        clearCtl();
+        steps++;
+        continue;
+      }
+      checkBp = enabled && bpConfigured;
     }
     const b = blockAt(pc);
     if (b == 0) {
+      // The fetch's exception is taken: continue at the vector.
       pc = jumpPC;
       steps++;
       continue;
     }
-    let n: u32 = 1;
-    let i: u32 = 0;
-    if (stepping) {
-      // Active-not-pending: this one instruction is stepped.
-      const w = load<u32>(b + BLOCK_HEADER, 4);
-      if (bpConfigured && breakpointHit(pc)) {
-        breakpointException(pc);
-      } else {
-        setStepStateSet(false);
-        setPC(pc);
-        setInsnWord(w);
-        execute(load<u32>(b + BLOCK_HEADER), w);
-        if (!stepStateSet && (ctl & CTL_NORETIRE) == 0) {
-          // It completed (no exception entry or return): active-pending, then its step exception.
+    let n = load<u32>(b, 8);
+    if (!checked) {
+      const fn = load<u32>(b, 16);
+      const avail = budget - steps;
+      if (fn - 1 < JIT_PENDING - 1 && n <= avail) {
+        const r = call_indirect<u32>(fn, pc, tlbCur, avail > 0xffff ? 0xffff : avail);
+        const k = r & 0xffff;
+        const kind = r >>> 16;
+        if (kind == JIT_CTL) {
           const c = ctl;
-          pc = c & CTL_JUMP ? jumpPC : pc + 4;
-          steps++;
-          retired++;
-          clearCtl();
-          setPstateBits(getPstateBits() & ~PSTATE_SS);
-          let exit = (c & CTL_EXIT) != 0;
-          if (stepActive()) {
-            softwareStepException(pc, STEP_ISV | (isLoadExclusive(w) ? STEP_EX : 0));
+          steps += k + 1;
+          if (c & CTL_NORETIRE) {
+            retired += k;
             pc = jumpPC;
-            clearCtl();
-            // A WFI or WFE may complete at any time: waiting would only delay the step exception.
-            if (exit && (exitReason == EXIT_WFI || exitReason == EXIT_WFE)) {
-              exit = false;
-              setExitReason(EXIT_BUDGET);
-            }
+          } else {
+            retired += k + 1;
+            pc = c & CTL_JUMP ? jumpPC : load<u64>(JIT_NEXT_PC) + 4;
           }
-          if (exit) break;
+          clearCtl();
+          if (c & CTL_EXIT) break;
           continue;
         }
-      }
-    } else {
-      n = load<u32>(b, 8);
-      if (n > budget - steps) n = budget - steps;
-      const checkBp = enabled && bpConfigured && breakpointMayMatch(pc, n);
-      let q = b + BLOCK_HEADER;
-      while (i < n) {
-        if (checkBp && breakpointHit(pc)) {
-          breakpointException(pc);
-          break;
+        if (kind != JIT_DECLINE) {
+          steps += k;
+          retired += k;
+          pc = load<u64>(JIT_NEXT_PC);
+          continue;
         }
-        const w = load<u32>(q, 4);
-        setPC(pc);
-        setInsnWord(w);
-        execute(load<u32>(q), w);
-        if (ctl) break;
-        pc += 4;
-        q += 8;
-        i++;
+      } else if (fn == 0 && jitThreshold != 0) {
+        const count = load<u32>(b, 12) + 1;
+        store<u32>(b, count, 12);
+        if (count >= jitThreshold) {
+          const idx = <u32>hostJitCompile(<i32>b);
+          store<u32>(b, idx ? idx : JIT_DECLINED, 16);
+        }
       }
+    }
+    if (n > budget - steps) n = budget - steps;
+    if (stepping) {
+      // Active-not-pending: this one instruction is stepped.
+      n = 1;
+      setStepStateSet(false);
+    }
+    const i = interpret(b, pc, n, checkBp && breakpointMayMatch(pc, n));
+    pc += (<u64>i) << 2;
+    if (stepping && !stepStateSet && (ctl & CTL_NORETIRE) == 0) {
+      // It completed (no exception entry or return): active-pending, then its step exception.
+      const c = ctl;
+      if (i == 0) pc = c & CTL_JUMP ? jumpPC : pc + 4;
+      steps++;
+      retired++;
+      clearCtl();
+      setPstateBits(getPstateBits() & ~PSTATE_SS);
+      let exit = (c & CTL_EXIT) != 0;
+      if (stepActive()) {
+        softwareStepException(pc, STEP_ISV | (isLoadExclusive(load<u32>(b + BLOCK_HEADER, 4)) ? STEP_EX : 0));
+        pc = jumpPC;
+        clearCtl();
+        // A WFI or WFE may complete at any time: waiting would only delay the step exception.
+        if (exit && (exitReason == EXIT_WFI || exitReason == EXIT_WFE)) {
+          exit = false;
+          setExitReason(EXIT_BUDGET);
+        }
+      }
+      if (exit) break;
+      continue;
     }
     if (i < n) {
       const c = ctl;
