@@ -162,42 +162,22 @@ static volatile struct event events[32];
 /** Software step: the handler keeps stepping (sets SPSR.SS) while this is non-zero. */
 static volatile int keep_stepping;
 
-static void set_bcr(int n, uint64_t v) {
-  switch (n) {
-    case 0: SYSREG_WRITE(dbgbcr0_el1, v); break;
-    case 1: SYSREG_WRITE(dbgbcr1_el1, v); break;
-    case 2: SYSREG_WRITE(dbgbcr2_el1, v); break;
-    case 3: SYSREG_WRITE(dbgbcr3_el1, v); break;
-    case 4: SYSREG_WRITE(dbgbcr4_el1, v); break;
-    case 5: SYSREG_WRITE(dbgbcr5_el1, v); break;
+/** set_bcr(n, v) writes DBGBCR<n>_EL1, and so on (MSR names the register in the instruction). */
+#define DBG_WRITER(name, reg)                                \
+  static void name(int n, uint64_t v) {                      \
+    switch (n) {                                             \
+      case 0: SYSREG_WRITE(reg##0_el1, v); break;            \
+      case 1: SYSREG_WRITE(reg##1_el1, v); break;            \
+      case 2: SYSREG_WRITE(reg##2_el1, v); break;            \
+      case 3: SYSREG_WRITE(reg##3_el1, v); break;            \
+      case 4: SYSREG_WRITE(reg##4_el1, v); break;            \
+      case 5: SYSREG_WRITE(reg##5_el1, v); break;            \
+    }                                                        \
   }
-}
-static void set_bvr(int n, uint64_t v) {
-  switch (n) {
-    case 0: SYSREG_WRITE(dbgbvr0_el1, v); break;
-    case 1: SYSREG_WRITE(dbgbvr1_el1, v); break;
-    case 2: SYSREG_WRITE(dbgbvr2_el1, v); break;
-    case 3: SYSREG_WRITE(dbgbvr3_el1, v); break;
-    case 4: SYSREG_WRITE(dbgbvr4_el1, v); break;
-    case 5: SYSREG_WRITE(dbgbvr5_el1, v); break;
-  }
-}
-static void set_wcr(int n, uint64_t v) {
-  switch (n) {
-    case 0: SYSREG_WRITE(dbgwcr0_el1, v); break;
-    case 1: SYSREG_WRITE(dbgwcr1_el1, v); break;
-    case 2: SYSREG_WRITE(dbgwcr2_el1, v); break;
-    case 3: SYSREG_WRITE(dbgwcr3_el1, v); break;
-  }
-}
-static void set_wvr(int n, uint64_t v) {
-  switch (n) {
-    case 0: SYSREG_WRITE(dbgwvr0_el1, v); break;
-    case 1: SYSREG_WRITE(dbgwvr1_el1, v); break;
-    case 2: SYSREG_WRITE(dbgwvr2_el1, v); break;
-    case 3: SYSREG_WRITE(dbgwvr3_el1, v); break;
-  }
-}
+DBG_WRITER(set_bcr, dbgbcr)
+DBG_WRITER(set_bvr, dbgbvr)
+DBG_WRITER(set_wcr, dbgwcr) // 0..3 only: watchpoints 4 and 5 do not exist
+DBG_WRITER(set_wvr, dbgwvr)
 
 static void disable_breakpoints(void) {
   for (int n = 0; n < 6; n++) set_bcr(n, 0);
@@ -300,6 +280,25 @@ static void debug_reset(void) {
   ({ uint64_t v_; __asm__ volatile(insn " %0, [%1]" : "=r"(v_) : "r"((uint64_t)wbuf + (off)) : "memory"); v_; })
 #define LDW(insn, off) \
   ({ uint64_t v_; __asm__ volatile(insn " %w0, [%1]" : "=r"(v_) : "r"((uint64_t)wbuf + (off)) : "memory"); v_; })
+
+enum { LOAD_B, LOAD_H, LOAD_W, LOAD_X, LOAD_PAIR_W, LOAD_PAIR_X };
+
+/** Loads from wbuf + off with the instruction `kind` names. */
+static void load(int kind, int off) {
+  uint64_t a, b;
+  switch (kind) {
+    case LOAD_B: LDW("ldrb", off); break;
+    case LOAD_H: LDW("ldrh", off); break;
+    case LOAD_W: LDW("ldr", off); break;
+    case LOAD_X: LD("ldr", off); break;
+    case LOAD_PAIR_W:
+      __asm__ volatile("ldp %w0, %w1, [%2]" : "=r"(a), "=r"(b) : "r"((uint64_t)wbuf + off) : "memory");
+      break;
+    case LOAD_PAIR_X:
+      __asm__ volatile("ldp %0, %1, [%2]" : "=r"(a), "=r"(b) : "r"((uint64_t)wbuf + off) : "memory");
+      break;
+  }
+}
 
 /** Arms watchpoint 0 at `wvr` with `wcr` (E and PAC EL0+EL1 added), debug on at EL1 (MDE, KDE, D clear). */
 static void watch(uint64_t wvr, uint64_t wcr) {
@@ -492,33 +491,27 @@ static void test_watchpoints(void) {
 
   // One watched byte (BAS 0b00010000 of the doubleword at +16): what overlaps it fires, with
   // FAR the watched byte; what does not overlap it does not.
-  const uint64_t one = WCR_LOAD | WCR_BAS(0x10);
-  watch((uint64_t)wbuf + 16, one);
-  LDW("ldr", 16);
-  expect_wp("wp byte 20, ldr w +16", 0, 0, 0);
-  LDW("ldrb", 20);
-  expect_wp("wp byte 20, ldrb +20", 1, 0, 20);
-  watch((uint64_t)wbuf + 16, one);
-  LD("ldr", 16);
-  expect_wp("wp byte 20, ldr x +16", 1, 0, 20);
-  watch((uint64_t)wbuf + 16, one);
-  LDW("ldrh", 19);
-  expect_wp("wp byte 20, ldrh +19 (unaligned)", 1, 0, 20);
-  watch((uint64_t)wbuf + 16, one);
-  LD("ldr", 13);
-  expect_wp("wp byte 20, ldr x +13 (unaligned)", 1, 0, 20);
-  watch((uint64_t)wbuf + 16, one);
-  LDW("ldrb", 21);
-  expect_wp("wp byte 20, ldrb +21", 0, 0, 0);
+  static const struct {
+    const char *what;
+    int kind, off, hit;
+  } byte20[] = {
+      {"wp byte 20, ldr w +16", LOAD_W, 16, 0},
+      {"wp byte 20, ldrb +20", LOAD_B, 20, 1},
+      {"wp byte 20, ldr x +16", LOAD_X, 16, 1},
+      {"wp byte 20, ldrh +19 (unaligned)", LOAD_H, 19, 1},
+      {"wp byte 20, ldr x +13 (unaligned)", LOAD_X, 13, 1},
+      {"wp byte 20, ldrb +21", LOAD_B, 21, 0},
+      {"wp byte 20, ldp x +8", LOAD_PAIR_X, 8, 1},
+      {"wp byte 20, ldp w +12", LOAD_PAIR_W, 12, 0},
+      {"wp byte 20, ldp w +16", LOAD_PAIR_W, 16, 1},
+  };
+  for (unsigned i = 0; i < sizeof byte20 / sizeof byte20[0]; i++) {
+    watch((uint64_t)wbuf + 16, WCR_LOAD | WCR_BAS(0x10));
+    load(byte20[i].kind, byte20[i].off);
+    expect_wp(byte20[i].what, byte20[i].hit, 0, 20);
+  }
   {
-    uint64_t a, b;
-    __asm__ volatile("ldp %0, %1, [%2]" : "=r"(a), "=r"(b) : "r"((uint64_t)wbuf + 8) : "memory");
-    expect_wp("wp byte 20, ldp x +8", 1, 0, 20);
-    watch((uint64_t)wbuf + 16, one);
-    __asm__ volatile("ldp %w0, %w1, [%2]" : "=r"(a), "=r"(b) : "r"((uint64_t)wbuf + 12) : "memory");
-    expect_wp("wp byte 20, ldp w +12", 0, 0, 0);
-    __asm__ volatile("ldp %w0, %w1, [%2]" : "=r"(a), "=r"(b) : "r"((uint64_t)wbuf + 16) : "memory");
-    expect_wp("wp byte 20, ldp w +16", 1, 0, 20);
+    uint64_t a = 1, b = 2;
     // A store pair whose second doubleword is watched.
     watch((uint64_t)wbuf + 24, WCR_STORE | WCR_BAS(0xff));
     __asm__ volatile("stp %0, %1, [%2]" ::"r"(a), "r"(b), "r"((uint64_t)wbuf + 16) : "memory");
