@@ -117,6 +117,31 @@ describe("self-hosted debug", () => {
     assert.equal(b.readPhys(DATA + 8n, 1)[0], 5, "the store was made once the watchpoint was gone");
   });
 
+  test("with a breakpoint set, blocks that cannot hit it still run compiled", () => {
+    const cpu = boot(
+      `
+      msr daifclr, #8
+      mov x0, #500
+    1:
+      add x5, x5, #3
+      subs x0, x0, #1
+      b.ne 1b
+      nop
+      hvc #0
+    `,
+      1,
+    );
+    cpu.setSysreg(K.MDSCR, MDSCR_MDE | MDSCR_KDE);
+    cpu.setSysreg(K.BVR0, CODE + 20n);
+    cpu.setSysreg(K.BCR0, 1n | (1n << 1n));
+    assert.equal(cpu.run(10_000), ExitReason.Hvc);
+    assert.equal(cpu.sysreg(K.ESR), esr(0x31, 0x22), "the breakpoint on the NOP");
+    assert.equal(cpu.sysreg(K.ELR), CODE + 20n);
+    assert.equal(cpu.x(5), 1500n);
+    assert.ok(cpu.jitStats.compiled > 0, "the loop was compiled and run");
+    assert.equal(cpu.jitStats.errors, 0);
+  });
+
   test("while stepping, a pending interrupt is taken before the stepped instruction (SPSR.SS = 1)", () => {
     const cpu = boot("  mov x0, #1\n  mov x0, #2\n");
     cpu.setSysreg(K.MDSCR, MDSCR_SS);

@@ -204,10 +204,12 @@ function runBlocks(budget: u32): u32 {
 }
 
 /**
- * The checked loop, while a breakpoint or software step may fire: interpreted only (compiled
- * blocks are not used). Before each instruction of a block that holds a breakpointed address
- * (or with a context-ID breakpoint) the breakpoints are checked; while software step is active
- * instructions run one at a time through the step state machine (Arm ARM D2.12): in the
+ * The checked loop, while a breakpoint or software step may fire. A block that holds a
+ * breakpointed address (any block, with a context-ID breakpoint) is interpreted with the
+ * breakpoints checked before each instruction; while software step is active at the current
+ * EL, instructions are interpreted one at a time through the step state machine (Arm ARM
+ * D2.12); other blocks run as in the block loop, compiled ones too (a compiled block only runs
+ * its own instructions, and whatever could enable stepping or change the EL ends it). In the
  * active-pending state the step exception comes first; an instruction stepped in the
  * active-not-pending state that completes clears PSTATE.SS and its step exception follows at
  * once, before any interrupt (an IMPLEMENTATION DEFINED order, QEMU's too), with ISV and EX
@@ -245,7 +247,7 @@ function runChecked(budget: u32): u32 {
 
 /**
  * The run loop, inlined twice: `checked` (a constant at each call) adds the debug checks of
- * runChecked; without it, blocks may run compiled.
+ * runChecked.
  */
 // @ts-ignore: decorator
 @inline function runLoop(budget: u32, checked: bool): u32 {
@@ -288,7 +290,9 @@ function runChecked(budget: u32): u32 {
       continue;
     }
     let n = load<u32>(b, 8);
-    if (!checked) {
+    // Checked: a breakpoint may match an instruction of this block (its checks need the interpreter).
+    const bpHere = checkBp && breakpointMayMatch(pc, n);
+    if (!stepping && !bpHere) {
       const fn = load<u32>(b, 16);
       const avail = budget - steps;
       if (fn - 1 < JIT_PENDING - 1 && n <= avail) {
@@ -330,7 +334,7 @@ function runChecked(budget: u32): u32 {
       n = 1;
       setStepStateSet(false);
     }
-    const i = interpret(b, pc, n, checkBp && breakpointMayMatch(pc, n));
+    const i = interpret(b, pc, n, bpHere);
     pc += (<u64>i) << 2;
     if (stepping && !stepStateSet && (ctl & CTL_NORETIRE) == 0) {
       // It completed (no exception entry or return): active-pending, then its step exception.
