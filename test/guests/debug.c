@@ -1,7 +1,7 @@
 // Self-hosted debug: hardware breakpoints (EL1 with KDE, EL0, mid-block, linked to a context-ID
 // breakpoint), watchpoints (stores and loads, sizes, BAS byte masks, word-aligned WVR, MASK,
 // unaligned accesses, LDP/STP, DC ZVA, LDTR, linked, EL0), software step (an EL0 program stepped
-// instruction by instruction from the EL1 handler with SPSR.SS, over branches, a load-exclusive,
+// instruction by instruction from the EL1 handler with SPSR.SS, over branches, a load- and a store-exclusive,
 // into an SVC, a BRK and a data abort; EL1 stepping itself with KDE), and the masking by PSTATE.D,
 // MDSCR_EL1.KDE/MDE, the OS lock and the OS double lock. Every exception the tests expect is
 // printed (syndrome, return address and FAR as offsets), so the console compares with QEMU's.
@@ -116,14 +116,15 @@ __asm__(".text\n"
         "1:\n"
         "  cbz x0, 2f\n"         // +0x10 not taken
         "  ldxr x1, [x2]\n"      // +0x14 EX
-        "  clrex\n"              // +0x18
-        "  svc #1\n"             // +0x1c
-        "  mov x3, #5\n"         // +0x20
-        "  brk #3\n"             // +0x24
-        "  ldr x4, [x5]\n"       // +0x28 data abort
+        "  stxr w3, x1, [x2]\n"  // +0x18 no EX
+        "  clrex\n"              // +0x1c
+        "  svc #1\n"             // +0x20
+        "  mov x3, #5\n"         // +0x24
+        "  brk #3\n"             // +0x28
+        "  ldr x4, [x5]\n"       // +0x2c data abort
         "2:\n"
-        "  mov x6, #7\n"         // +0x2c
-        "  svc #0xff\n"          // +0x30
+        "  mov x6, #7\n"         // +0x30
+        "  svc #0xff\n"          // +0x34
         // EL0: a store into a watched doubleword (x2), then exit.
         ".globl el0_store\n"
         "el0_store:\n"
@@ -677,14 +678,15 @@ static void test_step(void) {
       {0x32, 0x1000022, 0x10, 0}, // b: at its target
       {0x32, 0x1000022, 0x14, 0}, // cbz not taken
       {0x32, 0x1000062, 0x18, 0}, // ldxr: EX
-      {0x32, 0x1000022, 0x1c, 0}, // clrex
-      {0x15, 0x0000001, 0x20, 0}, // svc: it completes, so SPSR.SS is 0
-      {0x32, 0x0000022, 0x20, 0}, // the return with SPSR.SS 0: pending at once, ISV 0
-      {0x32, 0x1000022, 0x24, 0}, // mov
-      {0x3c, 0x0000003, 0x24, 1}, // brk: not completed, SPSR.SS 1 (the handler skips it)
-      {0x24, 0x0000005, 0x28, 1}, // ldr: translation fault, SPSR.SS 1 (skipped)
-      {0x32, 0x1000022, 0x30, 0}, // mov
-      {0x15, 0x00000ff, 0x34, 0}, // the exit SVC
+      {0x32, 0x1000022, 0x1c, 0}, // stxr: a store-exclusive is not a load-exclusive
+      {0x32, 0x1000022, 0x20, 0}, // clrex
+      {0x15, 0x0000001, 0x24, 0}, // svc: it completes, so SPSR.SS is 0
+      {0x32, 0x0000022, 0x24, 0}, // the return with SPSR.SS 0: pending at once, ISV 0
+      {0x32, 0x1000022, 0x28, 0}, // mov
+      {0x3c, 0x0000003, 0x28, 1}, // brk: not completed, SPSR.SS 1 (the handler skips it)
+      {0x24, 0x0000005, 0x2c, 1}, // ldr: translation fault, SPSR.SS 1 (skipped)
+      {0x32, 0x1000022, 0x34, 0}, // mov
+      {0x15, 0x00000ff, 0x38, 0}, // the exit SVC
   };
 
   debug_reset();
@@ -702,7 +704,7 @@ static void test_step(void) {
     CHECK(events[i].elr == EL0(el0_steps) + want[i].off, 52);
     CHECK(((events[i].spsr >> 21) & 1) == want[i].ss, 53);
   }
-  CHECK(events[10].far == UNMAPPED, 54);
+  CHECK(events[11].far == UNMAPPED, 54);
   nevents = 0;
 
   // An ERET with SPSR.SS clear makes the step pending at once: the exception comes before the
