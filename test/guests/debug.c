@@ -1,10 +1,11 @@
 // Self-hosted debug: hardware breakpoints (EL1 with KDE, EL0, mid-block, linked to a context-ID
 // breakpoint), watchpoints (stores and loads, sizes, BAS byte masks, word-aligned WVR, MASK,
 // unaligned accesses, LDP/STP, DC ZVA, LDTR, linked, EL0), software step (an EL0 program stepped
-// instruction by instruction from the EL1 handler with SPSR.SS, over branches, a load- and a store-exclusive,
-// into an SVC, a BRK and a data abort; EL1 stepping itself with KDE), and the masking by PSTATE.D,
-// MDSCR_EL1.KDE/MDE, the OS lock and the OS double lock. Every exception the tests expect is
-// printed (syndrome, return address and FAR as offsets), so the console compares with QEMU's.
+// instruction by instruction from the EL1 handler with SPSR.SS, over branches, a load- and a
+// store-exclusive, into an SVC, a BRK and a data abort; EL1 stepping itself with KDE), and the
+// masking by PSTATE.D, MDSCR_EL1.KDE/MDE, the OS lock and the OS double lock. Every exception
+// the tests expect is printed (syndrome, return address and FAR as offsets), so the console
+// compares with QEMU's.
 // Checks QEMU 7.2 does not pass (built with -DQEMU_REF) are silent: it ignores the OS lock (it
 // tests OSLSR_EL1 bit 0, which is OSLM), has no unlinked context-ID breakpoints, does not trap
 // EL0 DCC access with MDSCR_EL1.TDCC, and keeps RES0 bits of DBGBCR.
