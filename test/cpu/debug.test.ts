@@ -1,5 +1,5 @@
 // Self-hosted debug: breakpoints, watchpoints and software step (src/cpu/core/debug.ts).
-// The bare-metal guest test/guests/debug.c runs on our core interpreted, with every block
+// The bare-metal guest test/guests/debug.c (with debug-progs.S) runs on our core interpreted, with every block
 // compiled before it runs, and with hot blocks compiled, and under qemu-system-aarch64 (the
 // reference, which implements these exceptions in TCG): the same console each time, and the
 // guest's own checks pass. The tests below it drive the core directly for what QEMU cannot
@@ -58,9 +58,9 @@ const esr = (ec: number, iss: number) => (BigInt(ec) << 26n) | (1n << 25n) | Big
 
 describe("self-hosted debug", () => {
   test("the debug guest: interpreted, every block compiled, hot blocks compiled, and QEMU agree", () => {
-    const guest = buildGuest([...C_RUNTIME, "debug.c"]);
+    const guest = buildGuest([...C_RUNTIME, "debug.c", "debug-progs.S"]);
     assert.deepEqual(missingInstructions(guest), [], "instructions the decoder does not know");
-    const qemu = runGuestQemu(buildGuest([...C_RUNTIME, "debug.c"], { cflags: ["-DQEMU_REF"] }));
+    const qemu = runGuestQemu(buildGuest([...C_RUNTIME, "debug.c", "debug-progs.S"], { cflags: ["-DQEMU_REF"] }));
     assert.equal(qemu.code, 0, `under QEMU: exit status ${qemu.code} names the failed check in debug.c\n${qemu.console}`);
     assert.match(qemu.console, /^debug: start\n[^]*\ndebug: ok\n$/);
     for (const jitThreshold of [0, 1, DEFAULT_JIT_THRESHOLD]) {

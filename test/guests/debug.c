@@ -44,111 +44,12 @@
 
 #define ESR(ec, iss) (((uint64_t)(ec) << 26) | (1UL << 25) | (iss))
 
+// In debug-progs.S.
 extern char bp_target[], hot_bp[], el0_nops[], el0_steps[], el0_store[], el0_dcc[], el0_return[], el1_step[];
 uint64_t run_el0(uint64_t entry, uint64_t spsr, uint64_t sp, uint64_t x2, uint64_t x5);
 uint64_t call_target(void);
 uint64_t hot_loop(uint64_t n);
 void el1_step_run(void);
-
-// EL0 programs (run from their EL0 alias) and the EL1 helpers. run_el0 enters EL0 at `entry`
-// with SPSR, SP_EL0 and x2/x5; the EL0 program ends with SVC #0xff, which the handler turns into
-// a return to el0_return (at EL1, DAIF masked) with the callee-saved registers restored.
-__asm__(".text\n"
-        ".globl run_el0\n"
-        "run_el0:\n"
-        "  stp x29, x30, [sp, #-96]!\n"
-        "  stp x19, x20, [sp, #16]\n"
-        "  stp x21, x22, [sp, #32]\n"
-        "  stp x23, x24, [sp, #48]\n"
-        "  stp x25, x26, [sp, #64]\n"
-        "  stp x27, x28, [sp, #80]\n"
-        "  msr elr_el1, x0\n"
-        "  msr spsr_el1, x1\n"
-        "  msr sp_el0, x2\n"
-        "  mov x2, x3\n"
-        "  mov x5, x4\n"
-        "  eret\n"
-        ".globl el0_return\n"
-        "el0_return:\n"
-        "  ldp x19, x20, [sp, #16]\n"
-        "  ldp x21, x22, [sp, #32]\n"
-        "  ldp x23, x24, [sp, #48]\n"
-        "  ldp x25, x26, [sp, #64]\n"
-        "  ldp x27, x28, [sp, #80]\n"
-        "  ldp x29, x30, [sp], #96\n"
-        "  ret\n"
-        // A breakpoint target: two instructions in one block.
-        ".globl call_target\n"
-        "call_target:\n"
-        "  mov x1, x30\n"
-        "  bl bp_target\n"
-        "  mov x30, x1\n"
-        "  ret\n"
-        ".globl bp_target\n"
-        "bp_target:\n"
-        "  mov x0, #42\n"
-        "  add x0, x0, #1\n"
-        "  ret\n"
-        // A loop hot enough to be compiled; hot_bp is in its body.
-        ".globl hot_loop\n"
-        "hot_loop:\n"
-        "  mov x1, #0\n"
-        "1:\n"
-        "  add x1, x1, #3\n"
-        ".globl hot_bp\n"
-        "hot_bp:\n"
-        "  subs x0, x0, #1\n"
-        "  b.ne 1b\n"
-        "  mov x0, x1\n"
-        "  ret\n"
-        // EL0: two NOPs (the second breakpointed), then exit.
-        ".globl el0_nops\n"
-        "el0_nops:\n"
-        "  nop\n"
-        "  nop\n"
-        "  svc #0xff\n"
-        // EL0, stepped: data processing, branches, a load-exclusive, an SVC, a BRK, a data abort.
-        ".globl el0_steps\n"
-        "el0_steps:\n"
-        "  mov x0, #1\n"         // +0x00
-        "  add x0, x0, #2\n"     // +0x04
-        "  b 1f\n"               // +0x08
-        "  nop\n"                // +0x0c
-        "1:\n"
-        "  cbz x0, 2f\n"         // +0x10 not taken
-        "  ldxr x1, [x2]\n"      // +0x14 EX
-        "  stxr w3, x1, [x2]\n"  // +0x18 no EX
-        "  clrex\n"              // +0x1c
-        "  svc #1\n"             // +0x20
-        "  mov x3, #5\n"         // +0x24
-        "  brk #3\n"             // +0x28
-        "  ldr x4, [x5]\n"       // +0x2c data abort
-        "2:\n"
-        "  mov x6, #7\n"         // +0x30
-        "  svc #0xff\n"          // +0x34
-        // EL0: a store into a watched doubleword (x2), then exit.
-        ".globl el0_store\n"
-        "el0_store:\n"
-        "  str x0, [x2]\n"
-        "  svc #0xff\n"
-        // EL0: read MDCCSR_EL0 (trapped with MDSCR_EL1.TDCC).
-        ".globl el0_dcc\n"
-        "el0_dcc:\n"
-        "  mrs x0, mdccsr_el0\n"
-        "  svc #0xff\n"
-        // EL1 stepping itself: unmasking D makes the step pending at once (ISV 0), then each
-        // instruction steps until the handler clears MDSCR_EL1.SS.
-        ".globl el1_step_run\n"
-        "el1_step_run:\n"
-        "  mov x0, #0\n"
-        ".globl el1_step\n"
-        "el1_step:\n"
-        "  msr daifclr, #8\n"
-        "  add x0, x0, #1\n"
-        "  add x0, x0, #1\n"
-        "  add x0, x0, #1\n"
-        "  msr daifset, #8\n"
-        "  ret\n");
 
 extern uint64_t bm_l1[];
 

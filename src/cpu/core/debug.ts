@@ -98,7 +98,11 @@ function firingType(n: u32): i32 {
   return -1; // linked context match (fires only through a link) or reserved: no events
 }
 
-/** The bytes watchpoint n watches as [lo, hi] in VA[48:0]; false when it can never match. */
+/** watchRange()'s result. */
+let watchLo: u64 = 0;
+let watchHi: u64 = 0;
+
+/** The bytes watchpoint n watches as [watchLo, watchHi] in VA[48:0]; false when it can never match. */
 function watchRange(n: u32): bool {
   const c = wcr(n);
   if ((c & 1) == 0 || ((c >>> 3) & 3) == 0) return false;
@@ -121,8 +125,6 @@ function watchRange(n: u32): bool {
   watchHi = watchLo + run - 1;
   return true;
 }
-let watchLo: u64 = 0;
-let watchHi: u64 = 0;
 
 /**
  * Recomputes the derived configuration after a write to MDSCR_EL1, the OS lock registers or a
@@ -270,6 +272,7 @@ export function setAccessIsStore(on: bool): void {
   accessIsStore = on;
 }
 
+/** Exception entry and return set it; the checked run loop clears it before a stepped instruction. */
 export function setStepStateSet(v: bool): void {
   stepStateSet = v;
 }
