@@ -41,12 +41,11 @@ const VEC_LOWER_SYNC = 0x400n;
 /** Vector table at VBAR: each entry reports itself with HVC #(offset / 0x80). */
 const VECTORS = Array.from({ length: 16 }, (_, i) => `.org ${0x800 + i * 0x80}\n  hvc #${i}`).join("\n");
 
-/** A core with `source` at CODE (EL1h, DAIF masked), the HVC-reporting vectors and the OS lock open. */
+/** A core with `source` at CODE (EL1h, DAIF masked) and the HVC-reporting vectors. */
 function boot(source: string, jitThreshold = 0): Cpu {
   const cpu = new Cpu({ ramSize: 4 << 20, jitThreshold });
   cpu.writePhys(CODE, assemble(`${source}\n${VECTORS}\n`));
   cpu.setSysreg(K.VBAR, VBAR);
-  cpu.setSysreg(K.OSLAR, 0n);
   cpu.setX(28, DATA);
   cpu.sp = DATA + 0x8_0000n;
   cpu.pc = CODE;
@@ -74,12 +73,12 @@ describe("self-hosted debug", () => {
     }
   });
 
-  test("ID_AA64DFR0_EL1 says what is implemented; the OS lock is locked after reset", () => {
+  test("ID_AA64DFR0_EL1 says what is implemented; the OS lock is open after reset, as KVM resets it", () => {
     const cpu = new Cpu({ ramSize: 1 << 20, jitThreshold: 0 });
     assert.equal(cpu.sysreg(K.AA64DFR0), 0x1030_5006n, "DebugVer 6, BRPs 5, WRPs 3, CTX_CMPs 1, no PMU");
-    assert.equal(cpu.sysreg(K.OSLSR), 0xan, "OSLM 0b10, OSLK 1");
-    cpu.setSysreg(K.OSLAR, 0n);
-    assert.equal(cpu.sysreg(K.OSLSR), 0x8n);
+    assert.equal(cpu.sysreg(K.OSLSR), 0x8n, "OSLM 0b10, OSLK 0");
+    cpu.setSysreg(K.OSLAR, 1n);
+    assert.equal(cpu.sysreg(K.OSLSR), 0xan);
     assert.throws(() => cpu.sysreg(K.BVR6), /no system register/, "breakpoint 6 is not implemented");
     cpu.setSysreg(K.MDSCR, (1n << 64n) - 1n);
     assert.equal(cpu.sysreg(K.MDSCR), 0x00e0_f001n, "SS, TDCC, KDE, HDE, MDE, TDA, INTdis");

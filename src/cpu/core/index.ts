@@ -11,7 +11,7 @@ import {
   setJitThreshold as setJitThresholdImpl,
 } from "./run";
 import { hostAccessOk, hostRead, hostWrite, SCTLR_RESET } from "./sysreg";
-import { SR_COUNT, SR_OSLSR_EL1, SR_SCTLR_EL1, srSet } from "./sysreg-slots";
+import { SR_COUNT, SR_SCTLR_EL1, srSet } from "./sysreg-slots";
 import { debugConfigChanged } from "./debug";
 import { codePageWritten, hostPageOf, isCodePage, setMmuIndex, tlbFlushAll } from "./tlb";
 import { updateFpEnabled } from "./fpaccess";
@@ -45,15 +45,14 @@ export const PAGE_GEN_BASE: u32 = <u32>L.PAGE_GEN_BASE;
 
 /**
  * Architectural reset: registers zero, EL1h with DAIF masked, MMU and caches off, the OS lock
- * locked (OSLSR_EL1.OSLK resets to 1 on a cold reset, as QEMU's: software unlocks it before
- * using debug).
+ * unlocked as KVM resets a vCPU (OSLSR_EL1 = OSLM only; a cold reset of hardware locks it, and
+ * QEMU resets it locked but never enforces it: either way guests get debug without unlocking).
  */
 export function reset(): void {
   memory.fill(L.X_BASE, 0, L.STATE_END - L.X_BASE);
   memory.fill(L.V_BASE, 0, 512);
   memory.fill(L.SYSREG_BASE, 0, <usize>SR_COUNT * 8);
   srSet(SR_SCTLR_EL1, SCTLR_RESET);
-  srSet(SR_OSLSR_EL1, 2);
   debugConfigChanged();
   setPstateBits(0);
   setMmuIndex(0);
