@@ -100,29 +100,40 @@ export interface GuestRun {
   cpu: Cpu;
 }
 
-let shared: Cpu | null = null;
+/** Cpus by JIT threshold (-1: the default), reused across guests in one process. */
+const shared = new Map<number, Cpu>();
 
-/** A reset Cpu with GUEST_RAM at 0x40000000 (reused across guests in one process). */
-export function guestCpu(callbacks: CpuCallbacks = {}): Cpu {
-  if (!shared) shared = new Cpu({ module: coreModule(), ramSize: GUEST_RAM });
-  shared.setCallbacks(callbacks);
-  shared.reset();
-  shared.ram.fill(0);
-  shared.flushCaches();
-  return shared;
+/**
+ * A reset Cpu with GUEST_RAM at 0x40000000 (reused across guests in one process), with the
+ * given JIT threshold (CpuConfig.jitThreshold) or the default one.
+ */
+export function guestCpu(callbacks: CpuCallbacks = {}, jitThreshold?: number): Cpu {
+  const key = jitThreshold ?? -1;
+  let cpu = shared.get(key);
+  if (!cpu) {
+    cpu = new Cpu({ module: coreModule(), ramSize: GUEST_RAM, jitThreshold });
+    shared.set(key, cpu);
+  }
+  cpu.setCallbacks(callbacks);
+  cpu.reset();
+  cpu.ram.fill(0);
+  cpu.flushCaches();
+  return cpu;
 }
 
 export interface RunOptions {
   /** Instructions before giving up (default 50 M). */
   budget?: number;
   callbacks?: CpuCallbacks;
+  /** CpuConfig.jitThreshold of the Cpu (default: the environment's, see Cpu). */
+  jitThreshold?: number;
   /** Handles any other exit (WFI, HVC, ...); returns false to fail the run. */
   onExit?: (reason: ExitReason, cpu: Cpu) => boolean;
 }
 
 /** Runs a guest on our Cpu to its SYS_EXIT; throws on any other stop. */
 export function runGuest(guest: Guest, opts: RunOptions = {}): GuestRun {
-  const cpu = guestCpu(opts.callbacks);
+  const cpu = guestCpu(opts.callbacks, opts.jitThreshold);
   cpu.writePhys(LOAD_ADDR, guest.image);
   cpu.pc = guest.entry;
   cpu.setSemihosting(true);

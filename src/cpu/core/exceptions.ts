@@ -29,6 +29,7 @@ import {
 import { SR_ELR_EL1, SR_ESR_EL1, SR_FAR_EL1, SR_SP_EL0, SR_SP_EL1, SR_SPSR_EL1, SR_VBAR_EL1, srGet, srSet } from "./sysreg-slots";
 import { fpEnabled, updateFpEnabled } from "./fpaccess";
 import { setMmuIndex } from "./tlb";
+import { exceptionReturnSS, setStepStateSet } from "./debug";
 
 // Exception classes (ESR_ELx.EC).
 export const EC_UNKNOWN: u32 = 0x00;
@@ -47,7 +48,14 @@ export const EC_DABT_CUR: u32 = 0x25;
 export const EC_SP_ALIGN: u32 = 0x26;
 export const EC_FP_EXC64: u32 = 0x2c;
 export const EC_SERROR: u32 = 0x2f;
+/** Debug exceptions; the current-EL class is one more than the lower-EL one. */
+export const EC_BREAKPOINT_LOWER: u32 = 0x30;
+export const EC_SOFTWARE_STEP_LOWER: u32 = 0x32;
+export const EC_WATCHPOINT_LOWER: u32 = 0x34;
 export const EC_BRK64: u32 = 0x3c;
+
+/** Fault status code of a debug exception (IFSC/DFSC 0b100010). */
+const FSC_DEBUG: u32 = 0x22;
 
 // Vector offsets within VBAR_EL1.
 const VEC_SYNC: u64 = 0x0;
@@ -106,6 +114,7 @@ export function currentSpsr(): u32 {
  */
 export function takeException(vecOffset: u64, ec: u32, iss: u32, ret: u64, far: u64, setFar: bool, retired: bool): void {
   const fromEL = currentEL();
+  setStepStateSet(true);
   srSet(SR_SPSR_EL1, <u64>currentSpsr());
   srSet(SR_ELR_EL1, ret);
   if (vecOffset == VEC_SYNC || ec == EC_SERROR) {
@@ -139,8 +148,12 @@ export function syncException(ec: u32, iss: u32): void {
   takeException(VEC_SYNC, ec, iss, PC, 0, false, false);
 }
 
-/** SVC: ELR = next instruction. */
+/**
+ * SVC: ELR = next instruction. The SVC completes, so software step advances first and SPSR.SS
+ * is 0 (AArch64.CallSupervisor's SSAdvance): the step exception follows the return.
+ */
 export function supervisorCall(imm16: u32): void {
+  setPstateBits(getPstateBits() & ~PSTATE_SS);
   takeException(VEC_SYNC, EC_SVC64, imm16, PC + 4, 0, false, true);
 }
 
@@ -176,6 +189,27 @@ export function takeInterrupt(vecOffset: u64, pc: u64): void {
   takeException(vecOffset, vecOffset == VEC_SERROR ? EC_SERROR : 0, 0, pc, 0, false, false);
 }
 
+/** Debug exception class for the current EL: the lower-EL class from EL0, the next one from EL1. */
+// @ts-ignore: decorator
+@inline function debugEC(lowerEC: u32): u32 {
+  return currentEL() == 0 ? lowerEC : lowerEC + 1;
+}
+
+/** Breakpoint exception before the instruction at pc. FAR is UNKNOWN: written as 0 (as QEMU). */
+export function breakpointException(pc: u64): void {
+  takeException(VEC_SYNC, debugEC(EC_BREAKPOINT_LOWER), FSC_DEBUG, pc, 0, true, false);
+}
+
+/** Watchpoint exception for the current instruction's access at `far`; `write` sets WnR (CM is 0). */
+export function watchpointException(far: u64, write: bool): void {
+  takeException(VEC_SYNC, debugEC(EC_WATCHPOINT_LOWER), (write ? 1 << 6 : 0) | FSC_DEBUG, PC, far, true, false);
+}
+
+/** Software Step exception before the instruction at pc; `syndrome` holds ISV and EX (debug.ts). */
+export function softwareStepException(pc: u64, syndrome: u32): void {
+  takeException(VEC_SYNC, debugEC(EC_SOFTWARE_STEP_LOWER), syndrome | FSC_DEBUG, pc, 0, false, false);
+}
+
 /** Illegal Execution state exception (PSTATE.IL set). */
 export function illegalState(pc: u64): void {
   takeException(VEC_SYNC, EC_ILLEGAL_STATE, 0, pc, 0, false, false);
@@ -188,12 +222,15 @@ export function exceptionReturn(): void {
   const m = spsr & 0x1f;
   // A legal return restores IL from SPSR too: an exception taken with IL set returns with IL
   // set, and the Illegal Execution state exception follows (Arm ARM, PSTATE.IL).
-  let bits = spsr & (PSTATE_D | PSTATE_A | PSTATE_I | PSTATE_F | PSTATE_SP | (3 << 2) | PSTATE_SS | PSTATE_IL);
+  let bits = spsr & (PSTATE_D | PSTATE_A | PSTATE_I | PSTATE_F | PSTATE_SP | (3 << 2) | PSTATE_IL);
   // Legal targets: EL0t (0b00000), EL1t (0b00100), EL1h (0b00101). Anything else (AArch32,
   // EL2/EL3, EL0h, M[1] set) is an illegal exception return: PSTATE.IL is set and EL/SP stay.
   if (!(m == 0 || m == 4 || m == 5)) {
     bits = (getPstateBits() & ((3 << 2) | PSTATE_SP)) | (spsr & (PSTATE_D | PSTATE_A | PSTATE_I | PSTATE_F)) | PSTATE_IL;
   }
+  // PSTATE.SS: SPSR.SS only where it starts a step at the destination (DebugExceptionReturnSS).
+  bits |= exceptionReturnSS(spsr, (bits >>> 2) & 3);
+  setStepStateSet(true);
   setNZCV(spsr);
   writePstate(bits);
   store<u32>(EXCL_VALID, 0);

@@ -21,3 +21,8 @@ export const EXIT_SYSREG: u32 = 6;
 export const EXIT_SEMIHOST: u32 = 7;
 /** The host asked the core to stop (requestStop). */
 export const EXIT_STOP: u32 = 9;
+/**
+ * Internal to run(), never returned: a debug-register write changed which run loop must run
+ * (run.ts); retired, PC after it.
+ */
+export const EXIT_RESELECT: u32 = 10;

@@ -15,6 +15,7 @@ import {
 } from "./run";
 import { hostAccessOk, hostRead, hostWrite, SCTLR_RESET } from "./sysreg";
 import { SR_COUNT, SR_SCTLR_EL1, srSet } from "./sysreg-slots";
+import { debugConfigChanged } from "./debug";
 import { codePageWritten, hostPageOf, isCodePage, setMmuIndex, tlbFlushAll } from "./tlb";
 import { updateFpEnabled } from "./fpaccess";
 import { setPstateBits } from "./state";
@@ -45,12 +46,17 @@ export const JIT_FP_ENABLED: u32 = <u32>L.JIT_FP_ENABLED;
 export const STOP_REQUESTED: u32 = <u32>L.STOP_REQUESTED;
 export const PAGE_GEN_BASE: u32 = <u32>L.PAGE_GEN_BASE;
 
-/** Architectural warm reset: registers zero, EL1h with DAIF masked, MMU and caches off. */
+/**
+ * Architectural reset: registers zero, EL1h with DAIF masked, MMU and caches off, the OS lock
+ * unlocked as KVM resets a vCPU (OSLSR_EL1 = OSLM only; a cold reset of hardware locks it, and
+ * QEMU resets it locked but never enforces it: either way guests get debug without unlocking).
+ */
 export function reset(): void {
   memory.fill(L.X_BASE, 0, L.STATE_END - L.X_BASE);
   memory.fill(L.V_BASE, 0, 512);
   memory.fill(L.SYSREG_BASE, 0, <usize>SR_COUNT * 8);
   srSet(SR_SCTLR_EL1, SCTLR_RESET);
+  debugConfigChanged();
   setPstateBits(0);
   setMmuIndex(0);
   writePstate(0x3c5);
@@ -160,6 +166,7 @@ export function translate(vaLo: u32, vaHi: u32): u32 {
 export function resync(): void {
   setMmuIndex((load<u32>(L.PSTATE_ADDR) >>> 2) & 3);
   updateFpEnabled();
+  debugConfigChanged();
   tlbFlushAll();
 }
 

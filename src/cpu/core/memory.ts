@@ -7,11 +7,12 @@
 // architecture allows that (after the exception the instruction is executed anew).
 import { hostMmioRead, hostMmioWrite, HOST_EXIT, HOST_OK, MMIO_RESUMED } from "./host";
 import { EXCL_ADDR, EXCL_SIZE, EXCL_VAL, EXCL_VAL_HI, EXCL_VALID, MBOX_DATA, MBOX_EXIT_INFO0, MBOX_EXIT_INFO1, MBOX_EXIT_INFO2, MBOX_EXIT_INFO3 } from "./layout";
-import { dataAbort } from "./exceptions";
+import { dataAbort, watchpointException } from "./exceptions";
+import { setAccessIsStore, watchHitAddress, watchHitStore, watchpointMatch } from "./debug";
 import { EXIT_MMIO } from "./exits";
 import { ACC_READ, ACC_WRITE, FSC_ALIGNMENT, FSC_EXTERNAL, tlbFill } from "./mmu";
 import { CTL_EXIT, CTL_MMIO, ctl, insnWord, noRetire, PC, setCtl, setExitReason } from "./state";
-import { ATTR_ALIGN, ATTR_DEVICE, ATTR_MMIO, ATTR_ROM, codePageWritten, isCodePage, mmuIdx, TLB_SLOW, tagHolds, tlbCur, tlbEntry } from "./tlb";
+import { ATTR_ALIGN, ATTR_DEVICE, ATTR_MMIO, ATTR_ROM, ATTR_WATCH, codePageWritten, isCodePage, mmuIdx, TLB_SLOW, tagHolds, tlbCur, tlbEntry } from "./tlb";
 
 // ---- Fast paths (current MMU index, natural or unaligned within a page) -----------------
 
@@ -135,6 +136,24 @@ function mmioExit(pa: u64, size: u32, write: bool, v: u64): void {
   setCtl(CTL_EXIT);
 }
 
+/**
+ * A watchpoint matches a byte of the access (on a page whose entry has ATTR_WATCH): its
+ * exception is taken and the access must not be made.
+ */
+function watched(va: u64, size: u32, write: bool, idx: u32): bool {
+  if (!watchpointMatch(va, size, write, idx)) return false;
+  watchpointException(watchHitAddress, watchHitStore);
+  return true;
+}
+
+/** Runs a store-exclusive's comparing read, which watchpoints must see as the store. */
+export function readForStore(va: u64, size: u32, idx: u32): u64 {
+  setAccessIsStore(true);
+  const v = readSlow(va, size, idx, true);
+  setAccessIsStore(false);
+  return v;
+}
+
 /** Entry holding a translation of va for the access, filling it if needed; 0 after a fault. */
 function entryFor(va: u64, idx: u32, acc: u32): usize {
   const e = tlbEntry(idx, va);
@@ -171,6 +190,7 @@ function readSlow(va: u64, size: u32, idx: u32, strictAlign: bool): u64 {
     alignmentFault(va, false);
     return 0;
   }
+  if (attrs & ATTR_WATCH && watched(va, size, false, idx)) return 0;
   if (attrs & ATTR_MMIO) {
     const tag = mmioTag();
     if (tag < 0) return 0;
@@ -211,7 +231,9 @@ function writeSlow(va: u64, size: u32, v: u64, idx: u32, strictAlign: bool): voi
       return;
     }
     // Check the second page before writing anything, so a fault leaves memory untouched.
-    if (!entryFor(va + size - 1, idx, ACC_WRITE)) return;
+    const e1 = entryFor(va + size - 1, idx, ACC_WRITE);
+    if (!e1) return;
+    if ((load<u32>(e0, 40) | load<u32>(e1, 40)) & ATTR_WATCH && watched(va, size, true, idx)) return;
     for (let i: u32 = 0; i < size; i++) {
       writeSlow(va + i, 1, v >>> (8 * i), idx, false);
       if (ctl) return;
@@ -225,6 +247,7 @@ function writeSlow(va: u64, size: u32, v: u64, idx: u32, strictAlign: bool): voi
     alignmentFault(va, true);
     return;
   }
+  if (attrs & ATTR_WATCH && watched(va, size, true, idx)) return;
   if (attrs & (ATTR_MMIO | ATTR_ROM)) {
     const tag = mmioTag();
     if (tag < 0) return;
@@ -239,7 +262,7 @@ function writeSlow(va: u64, size: u32, v: u64, idx: u32, strictAlign: bool): voi
   const hostPage = load<u32>(e, 44);
   if (isCodePage(hostPage)) codePageWritten(hostPage);
   // The page holds no decoded code now: later writes through this entry may take the fast path.
-  if ((attrs & (ATTR_DEVICE | ATTR_ALIGN)) == 0) store<u64>(e, load<u64>(e, 8) & ~TLB_SLOW, 8);
+  if ((attrs & (ATTR_DEVICE | ATTR_ALIGN | ATTR_WATCH)) == 0) store<u64>(e, load<u64>(e, 8) & ~TLB_SLOW, 8);
   const a = <usize>(va + load<u64>(e, 24));
   switch (size) {
     case 1:
@@ -269,6 +292,7 @@ export function zeroBlock(va: u64, size: u32): void {
   const e = entryFor(base, idx, ACC_WRITE);
   if (!e) return;
   const attrs = load<u32>(e, 40);
+  if (attrs & ATTR_WATCH && watched(base, size, true, idx)) return;
   if (attrs & (ATTR_MMIO | ATTR_ROM)) {
     for (let i: u32 = 0; i < size; i++) {
       writeSlow(base + i, 1, 0, idx, false);

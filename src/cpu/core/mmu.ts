@@ -8,6 +8,7 @@
 // enable the MMU (or avoid misaligned accesses, e.g. gcc -mstrict-align) before relying on them.
 import { dataAbort, instructionAbort } from "./exceptions";
 import { foundFlags, paToHost, REGION_ROM } from "./regions";
+import { watchConfigured, watchOverlapsPage } from "./debug";
 import { SR_MAIR_EL1, SR_SCTLR_EL1, SR_TCR_EL1, SR_TTBR0_EL1, SR_TTBR1_EL1, srGet } from "./sysreg-slots";
 import {
   ATTR_ALIGN,
@@ -17,6 +18,7 @@ import {
   ATTR_NG,
   ATTR_ROM,
   ATTR_TTBR0,
+  ATTR_WATCH,
   hostPageOf,
   isCodePage,
   TLB_INVALID,
@@ -234,8 +236,9 @@ export function tlbFill(va: u64, idx: u32, acc: u32): usize {
   if (wTTBR0) attrs |= ATTR_TTBR0;
   if (wNG) attrs |= ATTR_NG;
   if (srGet(SR_SCTLR_EL1) & 2) attrs |= ATTR_ALIGN;
+  if (watchConfigured && watchOverlapsPage(va)) attrs |= ATTR_WATCH;
   const page = va & ~(<u64>0xfff);
-  const slowData = attrs & (ATTR_MMIO | ATTR_DEVICE | ATTR_ALIGN);
+  const slowData = attrs & (ATTR_MMIO | ATTR_DEVICE | ATTR_ALIGN | ATTR_WATCH);
   const hostPage = host ? hostPageOf(host) : 0xffffffff;
   const pR = idx ? P_R1 : P_R0;
   const pW = idx ? P_W1 : P_W0;

@@ -25,8 +25,31 @@
 // MMIO exit stopped is resumed by the next run() when the host asks for it (resumeMmio): as
 // its first step, before any interrupt is taken, so nothing runs between its accesses.
 import { endsBlock, decode, execute } from "./generated/decode.gen";
-import { EXIT_BUDGET, EXIT_STOP } from "./exits";
-import { illegalState, pcAlignmentFault, takeInterrupt, VEC_FIQ, VEC_IRQ, VEC_SERROR } from "./exceptions";
+import { EXIT_BUDGET, EXIT_RESELECT, EXIT_STOP, EXIT_WFE, EXIT_WFI } from "./exits";
+import {
+  breakpointException,
+  illegalState,
+  pcAlignmentFault,
+  softwareStepException,
+  takeInterrupt,
+  VEC_FIQ,
+  VEC_IRQ,
+  VEC_SERROR,
+} from "./exceptions";
+import {
+  bpConfigured,
+  breakpointHit,
+  breakpointMayMatch,
+  checkedRunNeeded,
+  debugEnabledHere,
+  isLoadExclusive,
+  setStepStateSet,
+  STEP_EX,
+  STEP_ISV,
+  stepActive,
+  stepConfigured,
+  stepStateSet,
+} from "./debug";
 import { arenaCommit, arenaReserve, hashSlot } from "./blockcache";
 import { INSTRET_ADDR, IRQ_LINES, JIT_NEXT_PC, PC_ADDR, STOP_REQUESTED } from "./layout";
 import { ACC_EXEC, tlbFill } from "./mmu";
@@ -47,9 +70,11 @@ import {
   PSTATE_F,
   PSTATE_I,
   PSTATE_IL,
+  PSTATE_SS,
   setExitReason,
   setInsnWord,
   setPC,
+  setPstateBits,
 } from "./state";
 import { hostPageOf, markCodePage, pageGen, tlbCur } from "./tlb";
 import { hostJitCompile } from "./host";
@@ -107,6 +132,36 @@ function mmioStep(resumed: bool): u32 {
   execute(decode(insnWord), insnWord);
   endMmioStep();
   return ctl;
+}
+
+/**
+ * Runs the instruction an MMIO exit stopped (requestMmioResume) to its end, first thing in
+ * run(): true when that ended the run (another exit). If it was being stepped (software step,
+ * active-not-pending), its step exception follows it, as for any stepped instruction.
+ */
+function resumeStopped(): bool {
+  let pc = load<u64>(PC_ADDR);
+  setPC(pc);
+  setInsnWord(resumeWord);
+  const c = mmioStep(true);
+  let retired: u64 = 0;
+  if (c & CTL_NORETIRE) pc = jumpPC;
+  else {
+    retired = 1;
+    pc = c & CTL_JUMP ? jumpPC : pc + 4;
+    if (checkedRunNeeded() && debugEnabledHere() && stepConfigured && getPstateBits() & PSTATE_SS) {
+      setPstateBits(getPstateBits() & ~PSTATE_SS);
+      if (stepActive()) {
+        clearCtl();
+        softwareStepException(pc, STEP_ISV);
+        pc = jumpPC;
+      }
+    }
+  }
+  clearCtl();
+  store<u64>(PC_ADDR, pc);
+  store<u64>(INSTRET_ADDR, load<u64>(INSTRET_ADDR) + retired);
+  return (c & CTL_EXIT) != 0;
 }
 
 function buildBlock(host: usize): usize {
@@ -167,14 +222,41 @@ function takePendingInterrupt(lines: u32, pc: u64): bool {
 }
 
 /**
+ * The decoded block at pc, built if needed, or 0 when fetching it took an exception (Illegal
+ * Execution state, PC alignment, instruction abort or a fetch from MMIO): the vector is in jumpPC.
+ */
+// @ts-ignore: decorator
+@inline function blockAt(pc: u64): usize {
+  if (getPstateBits() & PSTATE_IL) {
+    setPC(pc);
+    illegalState(pc);
+    return 0;
+  }
+  if (<u32>pc & 3) {
+    setPC(pc);
+    pcAlignmentFault(pc);
+    return 0;
+  }
+  let e = tlbCur + ((<usize>(pc >>> 12) & 1023) << 6);
+  if (load<u64>(e, 16) != (pc & ~(<u64>0xfff))) {
+    setPC(pc);
+    e = tlbFill(pc, currentEL(), ACC_EXEC);
+    if (e == 0) return 0;
+  }
+  const host = <usize>(pc + load<u64>(e, 24));
+  const b = <usize>load<u32>(hashSlot(host));
+  if (b == 0 || load<u32>(b) != <u32>host || load<u32>(b, 4) != pageGen(hostPageOf(host))) return buildBlock(host);
+  return b;
+}
+
+/**
  * Executes up to `budget` instructions (retired or faulting) and returns the exit reason.
- * PC, the retired-instruction counter and all state are in memory when it returns.
+ * PC, the retired-instruction counter and all state are in memory when it returns. While a
+ * breakpoint or software step may fire (debug.ts) the checked loop runs instead of the block
+ * loop; a debug-register write that changes that ends the loop running (EXIT_RESELECT).
  */
 export function run(budget: u32): u32 {
-  let pc = load<u64>(PC_ADDR);
-  let steps: u32 = 0;
-  let retired: u64 = 0;
-  setExitReason(EXIT_BUDGET);
+  let left = budget;
   resumeTaken = false;
   if (resumeArmed) {
     resumeArmed = false;
@@ -182,23 +264,80 @@ export function run(budget: u32): u32 {
     // honoured at the next block boundary), as KVM_RUN completes an MMIO access first.
     if (budget != 0) {
       resumeTaken = true;
-      setPC(pc);
-      setInsnWord(resumeWord);
-      const c = mmioStep(true);
-      steps = 1;
-      if (c & CTL_NORETIRE) pc = jumpPC;
-      else {
-        retired = 1;
-        pc = c & CTL_JUMP ? jumpPC : pc + 4;
-      }
-      clearCtl();
-      if (c & CTL_EXIT) {
-        store<u64>(PC_ADDR, pc);
-        store<u64>(INSTRET_ADDR, load<u64>(INSTRET_ADDR) + retired);
-        return exitReason;
-      }
+      setExitReason(EXIT_BUDGET);
+      if (resumeStopped()) return exitReason;
+      if (--left == 0) return exitReason;
     }
   }
+  while (true) {
+    const used = checkedRunNeeded() ? runChecked(left) : runBlocks(left);
+    if (exitReason != EXIT_RESELECT) break;
+    left -= used;
+    if (left == 0) {
+      setExitReason(EXIT_BUDGET);
+      break;
+    }
+  }
+  return exitReason;
+}
+
+/** The block loop: decoded blocks interpreted or run compiled. Returns the steps used. */
+function runBlocks(budget: u32): u32 {
+  return runLoop(budget, false);
+}
+
+/**
+ * The checked loop, while a breakpoint or software step may fire. A block that holds a
+ * breakpointed address (any block, with a context-ID breakpoint) is interpreted with the
+ * breakpoints checked before each instruction; while software step is active at the current
+ * EL, instructions are interpreted one at a time through the step state machine (Arm ARM
+ * D2.12); other blocks run as in the block loop, compiled ones too (a compiled block only runs
+ * its own instructions, and whatever could enable stepping or change the EL ends it). In the
+ * active-pending state the step exception comes first; an instruction stepped in the
+ * active-not-pending state that completes clears PSTATE.SS and its step exception follows at
+ * once, before any interrupt (an IMPLEMENTATION DEFINED order, QEMU's too), with ISV and EX
+ * describing it. Returns the steps used.
+ */
+function runChecked(budget: u32): u32 {
+  return runLoop(budget, true);
+}
+
+/**
+ * Interprets up to n instructions of block b from pc, stopping after one that sets ctl or, with
+ * checkBp, before one a breakpoint matches (its exception taken): returns how many ran and left
+ * ctl clear.
+ */
+// @ts-ignore: decorator
+@inline function interpret(b: usize, pc: u64, n: u32, checkBp: bool): u32 {
+  let q = b + BLOCK_HEADER;
+  let i: u32 = 0;
+  while (i < n) {
+    if (checkBp && breakpointHit(pc)) {
+      breakpointException(pc);
+      break;
+    }
+    const w = load<u32>(q, 4);
+    setPC(pc);
+    setInsnWord(w);
+    execute(load<u32>(q), w);
+    if (ctl) break;
+    pc += 4;
+    q += 8;
+    i++;
+  }
+  return i;
+}
+
+/**
+ * The run loop, inlined twice: `checked` (a constant at each call) adds the debug checks of
+ * runChecked.
+ */
+// @ts-ignore: decorator
+@inline function runLoop(budget: u32, checked: bool): u32 {
+  let pc = load<u64>(PC_ADDR);
+  let steps: u32 = 0;
+  let retired: u64 = 0;
+  setExitReason(EXIT_BUDGET);
   while (steps < budget) {
     if (load<u32>(STOP_REQUESTED)) {
       store<u32>(STOP_REQUESTED, 0);
@@ -211,86 +350,102 @@ export function run(budget: u32): u32 {
       pc = jumpPC;
       clearCtl();
     }
-    if (getPstateBits() & PSTATE_IL) {
-      setPC(pc);
-      illegalState(pc);
-      pc = jumpPC;
-      steps++;
-      continue;
-    }
-    if (<u32>pc & 3) {
-      setPC(pc);
-      pcAlignmentFault(pc);
-      pc = jumpPC;
-      steps++;
-      continue;
-    }
-    let e = tlbCur + ((<usize>(pc >>> 12) & 1023) << 6);
-    if (load<u64>(e, 16) != (pc & ~(<u64>0xfff))) {
-      setPC(pc);
-      e = tlbFill(pc, currentEL(), ACC_EXEC);
-      if (e == 0) {
-        // Instruction abort (or fetch from MMIO) already taken: continue at the vector.
+    let stepping = false;
+    let checkBp = false;
+    if (checked) {
+      const enabled = debugEnabledHere();
+      stepping = enabled && stepConfigured;
+      if (stepping && (getPstateBits() & PSTATE_SS) == 0) {
+        // Active-pending with no instruction stepped (an ERET with SPSR.SS = 0, PSTATE.D cleared): ISV = 0.
+        softwareStepException(pc, 0);
         pc = jumpPC;
+        clearCtl();
         steps++;
         continue;
       }
+      checkBp = enabled && bpConfigured;
     }
-    const host = <usize>(pc + load<u64>(e, 24));
-    let b = <usize>load<u32>(hashSlot(host));
-    if (b == 0 || load<u32>(b) != <u32>host || load<u32>(b, 4) != pageGen(hostPageOf(host))) b = buildBlock(host);
+    const b = blockAt(pc);
+    if (b == 0) {
+      // The fetch's exception is taken: continue at the vector.
+      pc = jumpPC;
+      steps++;
+      continue;
+    }
     let n = load<u32>(b, 8);
-    const fn = load<u32>(b, 16);
-    const avail = budget - steps;
-    if (fn - 1 < JIT_PENDING - 1 && n <= avail) {
-      const r = call_indirect<u32>(fn, pc, tlbCur, avail > 0xffff ? 0xffff : avail);
-      const k = r & 0xffff;
-      const kind = r >>> 16;
-      if (kind == JIT_CTL) {
-        let c = ctl;
-        if (c & CTL_MMIO) c = mmioStep(false);
-        steps += k + 1;
-        if (c & CTL_NORETIRE) {
-          retired += k;
-          pc = jumpPC;
-        } else {
-          retired += k + 1;
-          pc = c & CTL_JUMP ? jumpPC : load<u64>(JIT_NEXT_PC) + 4;
+    // Checked: a breakpoint may match an instruction of this block (its checks need the interpreter).
+    const bpHere = checkBp && breakpointMayMatch(pc, n);
+    if (!stepping && !bpHere) {
+      const fn = load<u32>(b, 16);
+      const avail = budget - steps;
+      if (fn - 1 < JIT_PENDING - 1 && n <= avail) {
+        const r = call_indirect<u32>(fn, pc, tlbCur, avail > 0xffff ? 0xffff : avail);
+        const k = r & 0xffff;
+        const kind = r >>> 16;
+        if (kind == JIT_CTL) {
+          if (ctl & CTL_MMIO) mmioStep(false);
+          const c = ctl;
+          steps += k + 1;
+          if (c & CTL_NORETIRE) {
+            retired += k;
+            pc = jumpPC;
+          } else {
+            retired += k + 1;
+            pc = c & CTL_JUMP ? jumpPC : load<u64>(JIT_NEXT_PC) + 4;
+          }
+          clearCtl();
+          if (c & CTL_EXIT) break;
+          continue;
         }
-        clearCtl();
-        if (c & CTL_EXIT) break;
-        continue;
-      }
-      if (kind != JIT_DECLINE) {
-        steps += k;
-        retired += k;
-        pc = load<u64>(JIT_NEXT_PC);
-        continue;
-      }
-    } else if (fn == 0 && jitThreshold != 0) {
-      const count = load<u32>(b, 12) + 1;
-      store<u32>(b, count, 12);
-      if (count >= jitThreshold) {
-        const idx = <u32>hostJitCompile(<i32>b);
-        store<u32>(b, idx ? idx : JIT_DECLINED, 16);
+        if (kind != JIT_DECLINE) {
+          steps += k;
+          retired += k;
+          pc = load<u64>(JIT_NEXT_PC);
+          continue;
+        }
+      } else if (fn == 0 && jitThreshold != 0) {
+        const count = load<u32>(b, 12) + 1;
+        store<u32>(b, count, 12);
+        if (count >= jitThreshold) {
+          const idx = <u32>hostJitCompile(<i32>b);
+          store<u32>(b, idx ? idx : JIT_DECLINED, 16);
+        }
       }
     }
     if (n > budget - steps) n = budget - steps;
-    let q = b + BLOCK_HEADER;
-    let i: u32 = 0;
-    while (i < n) {
-      const w = load<u32>(q, 4);
-      setPC(pc);
-      setInsnWord(w);
-      execute(load<u32>(q), w);
-      if (ctl) break;
-      pc += 4;
-      q += 8;
-      i++;
+    if (stepping) {
+      // Active-not-pending: this one instruction is stepped.
+      n = 1;
+      setStepStateSet(false);
+    }
+    const i = interpret(b, pc, n, bpHere);
+    pc += (<u64>i) << 2;
+    // An instruction that reached a device runs again at once as an MMIO step (its outcome in ctl).
+    if (ctl & CTL_MMIO) mmioStep(false);
+    if (stepping && !stepStateSet && (ctl & CTL_NORETIRE) == 0) {
+      // It completed (no exception entry or return): active-pending, then its step exception.
+      const c = ctl;
+      if (i == 0) pc = c & CTL_JUMP ? jumpPC : pc + 4;
+      steps++;
+      retired++;
+      clearCtl();
+      setPstateBits(getPstateBits() & ~PSTATE_SS);
+      let exit = (c & CTL_EXIT) != 0;
+      if (stepActive()) {
+        softwareStepException(pc, STEP_ISV | (isLoadExclusive(load<u32>(b + BLOCK_HEADER, 4)) ? STEP_EX : 0));
+        pc = jumpPC;
+        clearCtl();
+        // A WFI or WFE may complete at any time: waiting would only delay the step exception.
+        if (exit && (exitReason == EXIT_WFI || exitReason == EXIT_WFE)) {
+          exit = false;
+          setExitReason(EXIT_BUDGET);
+        }
+      }
+      if (exit) break;
+      continue;
     }
     if (i < n) {
-      let c = ctl;
-      if (c & CTL_MMIO) c = mmioStep(false);
+      const c = ctl;
       steps += i + 1;
       if (c & CTL_NORETIRE) {
         retired += i;
@@ -308,5 +463,5 @@ export function run(budget: u32): u32 {
   }
   store<u64>(PC_ADDR, pc);
   store<u64>(INSTRET_ADDR, load<u64>(INSTRET_ADDR) + retired);
-  return exitReason;
+  return steps;
 }

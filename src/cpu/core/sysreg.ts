@@ -2,7 +2,17 @@
 // effects on translation, and callouts to the host for the generic timer and the GICv3 CPU
 // interface. A register key is the MRS/MSR encoding bits [20:5]: op0:op1:CRn:CRm:op2.
 import { EC_SYSREG, fpAccessTrap, syncException, undefinedInstruction, writePstate } from "./exceptions";
-import { EXIT_SYSREG } from "./exits";
+import {
+  DBGBCR_BAS,
+  DBGBCR_WRITABLE,
+  DBGWCR_WRITABLE,
+  debugConfigChanged,
+  MDSCR_TDCC,
+  MDSCR_WRITABLE,
+  NUM_BRPS,
+  NUM_WRPS,
+} from "./debug";
+import { EXIT_RESELECT, EXIT_SYSREG } from "./exits";
 import { fpEnabled, updateFpEnabled } from "./fpaccess";
 import { hostSysregRead, hostSysregWrite, HOST_EXIT, HOST_OK } from "./host";
 import { FPCR_ADDR, FPSR_ADDR, IRQ_LINES, MBOX_DATA, MBOX_EXIT_INFO0, MBOX_EXIT_INFO1, X_BASE } from "./layout";
@@ -10,6 +20,7 @@ import {
   CTL_EXIT,
   currentEL,
   endBlock,
+  exitAfter,
   getNZCV,
   getPstateBits,
   noRetire,
@@ -96,13 +107,18 @@ const K_DBGCLAIMSET: u32 = 0x83c6; // 2,0,7,8,6
 const K_DBGCLAIMCLR: u32 = 0x83ce; // 2,0,7,9,6
 const K_DBGAUTHSTATUS: u32 = 0x83f6; // 2,0,7,14,6
 const K_MDCCSR_EL0: u32 = 0x9808; // 2,3,0,1,0
+const K_DBGDTR_EL0: u32 = 0x9820; // 2,3,0,4,0
+const K_DBGDTRRX_EL0: u32 = 0x9828; // 2,3,0,5,0 (DBGDTRTX_EL0 when written)
 
 /** Modelled CPU: Cortex-A57 r1p0, AArch64 only at EL0/EL1, no EL2/EL3 (the host is the hypervisor). */
 export const MIDR_VALUE: u64 = 0x411f_d070;
 /** EL0/EL1 AArch64-only, FP and AdvSIMD implemented, GICv3 system-register interface. */
 export const ID_AA64PFR0_VALUE: u64 = 0x0100_0011;
-/** Debug v8.0, 2 breakpoints, 2 watchpoints, no PMU. */
-export const ID_AA64DFR0_VALUE: u64 = 0x0010_1006;
+/**
+ * Debug v8.0 (DebugVer 6), no PMU, 6 breakpoints (BRPs 5) of which 2 context-aware (CTX_CMPs 1),
+ * 4 watchpoints (WRPs 3), the OS double lock (DoubleLock 0): the Cortex-A57's debug, see debug.ts.
+ */
+export const ID_AA64DFR0_VALUE: u64 = 0x1030_5006;
 /** CRC32 instructions. */
 export const ID_AA64ISAR0_VALUE: u64 = 0x0001_0000;
 /** 48-bit PA, 16-bit ASIDs, 4 KB granule only (no 16/64 KB), little-endian only. */
@@ -121,6 +137,41 @@ function isDebugPair(key: u32): bool {
 function debugSlot(key: u32): u32 {
   const n = (key >>> 3) & 15;
   return S.SR_DBGBVR0 + ((key & 7) - 4) * 16 + n;
+}
+
+/** Breakpoint registers (op2 4, 5) exist for n < NUM_BRPS, watchpoint registers (6, 7) for n < NUM_WRPS. */
+function debugPairImplemented(key: u32): bool {
+  return ((key >>> 3) & 15) < ((key & 7) < 6 ? NUM_BRPS : NUM_WRPS);
+}
+
+/** DBGBVR, DBGBCR, DBGWVR or DBGWCR as stored: RES0 bits clear, DBGBCR.BAS RES1. */
+function debugPairValue(key: u32, v: u64): u64 {
+  switch (key & 7) {
+    case 5:
+      return (v & DBGBCR_WRITABLE) | DBGBCR_BAS;
+    case 6:
+      return v & ~(<u64>3);
+    case 7:
+      return v & DBGWCR_WRITABLE;
+    default:
+      return v;
+  }
+}
+
+/** The debug communication channel registers, which EL0 may access unless MDSCR_EL1.TDCC traps it. */
+function isDccReg(key: u32): bool {
+  return key == K_MDCCSR_EL0 || key == K_DBGDTR_EL0 || key == K_DBGDTRRX_EL0;
+}
+
+/**
+ * A write changed the debug configuration: cached state is recomputed and, when a guest write
+ * starts or ends the need for checked execution, the run loop is chosen again after it.
+ */
+function debugRegWritten(host: bool): void {
+  const reselect = debugConfigChanged();
+  if (host) return;
+  if (reselect) exitAfter(EXIT_RESELECT);
+  else endBlock();
 }
 
 /**
@@ -231,11 +282,20 @@ function readReg(key: u32, el: u32, host: bool): u64 {
     accessFault = st == HOST_EXIT ? 3 : 1;
     return 0;
   }
+  if (isDccReg(key)) {
+    // No DCC is implemented: RAZ/WI (no debugger ever sends data), MDCCSR_EL0 read-only.
+    if (el == 0 && S.srGet(S.SR_MDSCR_EL1) & MDSCR_TDCC) accessFault = 2;
+    return 0;
+  }
   if (el == 0) {
     accessFault = 1;
     return 0;
   }
-  if (isDebugPair(key)) return S.srGet(debugSlot(key));
+  if (isDebugPair(key)) {
+    if (debugPairImplemented(key)) return S.srGet(debugSlot(key));
+    accessFault = 1;
+    return 0;
+  }
   // AArch32 ID registers and the reserved ID space (3,0,0,1..7,*) read as zero.
   if ((key & 0xffc0) == 0xc000 && (key & 0x38) != 0) {
     switch (key) {
@@ -325,7 +385,6 @@ function readReg(key: u32, el: u32, host: bool): u64 {
     case K_OSDTRRX:
     case K_OSDTRTX:
     case K_MDRAR:
-    case K_MDCCSR_EL0:
       return 0;
     case K_OSECCR:
       return S.srGet(S.SR_OSECCR_EL1);
@@ -398,12 +457,21 @@ function writeReg(key: u32, v: u64, el: u32, host: bool): void {
     endBlock();
     return;
   }
+  if (key == K_DBGDTR_EL0 || key == K_DBGDTRRX_EL0) {
+    if (el == 0 && S.srGet(S.SR_MDSCR_EL1) & MDSCR_TDCC) accessFault = 2;
+    return;
+  }
   if (el == 0) {
     accessFault = 1;
     return;
   }
   if (isDebugPair(key)) {
-    S.srSet(debugSlot(key), v);
+    if (!debugPairImplemented(key)) {
+      accessFault = 1;
+      return;
+    }
+    S.srSet(debugSlot(key), debugPairValue(key, v));
+    debugRegWritten(host);
     return;
   }
   switch (key) {
@@ -509,7 +577,8 @@ function writeReg(key: u32, v: u64, el: u32, host: bool): void {
       S.srSet(S.SR_MDCCINT_EL1, v);
       return;
     case K_MDSCR:
-      S.srSet(S.SR_MDSCR_EL1, v);
+      S.srSet(S.SR_MDSCR_EL1, v & MDSCR_WRITABLE);
+      debugRegWritten(host);
       return;
     case K_OSDTRRX:
     case K_OSDTRTX:
@@ -519,12 +588,15 @@ function writeReg(key: u32, v: u64, el: u32, host: bool): void {
       return;
     case K_OSLAR:
       S.srSet(S.SR_OSLSR_EL1, (v & 1) << 1);
+      debugRegWritten(host);
       return;
     case K_OSDLR:
       S.srSet(S.SR_OSDLR_EL1, v & 1);
+      debugRegWritten(host);
       return;
     case K_DBGPRCR:
       S.srSet(S.SR_DBGPRCR_EL1, v & 1);
+      debugRegWritten(host);
       return;
     case K_DBGCLAIMSET:
       S.srSet(S.SR_DBGCLAIM, S.srGet(S.SR_DBGCLAIM) | (v & 0xff));

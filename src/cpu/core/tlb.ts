@@ -26,6 +26,8 @@ export const ATTR_TTBR0: u32 = 16;
 export const ATTR_ALIGN: u32 = 32;
 /** Non-global translation (nG): tied to the current ASID. */
 export const ATTR_NG: u32 = 64;
+/** A watchpoint watches bytes of the page: data accesses take the slow path, which checks them. */
+export const ATTR_WATCH: u32 = 128;
 
 /** MMU index of the current translation regime (0 for EL0 accesses, 1 for EL1). */
 export let mmuIdx: u32 = 1;

@@ -9,8 +9,9 @@
 // the load-exclusive fails (the architecture makes that CONSTRAINED UNPREDICTABLE). The
 // alignment check comes before the monitor check (AArch64.ExclusiveMonitorsPass); QEMU fails
 // a misaligned store-exclusive without the fault.
+// The comparing reads of a store-exclusive are part of the store: watchpoints see a store.
 // Acquire/release ordering is implicit: one core, accesses in program order.
-import { exclusiveArm, exclusiveClear, exclusiveMatches, exclusiveValue, exclusiveValueHi, readSized, writeSized } from "../memory";
+import { exclusiveArm, exclusiveClear, exclusiveMatches, exclusiveValue, exclusiveValueHi, readForStore, readSized, writeSized } from "../memory";
 import { ctl, getW, getX, getXSP, setW, setX } from "../state";
 import { mmuIdx } from "../tlb";
 import { alignFault, spAligned } from "./ldst_common";
@@ -23,7 +24,7 @@ function storeExclusive(address: u64, bytes: u32, data: u64): u32 {
   }
   let status: u32 = 1;
   if (exclusiveMatches(address, bytes)) {
-    const cur = readSized(address, bytes, mmuIdx, true);
+    const cur = readForStore(address, bytes, mmuIdx);
     if (ctl) return 2;
     if (cur == exclusiveValue()) {
       writeSized(address, bytes, data, mmuIdx, true);
@@ -71,9 +72,9 @@ export function STXP(sz: u32, Rs: u32, o0: u32, Rt2: u32, Rn: u32, Rt: u32): voi
   }
   let status: u32 = 1;
   if (exclusiveMatches(address, 16)) {
-    const lo = readSized(address, 8, mmuIdx, true);
+    const lo = readForStore(address, 8, mmuIdx);
     if (ctl) return;
-    const hi = readSized(address + 8, 8, mmuIdx, true);
+    const hi = readForStore(address + 8, 8, mmuIdx);
     if (ctl) return;
     if (lo == exclusiveValue() && hi == exclusiveValueHi()) {
       // Read both values of the registers first: Rs may be one of them, written only at the end.
