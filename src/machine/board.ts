@@ -5,7 +5,7 @@
 import { GpioKey, type GpioKeyState } from "../devices/gpio-key.ts";
 import { Pl011, type Pl011State } from "../devices/pl011.ts";
 import { Pl031, type Pl031State } from "../devices/pl031.ts";
-import { Pl061, type Pl061State } from "../devices/pl061.ts";
+import { Pl061, Pl061Reg, type Pl061State } from "../devices/pl061.ts";
 import { GWDT_WINDOW, SbsaGwdt, type SbsaGwdtState } from "../devices/sbsa-gwdt.ts";
 import type { BusDevice, ConsoleSink, Device, IrqLine } from "../devices/types.ts";
 import { type BlockBackends, type DiskOptions, VirtioBlk } from "../devices/virtio/blk.ts";
@@ -21,7 +21,7 @@ import { MmioBus } from "./bus.ts";
 import { buildDtb, type FdtNode, parseDtb, setProp, u64cells } from "./fdt.ts";
 import { type Gunzip, loadInitrd, loadLinuxImage } from "./linux.ts";
 import { ImageError, isElf, type LoadedImage, loadBinary, loadElf } from "./loader.ts";
-import { gpioKeysNode, gpioNode, POWER_BUTTON_PIN, rtcNode, VIRT, virtDtb, virtioNode, watchdogNode } from "./virt.ts";
+import { gpioKeysNode, gpioNode, POWER_BUTTON_PIN, rtcNode, SLEEP_BUTTON_PIN, VIRT, virtDtb, virtioNode, watchdogNode } from "./virt.ts";
 
 /** What the board takes from its host: the hypervisor's services, disk images, and gzip for compressed kernels. */
 export interface BoardHost extends HvHost {
@@ -53,7 +53,7 @@ export interface BoardConfig {
 }
 
 /** Where a device's state goes in a snapshot (the snapshot format's fields, kept as they were). */
-type SnapshotSlot = "uart" | "rtc" | "gpio" | "powerButton" | "watchdog" | "virtio";
+type SnapshotSlot = "uart" | "rtc" | "gpio" | "powerButton" | "sleepButton" | "watchdog" | "virtio";
 
 /** One row of the board's device table. */
 export interface DeviceEntry {
@@ -66,8 +66,8 @@ export interface DeviceEntry {
   device: Device;
   /** Its MMIO window when the device is on the bus. */
   mmio?: BusDevice;
-  /** What a wake-up by its interrupt is reported as (default: its name). */
-  wakeReason?: string;
+  /** What a wake-up by its interrupt is reported as (default: its name), or a function telling it. */
+  wakeReason?: string | (() => string);
   /** Its device-tree node (the PL011's is placed by virtDtb, which points stdout-path at it). */
   fdt?: FdtNode;
   snapshot: SnapshotSlot;
@@ -78,6 +78,8 @@ export interface BoardDevicesState {
   version: 1;
   gpio: Pl061State;
   powerButton: GpioKeyState;
+  /** The sleep button (absent in snapshots from before it: the key is up). */
+  sleepButton?: GpioKeyState;
   watchdog: SbsaGwdtState;
   /** The virtio-mmio transports (and their devices), by slot. */
   virtio: VirtioMmioState[];
@@ -110,6 +112,8 @@ export class VirtBoard {
   readonly gpio: Pl061;
   /** The gpio-keys power button on PL061 pin 3. */
   readonly powerButton: GpioKey;
+  /** The gpio-keys sleep button (KEY_SLEEP) on PL061 pin 4. */
+  readonly sleepButton: GpioKey;
   readonly watchdog: SbsaGwdt;
   private image: { reload: () => LoadedImage; loaded: LoadedImage } | null = null;
   private dtbAddr = 0n;
@@ -145,14 +149,17 @@ export class VirtBoard {
       snapshot: "rtc",
     });
     this.gpio = new Pl061(this.spi(VIRT.gpioSpi));
-    // The only input wired to the PL061 is the power button: its interrupt is the button's.
+    // The PL061's inputs are the power and sleep buttons: its interrupt is the pressed button's.
     this.add({
       name: "pl061",
       base: VIRT.gpioBase,
       size: 0x1000n,
       irq: spiIntid(VIRT.gpioSpi),
       device: this.gpio,
-      wakeReason: "power-button",
+      wakeReason: () => {
+        const pending = Number(this.gpio.read(Pl061Reg.MIS, 4));
+        return pending & (1 << SLEEP_BUTTON_PIN) && !(pending & (1 << POWER_BUTTON_PIN)) ? "sleep-button" : "power-button";
+      },
       fdt: gpioNode(),
       snapshot: "gpio",
     });
@@ -165,6 +172,15 @@ export class VirtBoard {
       device: this.powerButton,
       fdt: gpioKeysNode(),
       snapshot: "powerButton",
+    });
+    this.sleepButton = new GpioKey((level) => this.gpio.setInput(SLEEP_BUTTON_PIN, level), { after });
+    this.add({
+      name: "sleep-button",
+      base: null,
+      size: 0n,
+      irq: null,
+      device: this.sleepButton,
+      snapshot: "sleepButton",
     });
     const ws0 = this.spi(VIRT.watchdogSpi);
     this.watchdog = new SbsaGwdt(
@@ -241,7 +257,7 @@ export class VirtBoard {
    */
   wakeReason(intid: number): string {
     const e = this.devices.find((d) => d.irq === intid);
-    if (e) return e.wakeReason ?? e.name;
+    if (e) return typeof e.wakeReason === "function" ? e.wakeReason() : (e.wakeReason ?? e.name);
     if (intid === PPI_VIRT_TIMER || intid === PPI_PHYS_TIMER) return "timer";
     return `intid ${intid}`;
   }
@@ -321,6 +337,11 @@ export class VirtBoard {
     this.powerButton.press();
   }
 
+  /** Presses the sleep button (PL061 pin 4 high for 100 ms): KEY_SLEEP in the guest, and a wake-up from suspend. */
+  pressSleepButton(): void {
+    this.sleepButton.press();
+  }
+
   /** The guest suspended the system: devices whose countdowns follow guest activity stop (the watchdog's). */
   suspendDevices(): void {
     for (const d of this.devices) d.device.suspend();
@@ -382,6 +403,7 @@ export class VirtBoard {
     for (const d of this.devices) {
       if (d.snapshot === "uart" || d.snapshot === "rtc") d.device.restore(s[d.snapshot]);
       else if (d.snapshot === "virtio") d.device.restore(virtio[slot++]);
+      else if (d.snapshot === "sleepButton" && b.sleepButton === undefined) d.device.reset();
       else d.device.restore(b[d.snapshot]);
     }
   }

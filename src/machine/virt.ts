@@ -49,6 +49,9 @@ const GPIO_PHANDLE = 0x8004; // QEMU's choice for the PL061
 /** The PL061 pin the power button drives, and its key (linux,code KEY_POWER). */
 export const POWER_BUTTON_PIN = 3;
 const KEY_POWER = 116;
+/** The PL061 pin the sleep button drives (the next free one; QEMU's virt has no sleep key), and its key KEY_SLEEP. */
+export const SLEEP_BUTTON_PIN = 4;
+const KEY_SLEEP = 142;
 
 /** A node for a virtio-mmio transport in slot n. */
 export function virtioNode(n: number): FdtNode {
@@ -89,8 +92,9 @@ export function gpioNode(): FdtNode {
 }
 
 /**
- * The gpio-keys node: the power button on PL061 pin 3, active high, as QEMU's virt; plus
- * wakeup-source, so Linux's gpio_keys arms it as a wake-up interrupt while suspended.
+ * The gpio-keys node: the power button on PL061 pin 3, active high, as QEMU's virt, and a sleep
+ * button on pin 4 (KEY_SLEEP: logind suspends on it, as on an ACPI sleep button); both with
+ * wakeup-source, so Linux's gpio_keys arms them as wake-up interrupts while suspended.
  */
 export function gpioKeysNode(): FdtNode {
   return node("gpio-keys", { compatible: "gpio-keys" }, [
@@ -98,6 +102,12 @@ export function gpioKeysNode(): FdtNode {
       gpios: [GPIO_PHANDLE, POWER_BUTTON_PIN, 0],
       "linux,code": [KEY_POWER],
       label: "GPIO Key Poweroff",
+      "wakeup-source": null,
+    }),
+    node("sleep", {
+      gpios: [GPIO_PHANDLE, SLEEP_BUTTON_PIN, 0],
+      "linux,code": [KEY_SLEEP],
+      label: "GPIO Key Sleep",
       "wakeup-source": null,
     }),
   ]);

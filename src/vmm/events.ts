@@ -34,7 +34,7 @@ export type VmEvent = Stamp &
     | { event: "suspend_denied"; vcpu: number }
     /**
      * The suspended vCPU woke: `reason` names the source whose interrupt woke it ("console",
-     * "rtc", "power-button", "timer", "watchdog", "virtio-blk@0"..., "request" for a wakeup
+     * "rtc", "power-button", "sleep-button", "timer", "watchdog", "virtio-blk@0"..., "request" for a wakeup
      * command, else "intid <n>"); `intid` is that interrupt (null for a request); `pc` the resume entry.
      */
     | { event: "woken"; reason: string; intid: number | null; vcpu: number; pc: string }

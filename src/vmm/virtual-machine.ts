@@ -269,6 +269,12 @@ export class VirtualMachine {
     this.board.pressPowerButton();
   }
 
+  /** Presses the sleep button: KEY_SLEEP in a running guest (logind suspends on it), a wake-up for a suspended one. */
+  pressSleepButton(): void {
+    this.require("press the sleep button of", ["running", "suspended", "paused"]);
+    this.board.pressSleepButton();
+  }
+
   /** Wakes a suspended VM (QMP's system_wakeup): the suspended vCPU resumes at its entry, reason "request". */
   wakeup(): void {
     this.require("wake up", ["suspended"]);

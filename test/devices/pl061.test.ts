@@ -355,4 +355,44 @@ test("device tree: the PL061 node, and gpio-keys' power button on its pin 3 as a
     label: "GPIO Key Poweroff",
     "wakeup-source": null,
   });
+  const sleep = Object.fromEntries(keys.children[1].props);
+  assert.deepEqual(sleep, {
+    gpios: [phandle, 4, 0],
+    "linux,code": [142],
+    label: "GPIO Key Sleep",
+    "wakeup-source": null,
+  });
+});
+
+test("virt board: pressSleepButton raises the PL061 line through pin 4; a wake-up by it is reported as the sleep button", async () => {
+  const { VirtBoard } = await import("../../src/machine/board.ts");
+  const { VIRT } = await import("../../src/machine/virt.ts");
+  const board = new VirtBoard({
+    host: nodeHost(),
+    cpus: 1,
+    ramSize: 4 << 20,
+    psciConduit: "hvc",
+    clock: "deterministic",
+    output: () => {},
+  });
+  try {
+    const base = VIRT.gpioBase;
+    board.bus.write(base + BigInt(Pl061Reg.IBE), 1, 0x18n);
+    board.bus.write(base + BigInt(Pl061Reg.IE), 1, 0x18n);
+    const spi = () => board.vm.gic.state.spis[VIRT.gpioSpi];
+    board.pressSleepButton();
+    assert.equal(spi().level, true);
+    assert.equal(board.bus.read(base + BigInt(Pl061Reg.MIS), 1), 0x10n);
+    assert.equal(board.wakeReason(32 + VIRT.gpioSpi), "sleep-button");
+    assert.equal(board.saveDevices().sleepButton?.pressed, true);
+    board.bus.write(base + BigInt(Pl061Reg.IC), 1, 0x10n);
+    board.pressPowerButton();
+    assert.equal(board.wakeReason(32 + VIRT.gpioSpi), "power-button");
+    // A snapshot from before the sleep button restores with the key up.
+    const { sleepButton: _s, ...older } = board.saveDevices();
+    board.restoreDevices(older);
+    assert.equal(board.sleepButton.isPressed, false);
+  } finally {
+    board.close();
+  }
 });

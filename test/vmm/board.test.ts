@@ -90,7 +90,7 @@ test("a system reset resets every device of the table: the PL011 and PL031 too",
     board.boot();
     assert.deepEqual(
       board.devices.map((d) => d.name),
-      ["pl011", "pl031", "pl061", "power-button", "sbsa-gwdt"],
+      ["pl011", "pl031", "pl061", "power-button", "sleep-button", "sbsa-gwdt"],
     );
     const uart = 0x0900_0000n;
     const rtc = 0x0901_0000n;
