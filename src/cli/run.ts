@@ -1,0 +1,216 @@
+// dormouse run and dormouse resume: a thin adapter from argv to a plain VM spec and policy, the VM
+// object (src/vmm/virtual-machine.ts) on the Node host, with its console attached (console.ts).
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { nodeHost, streamSink } from "../host/node/index.ts";
+import { isLinuxImage, maybeGunzip } from "../machine/linux.ts";
+import { guestKit } from "../kit/guest-kit.ts";
+import type { SuspendPolicy } from "../vmm/power.ts";
+import { checkDisks, readSnapshot, type SnapshotConfig, SnapshotError } from "../vmm/snapshot.ts";
+import { VirtualMachine, type VmPolicy } from "../vmm/virtual-machine.ts";
+import { type Command, fileProblem, formatSize, parseInteger, parseOptions, parseSize, UsageError } from "./args.ts";
+import { attach, report } from "./console.ts";
+import { defaultKitCache } from "./kit.ts";
+
+/** vCPUs the board has room for (its GICv3 redistributor region). */
+const MAX_CPUS = 123;
+
+/**
+ * RAM sizes the board takes: whole 2 MiB blocks (its DTB sits in the last one), at least 4 MiB,
+ * and at most what the core's 4 GiB wasm memory holds beside its own 64 MiB and a firmware flash.
+ */
+const MEMORY = { min: 4 << 20, max: 3840 * 2 ** 20, align: 2 << 20 };
+
+const OPTIONS = `options:
+  --kernel FILE           an arm64 Linux Image (plain or gzip-compressed)
+  --initrd FILE           an initramfs for the kernel
+  --dtb FILE              boot the kernel with this device tree instead of the board's own
+                          (its /chosen gets the command line and the initrd range)
+  --append CMDLINE        kernel command line (default "console=ttyAMA0")
+  --smp N                 vCPUs, 1 to ${MAX_CPUS} (default 1)
+  --memory SIZE           RAM, e.g. 512M or 1G, ${formatSize(MEMORY.min)} to ${formatSize(MEMORY.max)} in 2M steps
+                          (default 128M, 512M with a kernel)
+  --disk FILE[,ro]        a raw disk image as a virtio-blk device (repeatable; ",ro" read-only)
+  --psci-conduit hvc|smc  PSCI conduit in the device tree (default hvc)
+  --on-suspend honour|deny|save=FILE
+                          answer to SYSTEM_SUSPEND (default honour); save=FILE writes the
+                          suspended VM to FILE and exits (dormouse resume FILE continues it)
+  --deterministic         time derived from retired instructions instead of the host clock
+  -v, --verbose           report power events on stderr
+  --debug                 show the stack of an error`;
+
+const RUN_SYNOPSIS = [
+  "run <image> [options]",
+  "run --kernel <Image> [--initrd <file>] [--append <cmdline>] [options]",
+  "run [options]          (no image: the guest kit's kernel and initramfs)",
+];
+const RESUME_SYNOPSIS = ["resume <snapshot> [--on-suspend honour|deny|save=FILE] [--smp N] [--memory SIZE] [--disk FILE]... [-v]"];
+
+/** The text after the synopsis in `dormouse --help`: what run boots, and its options. */
+export const RUN_DESCRIPTION = `Runs a bare-metal AArch64 image (ELF, or a flat binary loaded at 0x40000000) or an arm64 Linux
+Image on Dormouse's QEMU-virt-compatible board: PL011 console at 0x09000000, PL031 RTC, PL061
+GPIO with a power button, virtio-mmio (disks, RNG), SBSA watchdog, GICv3, generic timers,
+PSCI 1.3, and a device tree whose address is in x0.
+
+Wake requests: SIGUSR1 presses the guest's power button (kill -USR1 <pid>): KEY_POWER in a
+running guest, a wake-up for a suspended one. Console input and the RTC alarm wake it too.
+
+${OPTIONS}`;
+
+const synopsis = (lines: string[]) => lines.map((l, i) => `${i ? "       " : "usage: "}dormouse ${l}`).join("\n");
+
+/** --disk FILE[,ro] values; paths made absolute so a snapshot resumed elsewhere finds the same files. */
+function diskOptions(args: string[]): { path: string; readOnly: boolean }[] {
+  return args.map((d) => {
+    const ro = d.endsWith(",ro");
+    const path = ro ? d.slice(0, -3) : d;
+    if (!path) throw new UsageError("--disk takes a file name");
+    return { path: resolve(path), readOnly: ro };
+  });
+}
+
+function suspendPolicy(arg: string): VmPolicy {
+  const onSuspend: string = arg === "honor" ? "honour" : arg;
+  if (onSuspend === "honour" || onSuspend === "deny") return { onSuspend: onSuspend as SuspendPolicy };
+  if (onSuspend.startsWith("save=") && onSuspend.length > 5) return { onSuspend: "save", snapshotPath: resolve(onSuspend.slice(5)) };
+  throw new UsageError(`--on-suspend is honour, deny or save=FILE, not "${arg}"`);
+}
+
+const smp = (value: string) => parseInteger(value, "--smp", 1, MAX_CPUS);
+const memory = (value: string) => parseSize(value, "--memory", MEMORY);
+
+async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseOptions({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      kernel: { type: "string" },
+      initrd: { type: "string" },
+      dtb: { type: "string" },
+      append: { type: "string", default: "console=ttyAMA0" },
+      smp: { type: "string", default: "1" },
+      memory: { type: "string" },
+      disk: { type: "string", multiple: true, default: [] },
+      "psci-conduit": { type: "string", default: "hvc" },
+      "on-suspend": { type: "string", default: "honour" },
+      deterministic: { type: "boolean", default: false },
+      verbose: { type: "boolean", short: "v", default: false },
+    },
+  });
+  if (positionals.length > 1 || (values.kernel && positionals.length)) throw new UsageError("run takes one image, or --kernel");
+  if ((values.initrd || values.dtb) && positionals.length)
+    throw new UsageError("--initrd and --dtb go with a kernel, not a bare-metal image");
+  const conduit = values["psci-conduit"];
+  if (conduit !== "hvc" && conduit !== "smc") throw new UsageError(`--psci-conduit is hvc or smc, not "${conduit}"`);
+  const cpus = smp(values.smp);
+  const ramSize = values.memory === undefined ? undefined : memory(values.memory);
+  const policy = suspendPolicy(values["on-suspend"]);
+  const disks = diskOptions(values.disk);
+  const log = values.verbose ? (m: string) => process.stderr.write(`dormouse: ${m}\n`) : undefined;
+  let kernelPath = values.kernel;
+  let initrdPath = values.initrd;
+  if (!kernelPath && !positionals.length) {
+    // No image: the guest kit's kernel and initramfs (fetched into the default cache if needed).
+    const k = guestKit(defaultKitCache(), { log: (m) => process.stderr.write(`guest-kit: ${m}\n`) });
+    kernelPath = k.kernel;
+    initrdPath ??= k.initramfs;
+    log?.(`booting the guest kit's ${k.versions.kernelPackage} ${k.versions.kernelVersion}`);
+  }
+  const read = (path: string): Uint8Array => {
+    try {
+      return readFileSync(path);
+    } catch (e) {
+      throw new Error(`cannot read ${path}: ${fileProblem(e)}`);
+    }
+  };
+  const host = nodeHost();
+  const bytes = read(kernelPath ?? positionals[0]);
+  const linux = kernelPath !== undefined || isLinuxImage(maybeGunzip(bytes, host.gunzip));
+  const board: SnapshotConfig = {
+    cpus,
+    ramSize: ramSize ?? memory(linux ? "512M" : "128M"),
+    bootargs: linux ? values.append : undefined,
+    psciConduit: conduit,
+    clock: values.deterministic ? ("deterministic" as const) : ("host" as const),
+    systemSuspend: true,
+    disks,
+    rng: true,
+  };
+  const image = linux
+    ? {
+        kind: "linux" as const,
+        kernel: bytes,
+        initrd: initrdPath ? read(initrdPath) : undefined,
+        dtb: values.dtb ? read(values.dtb) : undefined,
+      }
+    : { kind: "binary" as const, bytes };
+  const out = streamSink(process.stdout);
+  const vm = new VirtualMachine({ board, image }, host, { policy, console: out });
+  const failed = report(vm, log);
+  vm.start();
+  return attach(host, vm, out, failed, log);
+}
+
+/** dormouse resume <snapshot>: restores a VM saved by --on-suspend save=FILE and waits for a wake source. */
+async function resume(argv: string[]): Promise<number> {
+  const { values, positionals } = parseOptions({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      verbose: { type: "boolean", short: "v", default: false },
+      "on-suspend": { type: "string", default: "honour" },
+      smp: { type: "string" },
+      memory: { type: "string" },
+      disk: { type: "string", multiple: true },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError("resume takes exactly one snapshot file");
+  const policy = suspendPolicy(values["on-suspend"]);
+  const cpus = values.smp === undefined ? undefined : smp(values.smp);
+  const ramSize = values.memory === undefined ? undefined : memory(values.memory);
+  const disks = values.disk === undefined ? undefined : diskOptions(values.disk);
+  const log = values.verbose ? (m: string) => process.stderr.write(`dormouse: ${m}\n`) : undefined;
+  const host = nodeHost();
+  const path = positionals[0];
+  const snap = readSnapshot(path, host.snapshots);
+  // The board comes from the snapshot; options given here must describe the same board.
+  const saved = snap.header.config;
+  const differs = (what: string, was: unknown, now: unknown) => {
+    throw new SnapshotError(`the snapshot's board has ${what} ${was}, not ${now}: a suspended VM resumes on the board it was saved from`);
+  };
+  if (cpus !== undefined && cpus !== saved.cpus) differs("--smp", saved.cpus, cpus);
+  if (ramSize !== undefined && ramSize !== saved.ramSize) differs("--memory", formatSize(saved.ramSize), values.memory);
+  if (disks !== undefined) {
+    const fmt = (ds: { path: string; readOnly?: boolean }[]) => ds.map((d) => `${d.path}${d.readOnly ? ",ro" : ""}`).join(" ") || "none";
+    if (fmt(disks) !== fmt(saved.disks ?? [])) differs("--disk", fmt(saved.disks ?? []), fmt(disks));
+  }
+  checkDisks(snap, (p) => host.blocks.identify(p));
+  const out = streamSink(process.stdout);
+  const vm = new VirtualMachine({ board: saved }, host, { policy, console: out });
+  const failed = report(vm, log);
+  try {
+    // Input typed meanwhile waits in stdin's pipe, and in the PL011 once attached.
+    await vm.restore(snap, path, { into: "saved" });
+  } catch (e) {
+    vm.close();
+    throw e;
+  }
+  return attach(host, vm, out, failed, log);
+}
+
+export const runCommand: Command = { name: "run", synopsis: RUN_SYNOPSIS, help: `${synopsis(RUN_SYNOPSIS)}\n\n${RUN_DESCRIPTION}`, run };
+
+export const resumeCommand: Command = {
+  name: "resume",
+  synopsis: RESUME_SYNOPSIS,
+  help: `${synopsis(RESUME_SYNOPSIS)}
+
+Restores a VM saved by run --on-suspend save=FILE (a suspended VM waits for a wake source).
+--smp, --memory and --disk, when given, must describe the board the snapshot was saved from.
+
+options:
+  --on-suspend honour|deny|save=FILE   answer to the guest's next SYSTEM_SUSPEND (default honour)
+  -v, --verbose                        report power events on stderr
+  --debug                              show the stack of an error`,
+  run: resume,
+};
