@@ -28,6 +28,10 @@ function describeEvent(e: VmEvent): string {
       return e.reason === "guest" ? "guest powered off" : "stopped";
     case "paused":
       return `paused (${e.ms.toFixed(1)} ms)`;
+    case "frozen":
+      return `frozen for a host suspend (${e.from}; ${e.flushed} disks flushed; ${e.ms.toFixed(1)} ms)`;
+    case "thawed":
+      return `thawed (${e.to})`;
     case "started":
     case "resumed":
     case "hibernated":

@@ -284,18 +284,19 @@ export class Vcpu implements SmcccCaller, PsciTarget {
   async run(): Promise<Exit> {
     if (!this.initialised) throw new HvError("ENOEXEC", "vCPU not initialised (call init first)");
     this.vm.hasRun = true;
-    // As KVM_RUN completes an MMIO access before it looks at signals, an instruction an MMIO
-    // exit stopped finishes before a kick is honoured (a pause or snapshot never sees half an
-    // access); otherwise the first slice resumes it.
-    if (this.kicked && this.mmio.inFlight && this.mp === MpState.RUNNABLE) {
-      const exit = this.slice(1);
-      if (exit) {
-        this.budget -= EXIT_COST;
-        return exit;
-      }
-    }
     for (;;) {
       if (this.kicked) {
+        // As KVM_RUN completes an MMIO access before it looks at signals, an instruction an MMIO
+        // exit stopped finishes before a kick is honoured (a pause or snapshot never sees half
+        // an access) — also when the kick came while this run() yielded its spent slice;
+        // otherwise the first slice resumes it.
+        if (this.mmio.inFlight && this.mp === MpState.RUNNABLE) {
+          const exit = this.slice(1);
+          if (exit) {
+            this.budget -= EXIT_COST;
+            return exit;
+          }
+        }
         this.kicked = false;
         return { reason: "intr" };
       }

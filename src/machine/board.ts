@@ -370,6 +370,13 @@ export class VirtBoard {
     for (const d of [...this.devices].reverse()) d.device.cont();
   }
 
+  /** Makes what the guest wrote to its disks durable; returns how many disks were flushed. */
+  flushDisks(): number {
+    let n = 0;
+    for (const d of this.disks) if (d.sync()) n++;
+    return n;
+  }
+
   /** Every device's state, in table order, for a snapshot. */
   saveState(): DeviceStates {
     const top: Record<string, unknown> = {};

@@ -4,9 +4,10 @@
 /**
  * The VM's states (design.md, "The VM and its host"):
  *   created → running ⇄ paused; running → suspended → running (woken); suspended → saved;
- *   paused → saved is a save that keeps it paused; running → hibernated | shutdown | error.
+ *   paused → saved is a save that keeps it paused; running → hibernated | shutdown | error;
+ *   running ⇄ frozen around a host suspend (a suspended VM frozen stays "suspended", held).
  */
-export type VmState = "created" | "running" | "paused" | "suspended" | "saved" | "hibernated" | "shutdown" | "error";
+export type VmState = "created" | "running" | "paused" | "suspended" | "saved" | "hibernated" | "frozen" | "shutdown" | "error";
 
 /** The states a VM never leaves. */
 export const FINAL_STATES: readonly VmState[] = ["saved", "hibernated", "shutdown", "error"];
@@ -28,6 +29,14 @@ export type VmEvent = Stamp &
     /** `ms`: from the request until every vCPU had stopped. */
     | { event: "paused"; ms: number }
     | { event: "resumed" }
+    /**
+     * Held for a host suspend: `from` is the state it returns to on thaw (a running VM is then
+     * "frozen", a suspended one stays "suspended" but its wake sources wait for the thaw); `ms` as
+     * for paused; `flushed` the disks whose written data was made durable first.
+     */
+    | { event: "frozen"; from: "running" | "suspended"; ms: number; flushed: number }
+    /** The host woke: the VM continues as `to` (a suspended one whose wake source fired meanwhile then wakes). */
+    | { event: "thawed"; to: "running" | "suspended" }
     /** SYSTEM_SUSPEND from `vcpu` honoured. */
     | { event: "suspended"; vcpu: number }
     /** SYSTEM_SUSPEND from `vcpu` refused (policy, or other vCPUs still on). */

@@ -12,6 +12,9 @@
 //   running ──snapshot──▶ running      (pause, save as "running", resume)
 //   running ──SYSTEM_OFF2──▶ hibernated;  ──SYSTEM_OFF / stop──▶ shutdown;  anything ──▶ error
 //   a system reset (guest, watchdog or host) keeps it running.
+//   running ──freeze──▶ frozen ──thaw──▶ running      (around a host suspend; frozen ──save──▶ saved)
+//   suspended ──freeze──▶ suspended, held ──thaw──▶ suspended, or running when a wake source
+//                         fired meanwhile (the RTC alarm passed, console input arrived)
 //
 // Pausing stops every vCPU at an instruction boundary (an MMIO access in flight is completed
 // first, so a snapshot never holds half of one), then quiesces devices, the GIC and the vCPUs'
@@ -83,6 +86,8 @@ export class VirtualMachine {
   private loops: Promise<void>[] = [];
   private ended = false;
   private wakeRequested = false;
+  /** Set while frozen for a host suspend: the state the VM returns to on thaw. */
+  private frozenFrom: "running" | "suspended" | null = null;
   /** What a paused VM resumes as: running, or suspended when it was restored paused from a suspended snapshot. */
   private resumeAs: "running" | "suspended" = "running";
   private settled!: (s: VmState) => void;
@@ -198,19 +203,23 @@ export class VirtualMachine {
   }
 
   private async saveNow(path: string, as?: SavedRunState): Promise<{ bytes: number; seconds: number }> {
-    this.require("save", ["paused", "suspended"], this.current === "running" ? "pause it first, or take a snapshot" : undefined);
+    this.require("save", ["paused", "suspended", "frozen"], this.current === "running" ? "pause it first, or take a snapshot" : undefined);
+    const frozen = this.frozenFrom !== null;
     const wasSuspended = this.current === "suspended";
+    // A suspended VM is held for the save (a frozen one already is); it then lives on in the file.
+    const holdHere = wasSuspended && !frozen;
     const t0 = this.host.clock.monotonicNs();
-    if (wasSuspended) {
+    if (holdHere) {
       await this.hold();
       this.board.pause();
     }
-    const state: SavedRunState = wasSuspended || this.resumeAs === "suspended" ? "suspended" : (as ?? "paused");
+    const state: SavedRunState =
+      wasSuspended || this.resumeAs === "suspended" ? "suspended" : frozen ? (as ?? "running") : (as ?? "paused");
     let bytes: number;
     try {
       bytes = await saveSnapshot(this.board, path, this.host.snapshots, state);
     } catch (e) {
-      if (wasSuspended) {
+      if (holdHere) {
         this.board.resume();
         this.unhold();
       }
@@ -218,7 +227,10 @@ export class VirtualMachine {
     }
     const seconds = Number(this.host.clock.monotonicNs() - t0) / 1e9;
     this.emit({ event: "saved", path, bytes, seconds, state });
-    if (wasSuspended) this.end("saved");
+    if (wasSuspended || frozen) {
+      this.frozenFrom = null;
+      this.end("saved");
+    }
     return { bytes, seconds };
   }
 
@@ -232,6 +244,57 @@ export class VirtualMachine {
       } finally {
         this.resumeNow();
       }
+    });
+  }
+
+  /**
+   * Holds the VM for a host suspend: its disks flushed (nothing written is lost if the host never
+   * wakes), every vCPU stopped and the board quiesced as for a pause — so its watchdog countdown
+   * and timers stop and the virtual counter does not count the frozen time, while the RTC keeps
+   * wall-clock time. A running VM becomes "frozen"; a suspended one stays "suspended" but its wake
+   * sources (an RTC alarm passing, console input, a wakeup request) take effect only on thaw().
+   */
+  freeze(): Promise<void> {
+    return this.enqueue(async () => {
+      this.require("freeze", ["running", "suspended"]);
+      if (this.frozenFrom) throw new VmStateError("freeze", this.current, "it is frozen already");
+      const from = this.current as "running" | "suspended";
+      const t0 = this.host.clock.monotonicNs();
+      await this.hold();
+      this.board.pause();
+      let flushed: number;
+      try {
+        flushed = this.board.flushDisks();
+      } catch (e) {
+        this.board.resume();
+        this.unhold();
+        throw e;
+      }
+      this.frozenFrom = from;
+      if (from === "running") this.current = "frozen";
+      this.emit({ event: "frozen", from, ms: Number(this.host.clock.monotonicNs() - t0) / 1e6, flushed });
+    });
+  }
+
+  /** Whether the VM is held by freeze() (a frozen VM, or a suspended one frozen with the host). */
+  get frozen(): boolean {
+    return this.frozenFrom !== null;
+  }
+
+  /**
+   * Reverses freeze(): time, the GIC and devices continue and the vCPUs run again. A suspended VM
+   * whose wake source fired while frozen wakes now, with that source as its reason; the others
+   * stay suspended.
+   */
+  thaw(): Promise<void> {
+    return this.enqueue(async () => {
+      const to = this.frozenFrom;
+      if (!to) throw new VmStateError("thaw", this.current, "it is not frozen");
+      this.frozenFrom = null;
+      this.board.resume();
+      this.current = to;
+      this.emit({ event: "thawed", to });
+      this.unhold();
     });
   }
 
@@ -295,7 +358,7 @@ export class VirtualMachine {
 
   /** Stops the VM hard (no guest shutdown): → shutdown {reason: host}. */
   stop(): Promise<void> {
-    this.require("stop", ["created", "running", "paused", "suspended"]);
+    this.require("stop", ["created", "running", "paused", "suspended", "frozen"]);
     this.end("shutdown", { event: "shutdown", reason: "host" });
     return Promise.all(this.loops).then(() => {});
   }

@@ -193,6 +193,17 @@ export class VirtioBlk implements VirtioDevice {
     }
   }
 
+  /**
+   * Makes everything the guest wrote durable, on the host's request (before a host suspend: the
+   * guest's data survives if the host never wakes). Throws the backend's error; a read-only or
+   * closed disk has nothing to flush.
+   */
+  sync(): boolean {
+    if (this.image === null || this.readOnly) return false;
+    this.image.flush();
+    return true;
+  }
+
   /** Closes the image; later requests fail with VIRTIO_BLK_S_IOERR. */
   close(): void {
     if (this.image === null) return;
