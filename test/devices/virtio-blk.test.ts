@@ -246,6 +246,7 @@ test("save/restore mid-stream: requests continue on a fresh transport over the s
   assert.equal(r.status, VIRTIO_BLK_S_OK);
   assert.deepEqual(r.data, new Uint8Array([...first, ...second]));
   assert.equal(q.lastUsed, 4);
+  blk2.close();
 
   // The image must be the one saved, with the same size.
   const other = new VirtioBlk({ path: image(8) }, imageFiles);

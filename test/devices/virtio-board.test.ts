@@ -176,5 +176,6 @@ test("saveDevices/restoreDevices carry the virtio transports: a new board over t
     [0, 1].map((i) => i * 3),
     "both requests' heads, in order",
   );
+  b.close();
   assert.throws(() => board({ disks: [{ path }] }).restoreDevices(saved), /2 virtio devices, this board 1/);
 });

@@ -1,8 +1,9 @@
-// Disk images for Node: raw image files opened with synchronous I/O, and their identity for
-// snapshots (size, modification time, a hash of samples).
+// Disk images for Node: raw image files opened with synchronous I/O and locked (disk-lock.ts),
+// and their identity for snapshots (size, modification time, a hash of samples).
 import { createHash } from "node:crypto";
 import { closeSync, fdatasyncSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
 import { type BlockBackend, type BlockBackends, DiskError, type DiskIdentity } from "../../devices/virtio/blk.ts";
+import { lockImage } from "./disk-lock.ts";
 
 function reason(e: unknown): string {
   const code = (e as NodeJS.ErrnoException).code;
@@ -30,11 +31,13 @@ export function openImageFile(path: string, readOnly: boolean): BlockBackend {
     throw new DiskError(`cannot open disk image ${path}: ${reason(e)}`);
   }
   let size: bigint;
+  let unlock: () => void;
   try {
     const st = fstatSync(fd, { bigint: true });
     if (st.isDirectory()) throw new DiskError(`cannot attach ${path}: it is a directory, not a disk image`);
     if (!st.isFile()) throw new DiskError(`cannot attach ${path}: not a regular file`);
     size = st.size;
+    unlock = lockImage(path, st.dev, st.ino, readOnly);
   } catch (e) {
     closeSync(fd);
     throw e instanceof DiskError ? e : new DiskError(`cannot attach ${path}: ${reason(e)}`);
@@ -46,7 +49,10 @@ export function openImageFile(path: string, readOnly: boolean): BlockBackend {
     write: (buf, pos) => writeSync(fd, buf, 0, buf.length, pos),
     flush: () => fdatasyncSync(fd),
     close: () => {
-      if (open) closeSync(fd);
+      if (open) {
+        closeSync(fd);
+        unlock();
+      }
       open = false;
     },
   };
