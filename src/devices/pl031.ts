@@ -69,6 +69,28 @@ export class Pl031 implements BusDevice, Device {
     });
   }
 
+  /**
+   * The wall-clock time (Unix seconds) at which the armed alarm raises the interrupt, or null
+   * when none is armed with its interrupt unmasked (a host wakes a saved VM at this time).
+   */
+  pendingAlarm(): number | null {
+    return Pl031.alarmOf(this.save(), this.clock.now());
+  }
+
+  /**
+   * The same for a saved state (`now`: the wall-clock seconds it was saved at, else those its
+   * counter implies): null when the interrupt is masked, already raised, or the match is more
+   * than 2^31 seconds ahead (a match register the guest never set).
+   */
+  static alarmOf(s: Pl031State, now?: number): number | null {
+    if ((s.imsc & 1) === 0 || (s.ris & 1) !== 0) return null;
+    const count = s.count ?? 0;
+    const delta = (s.mr - count) >>> 0;
+    if (delta === 0 || delta >= 0x8000_0000) return null;
+    const wall = now !== undefined ? Math.floor(now) : (count - s.offset) >>> 0;
+    return wall + delta;
+  }
+
   private match(): void {
     this.ris |= 1;
     this.update();

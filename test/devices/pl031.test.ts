@@ -110,3 +110,22 @@ test("an alarm the wall clock passed while the VM was paused or saved fires on i
   p.cont();
   assert.equal(level, true, "the alarm due during the pause fires when the VM continues");
 });
+
+test("the pending alarm in wall-clock seconds, live and from a saved state (what a host wakes a saved VM by)", () => {
+  const { clock, advance } = fakeClock(1_800_000_000.5);
+  const rtc = new Pl031({ set() {} }, clock);
+  assert.equal(rtc.pendingAlarm(), null, "nothing armed");
+  rtc.write(8, 4, 1000n); // the guest's clock is set far from the wall clock: the alarm is still in wall time
+  rtc.write(4, 4, 1060n);
+  assert.equal(rtc.pendingAlarm(), null, "armed, but its interrupt is masked");
+  rtc.write(0x10, 4, 1n);
+  assert.equal(rtc.pendingAlarm(), 1_800_000_060);
+  const saved = rtc.save();
+  assert.equal(Pl031.alarmOf(saved), 1_800_000_060, "from the counter saved with it");
+  assert.equal(Pl031.alarmOf(saved, 1_800_000_010.9), 1_800_000_070, "from the time it was saved at");
+  advance(60);
+  assert.equal(rtc.read(0x18, 4), 1n, "it fired");
+  assert.equal(rtc.pendingAlarm(), null, "raised already");
+  rtc.write(0x1c, 4, 1n);
+  assert.equal(rtc.pendingAlarm(), null, "the match is behind the counter now");
+});
