@@ -18,6 +18,11 @@ export function fileProblem(e: unknown): string {
     EROFS: "read-only file system",
     ENOTDIR: "a component of the path is not a directory",
     EISDIR: "it is a directory",
+    EEXIST: "it already exists",
+    ENOSPC: "no space left on the device",
+    EDQUOT: "over the disk quota",
+    EMFILE: "too many open files",
+    EIO: "input/output error",
     ELOOP: "too many symbolic links",
     ENAMETOOLONG: "the name is too long",
     ETXTBSY: "the file is busy",
@@ -49,8 +54,12 @@ function parseError(e: unknown, argv: string[], options: Options): unknown {
   if (!code?.startsWith("ERR_PARSE_ARGS_")) return e;
   const message = (e as Error).message;
   const quoted = /'([^']*)'/.exec(message)?.[1] ?? "";
-  const name = quoted.replace(/ <value>$/, "");
-  const option = (n: string) => options[n.replace(/^--?/, "")] ?? Object.values(options).find((o) => `-${o.short}` === n);
+  // "--smp", "--smp <value>", "-v, --verbose": the long name.
+  const name = quoted.replace(/ <value>$/, "").replace(/^-[^-], /, "");
+  const option = (n: string) => {
+    const long = n.replace(/^--?/, "");
+    return Object.hasOwn(options, long) ? options[long] : Object.values(options).find((o) => `-${o.short}` === n);
+  };
   switch (code) {
     case "ERR_PARSE_ARGS_UNKNOWN_OPTION": {
       // A bundle of short flags reports only the unknown letter: show the argument it came from.
@@ -60,7 +69,9 @@ function parseError(e: unknown, argv: string[], options: Options): unknown {
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
       if (/does not take an argument/.test(message)) return new UsageError(`${name} is a flag and takes no value`);
       if (/ambiguous/.test(message)) {
-        const next = argv[argv.indexOf(name) + 1] ?? "";
+        const spec = option(name);
+        const at = argv.findIndex((a) => a === name || (spec !== undefined && option(a) === spec));
+        const next = at < 0 ? "" : (argv[at + 1] ?? "");
         if (!/^-[0-9.]/.test(next)) return new UsageError(`${name} needs a value`);
         return new UsageError(`${name} needs a value; to give it one starting with "-", write ${name}=${next}`);
       }
@@ -116,6 +127,12 @@ function internal(e: unknown): boolean {
   return builtin.includes(e.constructor) || wasm.includes(e.constructor) || e.name === "AssertionError";
 }
 
+/** An error from a system call (Node's fs, net, child_process): its code, call and path tell what went wrong. */
+function systemError(e: unknown): e is NodeJS.ErrnoException & { dest?: string } {
+  const x = e as NodeJS.ErrnoException;
+  return e instanceof Error && typeof x.code === "string" && /^E[A-Z0-9]+$/.test(x.code) && typeof x.syscall === "string";
+}
+
 function oneLine(s: string): string {
   return s
     .split("\n")
@@ -143,6 +160,8 @@ export function formatError(e: unknown, options: { debug?: boolean; usageHint?: 
   if (usage) line = `dormouse: ${message}${options.usageHint ? ` (${options.usageHint})` : ""}`;
   else if (internal(e))
     line = `dormouse: internal error: ${e instanceof Error ? `${e.name}: ` : "thrown "}${message}${options.debug ? "" : " (rerun with --debug for details)"}`;
+  else if (systemError(e))
+    line = `dormouse: ${e.syscall}${e.path ? ` ${e.path}` : ""}${e.dest ? ` → ${e.dest}` : ""} failed: ${fileProblem(e)}`;
   else line = `dormouse: ${message}`;
   let text = `${line}\n`;
   if (options.debug) {

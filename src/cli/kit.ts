@@ -3,6 +3,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { guestKit } from "../kit/guest-kit.ts";
 import { type Command, parseOptions, UsageError } from "./args.ts";
+import { makeDirectory } from "./files.ts";
 
 /** Where `dormouse guest-kit` and a bare `dormouse run` keep the kit. */
 export function defaultKitCache(): string {
@@ -28,6 +29,7 @@ function kit(argv: string[]): number {
     throw new UsageError(`--mirror takes an http://, https:// or file:// URL, not "${values.mirror}"`);
   if (values.cache === "") throw new UsageError("--cache takes a directory name");
   const cache = values.cache ?? defaultKitCache();
+  makeDirectory(cache, "guest kit cache");
   const k = guestKit(cache, {
     suite: values.suite,
     mirror: values.mirror,

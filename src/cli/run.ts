@@ -1,6 +1,5 @@
 // dormouse run and dormouse resume: a thin adapter from argv to a plain VM spec and policy, the VM
 // object (src/vmm/virtual-machine.ts) on the Node host, with its console attached (console.ts).
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { nodeHost, streamSink } from "../host/node/index.ts";
 import { isLinuxImage, maybeGunzip } from "../machine/linux.ts";
@@ -8,8 +7,9 @@ import { guestKit } from "../kit/guest-kit.ts";
 import type { SuspendPolicy } from "../vmm/power.ts";
 import { checkDisks, readSnapshot, type SnapshotConfig, SnapshotError } from "../vmm/snapshot.ts";
 import { VirtualMachine, type VmPolicy } from "../vmm/virtual-machine.ts";
-import { type Command, fileProblem, formatSize, parseInteger, parseOptions, parseSize, UsageError } from "./args.ts";
+import { type Command, formatSize, parseInteger, parseOptions, parseSize, UsageError } from "./args.ts";
 import { attach, report } from "./console.ts";
+import { checkDistinctDisks, checkSnapshotSource, checkSnapshotTarget, makeDirectory, readInputFile } from "./files.ts";
 import { defaultKitCache } from "./kit.ts";
 
 /** vCPUs the board has room for (its GICv3 redistributor region). */
@@ -69,11 +69,13 @@ function diskOptions(args: string[]): { path: string; readOnly: boolean }[] {
   });
 }
 
+/** --on-suspend honour|deny|save=FILE (see checkSnapshotTarget for the FILEs taken). */
 function suspendPolicy(arg: string): VmPolicy {
   const onSuspend: string = arg === "honor" ? "honour" : arg;
   if (onSuspend === "honour" || onSuspend === "deny") return { onSuspend: onSuspend as SuspendPolicy };
-  if (onSuspend.startsWith("save=") && onSuspend.length > 5) return { onSuspend: "save", snapshotPath: resolve(onSuspend.slice(5)) };
-  throw new UsageError(`--on-suspend is honour, deny or save=FILE, not "${arg}"`);
+  if (!onSuspend.startsWith("save=") || onSuspend.length === 5)
+    throw new UsageError(`--on-suspend is honour, deny or save=FILE, not "${arg}"`);
+  return { onSuspend: "save", snapshotPath: resolve(onSuspend.slice(5)) };
 }
 
 const smp = (value: string) => parseInteger(value, "--smp", 1, MAX_CPUS);
@@ -106,29 +108,27 @@ async function run(argv: string[]): Promise<number> {
   const ramSize = values.memory === undefined ? undefined : memory(values.memory);
   const policy = suspendPolicy(values["on-suspend"]);
   const disks = diskOptions(values.disk);
+  if (policy.snapshotPath) checkSnapshotTarget(policy.snapshotPath);
+  checkDistinctDisks(disks);
   const log = values.verbose ? (m: string) => process.stderr.write(`dormouse: ${m}\n`) : undefined;
   let kernelPath = values.kernel;
   let initrdPath = values.initrd;
   if (!kernelPath && !positionals.length) {
     // No image: the guest kit's kernel and initramfs (fetched into the default cache if needed).
+    makeDirectory(defaultKitCache(), "guest kit cache");
     const k = guestKit(defaultKitCache(), { log: (m) => process.stderr.write(`guest-kit: ${m}\n`) });
     kernelPath = k.kernel;
     initrdPath ??= k.initramfs;
     log?.(`booting the guest kit's ${k.versions.kernelPackage} ${k.versions.kernelVersion}`);
   }
-  const read = (path: string): Uint8Array => {
-    try {
-      return readFileSync(path);
-    } catch (e) {
-      throw new Error(`cannot read ${path}: ${fileProblem(e)}`);
-    }
-  };
   const host = nodeHost();
-  const bytes = read(kernelPath ?? positionals[0]);
+  // Nothing larger than the RAM it is loaded into (the largest default: a kernel's 512M).
+  const bytes = readInputFile(kernelPath ?? positionals[0], kernelPath ? "kernel" : "image", ramSize ?? memory("512M"));
   const linux = kernelPath !== undefined || isLinuxImage(maybeGunzip(bytes, host.gunzip));
+  const ram = ramSize ?? memory(linux ? "512M" : "128M");
   const board: SnapshotConfig = {
     cpus,
-    ramSize: ramSize ?? memory(linux ? "512M" : "128M"),
+    ramSize: ram,
     bootargs: linux ? values.append : undefined,
     psciConduit: conduit,
     clock: values.deterministic ? ("deterministic" as const) : ("host" as const),
@@ -140,8 +140,8 @@ async function run(argv: string[]): Promise<number> {
     ? {
         kind: "linux" as const,
         kernel: bytes,
-        initrd: initrdPath ? read(initrdPath) : undefined,
-        dtb: values.dtb ? read(values.dtb) : undefined,
+        initrd: initrdPath ? readInputFile(initrdPath, "initrd", ram) : undefined,
+        dtb: values.dtb ? readInputFile(values.dtb, "device tree", ram) : undefined,
       }
     : { kind: "binary" as const, bytes };
   const out = streamSink(process.stdout);
@@ -169,9 +169,11 @@ async function resume(argv: string[]): Promise<number> {
   const cpus = values.smp === undefined ? undefined : smp(values.smp);
   const ramSize = values.memory === undefined ? undefined : memory(values.memory);
   const disks = values.disk === undefined ? undefined : diskOptions(values.disk);
+  if (policy.snapshotPath) checkSnapshotTarget(policy.snapshotPath);
   const log = values.verbose ? (m: string) => process.stderr.write(`dormouse: ${m}\n`) : undefined;
   const host = nodeHost();
   const path = positionals[0];
+  checkSnapshotSource(path);
   const snap = readSnapshot(path, host.snapshots);
   // The board comes from the snapshot; options given here must describe the same board.
   const saved = snap.header.config;
@@ -184,6 +186,7 @@ async function resume(argv: string[]): Promise<number> {
     const fmt = (ds: { path: string; readOnly?: boolean }[]) => ds.map((d) => `${d.path}${d.readOnly ? ",ro" : ""}`).join(" ") || "none";
     if (fmt(disks) !== fmt(saved.disks ?? [])) differs("--disk", fmt(saved.disks ?? []), fmt(disks));
   }
+  checkDistinctDisks(saved.disks ?? []);
   checkDisks(snap, (p) => host.blocks.identify(p));
   const out = streamSink(process.stdout);
   const vm = new VirtualMachine({ board: saved }, host, { policy, console: out });

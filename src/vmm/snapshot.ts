@@ -12,6 +12,8 @@ import type { VcpuSnapshot } from "../hv/vcpu.ts";
 import type { BoardConfig, BoardDevicesState, VirtBoard } from "../machine/board.ts";
 
 const MAGIC = Buffer.from("DORMOUSE-SNAPSHOT\n", "latin1");
+/** The bytes every snapshot file starts with (what tells a snapshot from a file that must not be replaced by one). */
+export const SNAPSHOT_MAGIC: Uint8Array = MAGIC;
 export const SNAPSHOT_VERSION = 2;
 const PAGE = 4096;
 

@@ -1,7 +1,7 @@
 // Disk images for Node: raw image files opened with synchronous I/O and locked (disk-lock.ts),
 // and their identity for snapshots (size, modification time, a hash of samples).
 import { createHash } from "node:crypto";
-import { closeSync, fdatasyncSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
+import { closeSync, constants, fdatasyncSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
 import { type BlockBackend, type BlockBackends, DiskError, type DiskIdentity } from "../../devices/virtio/blk.ts";
 import { lockImage } from "./disk-lock.ts";
 
@@ -18,11 +18,15 @@ function reason(e: unknown): string {
   return (code && known[code]) ?? (e instanceof Error ? e.message : String(e));
 }
 
+/** Opening without O_NONBLOCK would wait forever on a FIFO (which is then refused as not a file). */
+const READ = constants.O_RDONLY | constants.O_NONBLOCK;
+const READ_WRITE = constants.O_RDWR | constants.O_NONBLOCK;
+
 /** Opens a raw image file (a DiskError saying why when it cannot be used). */
 export function openImageFile(path: string, readOnly: boolean): BlockBackend {
   let fd: number;
   try {
-    fd = openSync(path, readOnly ? "r" : "r+");
+    fd = openSync(path, readOnly ? READ : READ_WRITE);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "EISDIR") throw new DiskError(`cannot attach ${path}: it is a directory, not a disk image`);
@@ -64,12 +68,13 @@ const SAMPLE = 1 << 20;
 export function imageIdentity(path: string): DiskIdentity {
   let fd: number;
   try {
-    fd = openSync(path, "r");
+    fd = openSync(path, READ);
   } catch (e) {
     throw new DiskError(`the disk ${path} cannot be read: ${(e as NodeJS.ErrnoException).code ?? e}`);
   }
   try {
     const st = fstatSync(fd, { bigint: true });
+    if (!st.isFile()) throw new DiskError(`the disk ${path} is not a regular file`);
     const size = Number(st.size);
     const h = createHash("sha256");
     const buf = Buffer.alloc(SAMPLE);
