@@ -119,8 +119,14 @@ export function parseSize(value: string, option: string, limits: SizeLimits): nu
   return n;
 }
 
+/** An error that reports another (its cause) in words of its own, e.g. the message a failed VM gave: internal when its cause is. */
+export class Failure extends Error {
+  override name = "Failure";
+}
+
 /** Errors that only a bug can raise: JavaScript's own error classes and wasm traps. */
 function internal(e: unknown): boolean {
+  if (e instanceof Failure) return e.cause !== undefined && internal(e.cause);
   if (!(e instanceof Error)) return true;
   const builtin = [TypeError, RangeError, ReferenceError, SyntaxError, EvalError, URIError] as unknown[];
   const wasm = [WebAssembly.RuntimeError, WebAssembly.CompileError, WebAssembly.LinkError] as unknown[];
@@ -158,9 +164,13 @@ export function formatError(e: unknown, options: { debug?: boolean; usageHint?: 
   const message = e instanceof Error ? oneLine(e.message) || e.name : oneLine(String(e));
   let line: string;
   if (usage) line = `dormouse: ${message}${options.usageHint ? ` (${options.usageHint})` : ""}`;
-  else if (internal(e))
-    line = `dormouse: internal error: ${e instanceof Error ? `${e.name}: ` : "thrown "}${message}${options.debug ? "" : " (rerun with --debug for details)"}`;
-  else if (systemError(e))
+  else if (internal(e)) {
+    const rerun = options.debug ? "" : "rerun with --debug for details";
+    if (e instanceof Failure) {
+      const cause = e.cause instanceof Error ? e.cause.name : "thrown";
+      line = `dormouse: internal error: ${message} (${[cause, rerun].filter(Boolean).join("; ")})`;
+    } else line = `dormouse: internal error: ${e instanceof Error ? `${e.name}: ` : "thrown "}${message}${rerun && ` (${rerun})`}`;
+  } else if (systemError(e))
     line = `dormouse: ${e.syscall}${e.path ? ` ${e.path}` : ""}${e.dest ? ` → ${e.dest}` : ""} failed: ${fileProblem(e)}`;
   else line = `dormouse: ${message}`;
   let text = `${line}\n`;

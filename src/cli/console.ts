@@ -3,6 +3,7 @@
 import type { StreamSink } from "../host/node/index.ts";
 import type { VmEvent } from "../vmm/events.ts";
 import type { VirtualMachine, VmmHost } from "../vmm/virtual-machine.ts";
+import { Failure } from "./args.ts";
 
 /** Console input held for the guest before stdin is no longer read. */
 const INPUT_HELD = 1 << 16;
@@ -101,10 +102,8 @@ export async function attach(
   process.on("SIGUSR1", wakeRequest);
   try {
     const state = await vm.finished;
-    if (state === "error") {
-      process.stderr.write(`dormouse: ${failed[0] ?? "the VM failed"}\n`);
-      return 1;
-    }
+    // Reported by main as any error is: one line, internal when what the VM caught was a bug.
+    if (state === "error") throw new Failure(failed[0] ?? "the VM failed", { cause: vm.failure });
     if (state === "saved") {
       const path = vm.options.policy?.snapshotPath as string;
       const size = host.snapshots.storage.read(path).length;

@@ -93,6 +93,7 @@ export class VirtualMachine {
   private settled!: (s: VmState) => void;
   /** Resolves with the final state (shutdown, hibernated, saved, error) once the VM reaches one. */
   readonly finished: Promise<VmState>;
+  private thrown: unknown;
 
   constructor(
     readonly spec: VmSpec,
@@ -121,6 +122,11 @@ export class VirtualMachine {
       this.board.close();
       throw e;
     }
+  }
+
+  /** What was thrown when the VM ended in "error", if anything was (for a host's diagnostics; the event carries its message). */
+  get failure(): unknown {
+    return this.thrown;
   }
 
   /** The current state. */
@@ -421,7 +427,8 @@ export class VirtualMachine {
     this.settled(state);
   }
 
-  private fail(message: string): void {
+  private fail(message: string, cause?: unknown): void {
+    if (!this.ended) this.thrown = cause;
     this.end("error", { event: "error", message });
   }
 
@@ -462,7 +469,7 @@ export class VirtualMachine {
         this.handle(v, e);
       }
     } catch (err) {
-      this.fail(`vCPU ${v.id}: ${(err as Error).message}`);
+      this.fail(`vCPU ${v.id}: ${(err as Error).message}`, err);
     }
   }
 
@@ -526,7 +533,7 @@ export class VirtualMachine {
     this.emit({ event: "suspended", vcpu: v.id });
     if (policy.onSuspend === "save") {
       const path = policy.snapshotPath as string;
-      this.save(path).catch((err) => this.fail((err as Error).message));
+      this.save(path).catch((err) => this.fail((err as Error).message, err));
     }
   }
 

@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { test } from "node:test";
-import { formatError, parseInteger, parseOptions, parseSize, UsageError } from "../../src/cli/args.ts";
+import { Failure, formatError, parseInteger, parseOptions, parseSize, UsageError } from "../../src/cli/args.ts";
 import { DiskError } from "../../src/devices/virtio/blk.ts";
 import { repoRoot } from "../support/toolchain.ts";
 
@@ -25,6 +25,17 @@ test("errors of any class are one line; what only a bug raises is marked interna
     [new RangeError("Maximum call stack size exceeded"), /^dormouse: internal error: RangeError: Maximum call stack/, 1],
     [new WebAssembly.RuntimeError("unreachable"), /^dormouse: internal error: RuntimeError: unreachable/, 1],
     ["a string", /^dormouse: internal error: thrown a string \(rerun/, 1],
+    [
+      new Failure("vCPU 0: the PL061 has no pin 9", { cause: new SomeDeviceError("no pin 9") }),
+      /^dormouse: vCPU 0: the PL061 has no pin 9\n$/,
+      1,
+    ],
+    [new Failure("the VM failed"), /^dormouse: the VM failed\n$/, 1],
+    [
+      new Failure("vCPU 1: x is not a function", { cause: new TypeError("x is not a function") }),
+      /^dormouse: internal error: vCPU 1: x is not a function \(TypeError; rerun with --debug for details\)\n$/,
+      1,
+    ],
     [undefined, /^dormouse: internal error: thrown undefined/, 1],
     [
       Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC", syscall: "write", path: "/x/y" }),
