@@ -41,6 +41,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (name === "--help" || name === "-h" || name === "help") {
       const about = COMMANDS.find((c) => c.name === rest[0]);
+      if (rest[0] !== undefined && !about) throw new UsageError(`unknown command "${rest[0]}"`);
       process.stdout.write(`${about?.help ?? usage()}\n`);
       return 0;
     }

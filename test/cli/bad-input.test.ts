@@ -96,6 +96,7 @@ const rows: Row[] = [
   // No command, unknown commands and options before the command.
   [[], 2, /no command given/],
   [["frobnicate"], 2, /unknown command "frobnicate"/],
+  [["help", "frobnicate"], 2, /unknown command "frobnicate"/],
   [["--smp", "2", "run"], 2, /the command comes first, before options such as --smp/],
   // Options parseArgs refuses.
   [["run", "--frob"], 2, /unknown option --frob/],
