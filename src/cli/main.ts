@@ -4,9 +4,10 @@
 import { type Command, formatError, UsageError } from "./args.ts";
 import { kitCommand } from "./kit.ts";
 import { RUN_DESCRIPTION, resumeCommand, runCommand } from "./run.ts";
+import { VM_COMMANDS, withNamedResume } from "./vms.ts";
 
 /** The subcommands, in the order `dormouse --help` lists them. */
-const COMMANDS: Command[] = [runCommand, resumeCommand, kitCommand];
+const COMMANDS: Command[] = [runCommand, withNamedResume(resumeCommand), kitCommand, ...VM_COMMANDS];
 
 function usage(): string {
   const lines = COMMANDS.flatMap((c) => c.synopsis).map((l, i) => `${i ? "       " : "usage: "}dormouse ${l}`);
