@@ -4,19 +4,7 @@ import { createHash } from "node:crypto";
 import { closeSync, constants, fdatasyncSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
 import { type BlockBackend, type BlockBackends, DiskError, type DiskIdentity } from "../../devices/virtio/blk.ts";
 import { lockImage } from "./disk-lock.ts";
-
-function reason(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  const known: Record<string, string> = {
-    ENOENT: "no such file",
-    EACCES: "permission denied",
-    EPERM: "operation not permitted",
-    EROFS: "read-only file system",
-    ENOTDIR: "a component of the path is not a directory",
-    ETXTBSY: "the file is busy",
-  };
-  return (code && known[code]) ?? (e instanceof Error ? e.message : String(e));
-}
+import { fileProblem } from "./errno.ts";
 
 /** Opening without O_NONBLOCK would wait forever on a FIFO (which is then refused as not a file). */
 const READ = constants.O_RDONLY | constants.O_NONBLOCK;
@@ -31,8 +19,8 @@ export function openImageFile(path: string, readOnly: boolean): BlockBackend {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "EISDIR") throw new DiskError(`cannot attach ${path}: it is a directory, not a disk image`);
     if (!readOnly && (code === "EACCES" || code === "EPERM" || code === "EROFS"))
-      throw new DiskError(`cannot open disk image ${path} for writing: ${reason(e)} (attach it read-only to use it anyway)`);
-    throw new DiskError(`cannot open disk image ${path}: ${reason(e)}`);
+      throw new DiskError(`cannot open disk image ${path} for writing: ${fileProblem(e)} (attach it read-only to use it anyway)`);
+    throw new DiskError(`cannot open disk image ${path}: ${fileProblem(e)}`);
   }
   let size: bigint;
   let unlock: () => void;
@@ -44,7 +32,7 @@ export function openImageFile(path: string, readOnly: boolean): BlockBackend {
     unlock = lockImage(path, st.dev, st.ino, readOnly);
   } catch (e) {
     closeSync(fd);
-    throw e instanceof DiskError ? e : new DiskError(`cannot attach ${path}: ${reason(e)}`);
+    throw e instanceof DiskError ? e : new DiskError(`cannot attach ${path}: ${fileProblem(e)}`);
   }
   let open = true;
   return {
