@@ -2,6 +2,7 @@
 // presses its power button, and its events are printed with -v.
 import type { StreamSink } from "../host/node/index.ts";
 import type { VmEvent } from "../vmm/events.ts";
+import { MAX_SNAPSHOT_BYTES } from "../vmm/snapshot.ts";
 import type { VirtualMachine, VmmHost } from "../vmm/virtual-machine.ts";
 import { Failure } from "./args.ts";
 
@@ -106,7 +107,7 @@ export async function attach(
     if (state === "error") throw new Failure(failed[0] ?? "the VM failed", { cause: vm.failure });
     if (state === "saved") {
       const path = vm.options.policy?.snapshotPath as string;
-      const size = host.snapshots.storage.read(path).length;
+      const size = host.snapshots.storage.read(path, { minBytes: 0, maxBytes: MAX_SNAPSHOT_BYTES }).length;
       process.stderr.write(
         `dormouse: guest suspended to ${path} (${(size / 1048576).toFixed(1)} MiB); resume it with: dormouse resume ${path}\n`,
       );

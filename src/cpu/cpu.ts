@@ -1,7 +1,17 @@
 // The host side of the CPU core: instantiates the wasm module the host loaded, owns its memory
 // (guest RAM lives in it) and exposes registers, system registers, physical memory and run() to
 // the hypervisor layer.
+import { validate } from "../schema/index.ts";
+import { type CpuState, CpuStateSchema, readCpuState, writeCpuState } from "./cpu-state.ts";
 import { type FuncTable, Jit, type JitStats } from "./jit/jit.ts";
+import { STATE_BASE, STATE_END, STATE_FIELDS, SYSREG_BASE, SYSREG_COUNT, V_BASE } from "./state-layout.ts";
+
+export type { CpuState };
+
+/** A vCPU's state block as the core holds it, set aside while another vCPU runs (trusted: never from outside). */
+export interface CoreContext {
+  readonly bytes: Uint8Array;
+}
 
 /** Why Cpu.run() returned. */
 export enum ExitReason {
@@ -74,17 +84,6 @@ function defaultJitThreshold(): number {
   return n;
 }
 
-/** The architectural state of one vCPU as plain data (see saveState). */
-export interface CpuState {
-  version: 1;
-  /** Registers, flags, PC, PSTATE, FP control, counters: the core's state block. */
-  core: Uint8Array;
-  /** V0..V31. */
-  vregs: Uint8Array;
-  /** System-register file. */
-  sysregs: Uint8Array;
-}
-
 interface CoreExports {
   memory: WebAssembly.Memory;
   reset(): void;
@@ -153,6 +152,11 @@ export class Cpu {
     for (const [k, v] of Object.entries(inst.exports)) {
       if (v instanceof WebAssembly.Global) this.L[k] = v.value as number;
     }
+    // The state tables were generated from the layout this core was built with.
+    const layout: Record<string, number> = { STATE_END, V_BASE, SYSREG_BASE, SYSREG_COUNT };
+    for (const [k, f] of Object.entries(STATE_FIELDS)) layout[k] = f.offset;
+    for (const [k, v] of Object.entries(layout))
+      if (k in this.L && this.L[k] !== v) throw new Error(`src/cpu/state-layout.ts is stale (${k}): run npm run build`);
     this.dv = new DataView(this.memory.buffer);
     const threshold = config.jitThreshold ?? defaultJitThreshold();
     this.jit = new Jit(
@@ -430,28 +434,43 @@ export class Cpu {
     this.ex.flushBlocks();
   }
 
-  /** The whole architectural state as plain data. */
-  saveState(): CpuState {
-    const b = this.memory.buffer;
-    return {
-      version: 1,
-      core: new Uint8Array(b, this.L.X_BASE, this.L.STATE_END - this.L.X_BASE).slice(),
-      vregs: new Uint8Array(b, this.L.V_BASE, 512).slice(),
-      sysregs: new Uint8Array(b, this.L.SYSREG_BASE, 8 * this.L.SYSREG_COUNT).slice(),
-    };
+  /** Copies the running vCPU's state out of the core (a context switch: fast, for restoreContext only). */
+  saveContext(): CoreContext {
+    const b = new Uint8Array(this.memory.buffer);
+    const bytes = new Uint8Array(STATE_END - STATE_BASE + 512 + 8 * SYSREG_COUNT);
+    bytes.set(b.subarray(STATE_BASE, STATE_END), 0);
+    bytes.set(b.subarray(V_BASE, V_BASE + 512), STATE_END - STATE_BASE);
+    bytes.set(b.subarray(SYSREG_BASE, SYSREG_BASE + 8 * SYSREG_COUNT), STATE_END - STATE_BASE + 512);
+    return { bytes };
   }
 
-  /** Restores a state from saveState (same core build). */
-  restoreState(s: CpuState): void {
-    if (s.version !== 1) throw new Error(`unsupported CPU state version ${s.version}`);
-    const b = this.memory.buffer;
-    const coreLen = this.L.STATE_END - this.L.X_BASE;
-    if (s.core.length !== coreLen || s.vregs.length !== 512 || s.sysregs.length !== 8 * this.L.SYSREG_COUNT) {
-      throw new Error("CPU state does not match this core's layout");
-    }
-    new Uint8Array(b, this.L.X_BASE, coreLen).set(s.core);
-    new Uint8Array(b, this.L.V_BASE, 512).set(s.vregs);
-    new Uint8Array(b, this.L.SYSREG_BASE, s.sysregs.length).set(s.sysregs);
+  /** Puts a context from saveContext back into the core. */
+  restoreContext(c: CoreContext): void {
+    const b = new Uint8Array(this.memory.buffer);
+    const n = STATE_END - STATE_BASE;
+    b.set(c.bytes.subarray(0, n), STATE_BASE);
+    b.set(c.bytes.subarray(n, n + 512), V_BASE);
+    b.set(c.bytes.subarray(n + 512), SYSREG_BASE);
+    this.ex.resync();
+  }
+
+  /** The whole architectural state as plain data (named, versioned fields: src/cpu/cpu-state.ts). */
+  saveState(): CpuState {
+    return readCpuState(new DataView(this.memory.buffer));
+  }
+
+  /**
+   * Restores a state from saveState; a StateError naming the field when one is malformed or out
+   * of range (nothing of the core is changed then).
+   */
+  restoreState(s: unknown, what?: string): void {
+    // Checked in full before the core's state is touched.
+    validate(CpuStateSchema, s, what ?? "cpu");
+    const b = new Uint8Array(this.memory.buffer);
+    b.fill(0, STATE_BASE, STATE_END);
+    b.fill(0, V_BASE, V_BASE + 512);
+    b.fill(0, SYSREG_BASE, SYSREG_BASE + 8 * SYSREG_COUNT);
+    writeCpuState(new DataView(this.memory.buffer), s, what);
     this.ex.resync();
   }
 }

@@ -1,6 +1,7 @@
 // A push button on a GPIO input, as QEMU's gpio_key: a press raises the line and releases it
 // 100 ms later. The virt board wires one to PL061 pin 3 as the gpio-keys power button (KEY_POWER),
 // which Linux also uses as a wake-up source from suspend.
+import { type Static, StateError, Struct, Type, validate } from "../schema/index.ts";
 import type { Device } from "./types.ts";
 
 /** Time for the key's release (the VM's clock on the board), injected so tests can drive it (a subset of pl031's RtcClock). */
@@ -13,12 +14,10 @@ export interface KeyTimer {
 export const GPIO_KEY_PRESS_MS = 100;
 
 /** Plain, versioned key state: whether the line is held (a restored press is released in full time). */
-export interface GpioKeyState {
-  version: 1;
-  pressed: boolean;
-}
+export const GpioKeyStateSchema = Struct({ version: Type.Literal(1), pressed: Type.Boolean() });
+export type GpioKeyState = Static<typeof GpioKeyStateSchema>;
 
-export class GpioKeyStateError extends Error {}
+export class GpioKeyStateError extends StateError {}
 
 export class GpioKey implements Device {
   private pressed = false;
@@ -70,11 +69,10 @@ export class GpioKey implements Device {
     return { version: 1, pressed: this.pressed };
   }
 
-  restore(state: unknown): void {
-    const s = state as GpioKeyState;
-    if (s?.version !== 1) throw new GpioKeyStateError(`unsupported GPIO key state version ${s?.version}`);
+  restore(state: unknown, what = "devices.powerButton"): void {
+    validate(GpioKeyStateSchema, state, what, GpioKeyStateError);
     this.close();
-    this.pressed = s.pressed === true;
+    this.pressed = state.pressed;
     this.line(this.pressed);
     if (this.pressed) this.armRelease();
   }

@@ -2,6 +2,7 @@
 // that can push back (a full host stream fills the FIFO and FR.TXFF holds the guest, as a slow
 // line does on hardware; TX interrupts when it drains), receive from a FIFO fed by the host as
 // it frees (input is held, never dropped), and the RX/TX interrupts on one level-sensitive line.
+import { Bits, ByteList, type Static, Struct, Type, U8, U16, validate } from "../schema/index.ts";
 import { byteSink, type BusDevice, type ConsoleSink, type Device, type IrqLine } from "./types.ts";
 
 const INT_RX = 1 << 4;
@@ -18,22 +19,28 @@ const FIFO_DEPTH = 16;
 const TX_TRIGGER = [2, 4, 8, 12, 14, 8, 8, 8];
 const ID = [0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1];
 
+/** Host input a snapshot may hold for the guest (the CLI stops reading its input long before). */
+const MAX_BACKLOG = 1 << 20;
+
 /** Plain, versioned PL011 state. */
-export interface Pl011State {
-  version: 1;
-  rx: number[];
-  backlog: number[];
-  ris: number;
-  imsc: number;
-  lcr: number;
-  cr: number;
-  ibrd: number;
-  fbrd: number;
-  ifls: number;
-  ilpr: number;
+export const Pl011StateSchema = Struct({
+  version: Type.Literal(1),
+  /** The receive FIFO. */
+  rx: ByteList(FIFO_DEPTH),
+  /** Host input not yet in the FIFO. */
+  backlog: ByteList(MAX_BACKLOG),
+  ris: Bits(0x7ff),
+  imsc: Bits(0x7ff),
+  lcr: U8,
+  cr: U16,
+  ibrd: U16,
+  fbrd: Bits(0x3f),
+  ifls: Bits(0x3f),
+  ilpr: U8,
   /** Output the guest wrote that the host had no room for yet (absent: none). */
-  tx?: number[];
-}
+  tx: Type.Optional(ByteList(FIFO_DEPTH)),
+});
+export type Pl011State = Static<typeof Pl011StateSchema>;
 
 export class Pl011 implements BusDevice, Device {
   private rx: number[] = [];
@@ -237,8 +244,8 @@ export class Pl011 implements BusDevice, Device {
   }
 
   restore(state: unknown): void {
-    const s = state as Pl011State;
-    if (s.version !== 1) throw new Error(`unsupported PL011 state version ${s.version}`);
+    const s = state;
+    validate(Pl011StateSchema, s, "uart");
     const typed = [...this.rx, ...this.backlog];
     ({
       ris: this.ris,

@@ -1,5 +1,6 @@
 // ARM PrimeCell PL031 real-time clock: seconds of wall-clock time, and the match-register alarm
 // raising its interrupt (Linux's /sys/class/rtc/rtc0/wakealarm), a wake source from suspend.
+import { Bits, Int, type Static, Struct, Type, U32, validate } from "../schema/index.ts";
 import type { BusDevice, Device, IrqLine } from "./types.ts";
 
 const ID = [0x31, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1];
@@ -13,16 +14,18 @@ export interface RtcClock {
 }
 
 /** Plain, versioned PL031 state: the offset from wall-clock time keeps the guest's clock real across a restore. */
-export interface Pl031State {
-  version: 1;
-  offset: number;
-  mr: number;
-  lr: number;
-  imsc: number;
-  ris: number;
+export const Pl031StateSchema = Struct({
+  version: Type.Literal(1),
+  /** RTCDR − wall-clock seconds (RTCLR is 32 bits; the wall clock's seconds fit 33). */
+  offset: Int(-(2 ** 34), 2 ** 34),
+  mr: U32,
+  lr: U32,
+  imsc: Bits(1),
+  ris: Bits(1),
   /** RTCDR when saved: a match the wall clock passed while the VM was away fires on restore (absent: none). */
-  count?: number;
-}
+  count: Type.Optional(U32),
+});
+export type Pl031State = Static<typeof Pl031StateSchema>;
 
 export class Pl031 implements BusDevice, Device {
   /** RTCDR = floor(wall clock) + offset (RTCLR writes move it). */
@@ -184,8 +187,8 @@ export class Pl031 implements BusDevice, Device {
   }
 
   restore(state: unknown): void {
-    const s = state as Pl031State;
-    if (s.version !== 1) throw new Error(`unsupported PL031 state version ${s.version}`);
+    const s = state;
+    validate(Pl031StateSchema, s, "rtc");
     ({ offset: this.offset, mr: this.mr, lr: this.lr, imsc: this.imsc, ris: this.ris } = s);
     // An alarm due while the VM was saved (a real RTC fires while the machine is off) fires now.
     if (typeof s.count === "number" && this.passed(s.count, this.counter())) this.match();

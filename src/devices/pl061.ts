@@ -1,6 +1,7 @@
 // ARM PrimeCell PL061 GPIO (ARM DDI 0190B): eight pins, data access through the address-bus
 // mask, per-pin edge (single or both) and level interrupt detection, combined into one line.
 // On the virt board pin 3 is the gpio-keys power button, a wake source from suspend.
+import { type Static, StateError, Struct, Type, U8, validate } from "../schema/index.ts";
 import type { BusDevice, Device, IrqLine } from "./types.ts";
 
 /** PrimeCell peripheral and cell ID registers, 0xFE0..0xFFC (part 0x061, ARM, rev 1), as QEMU's pl061. */
@@ -23,24 +24,25 @@ export const enum Pl061Reg {
 export const PL061_PINS = 8;
 
 /** Thrown for a bad host-side request (pin number, saved state); guest accesses never throw. */
-export class Pl061Error extends Error {}
+export class Pl061Error extends StateError {}
 
 /** Plain, versioned PL061 state. All fields are 8-bit pin masks. */
-export interface Pl061State {
-  version: 1;
+export const Pl061StateSchema = Struct({
+  version: Type.Literal(1),
   /** GPIODATA as written (drives the pins configured as outputs). */
-  out: number;
+  out: U8,
   /** The levels driven into the pins from outside (`setInput`). */
-  in: number;
-  dir: number;
-  is: number;
-  ibe: number;
-  iev: number;
-  ie: number;
+  in: U8,
+  dir: U8,
+  is: U8,
+  ibe: U8,
+  iev: U8,
+  ie: U8,
   /** Latched edge-detected interrupts (level interrupts are computed from the pins). */
-  edges: number;
-  afsel: number;
-}
+  edges: U8,
+  afsel: U8,
+});
+export type Pl061State = Static<typeof Pl061StateSchema>;
 
 export class Pl061 implements BusDevice, Device {
   private out = 0;
@@ -183,18 +185,20 @@ export class Pl061 implements BusDevice, Device {
     return { version: 1, out, in: input, dir, is, ibe, iev, ie, edges, afsel };
   }
 
-  restore(s: Pl061State): void {
-    if (s?.version !== 1) throw new Pl061Error(`unsupported PL061 state version ${s?.version}`);
-    const m = (x: number) => (Number(x) & 0xff) >>> 0;
-    this.out = m(s.out);
-    this.in = m(s.in);
-    this.dir = m(s.dir);
-    this.is = m(s.is);
-    this.ibe = m(s.ibe);
-    this.iev = m(s.iev);
-    this.ie = m(s.ie);
-    this.edges = m(s.edges);
-    this.afsel = m(s.afsel);
+  /** Restores save()'s state; a StateError naming the field when it is malformed or out of range. */
+  restore(s: unknown): void {
+    validate(Pl061StateSchema, s, "devices.gpio", Pl061Error);
+    ({
+      out: this.out,
+      in: this.in,
+      dir: this.dir,
+      is: this.is,
+      ibe: this.ibe,
+      iev: this.iev,
+      ie: this.ie,
+      edges: this.edges,
+      afsel: this.afsel,
+    } = s);
     this.update();
   }
 }

@@ -4,6 +4,7 @@
 // and reloads WCV; the second raises WS1, the system reset. Unlike QEMU, WCV is in system-counter
 // ticks as the specification says, and the countdown stops while the VM is suspended.
 import { CNTFRQ } from "../hv/timer.ts";
+import { BigRange, Bits, type Static, StateError, Struct, Type, validate } from "../schema/index.ts";
 import type { BusDevice, Device, IrqLine } from "./types.ts";
 
 /** Refresh frame registers. */
@@ -51,22 +52,25 @@ export const GWDT_CONTROL_OFFSET = 0x1_0000;
 export const GWDT_WINDOW = 0x2_0000;
 
 /** Thrown for a bad saved state; guest accesses never throw. */
-export class SbsaGwdtStateError extends Error {}
+export class SbsaGwdtStateError extends StateError {}
 
 /**
  * Plain, versioned watchdog state. The compare value is kept relative to the system counter
  * (`remaining` = WCV − counter when saved), so a watchdog restored in another process, whose
  * counter started elsewhere, continues the countdown from where it stopped.
  */
-export interface SbsaGwdtState {
-  version: 1;
-  wcs: number;
-  wor: bigint;
+export const SbsaGwdtStateSchema = Struct({
+  version: Type.Literal(1),
+  /** WCS: EN, WS0, WS1. */
+  wcs: Bits(WCS_EN | WCS_WS0 | WCS_WS1),
+  /** WOR: 48 bits. */
+  wor: BigRange(0n, M48),
   /** WCV − system counter at save time (negative if WCV was already in the past). */
-  remaining: bigint;
+  remaining: BigRange(-M64, M64),
   /** Whether the countdown was paused (the VM suspended): it resumes on `resume()`. */
-  paused: boolean;
-}
+  paused: Type.Boolean(),
+});
+export type SbsaGwdtState = Static<typeof SbsaGwdtStateSchema>;
 
 export class SbsaGwdt implements BusDevice, Device {
   /** The control frame's MMIO window. */
@@ -265,13 +269,13 @@ export class SbsaGwdt implements BusDevice, Device {
     return { version: 1, wcs: this.wcs, wor: this.wor, remaining, paused: this.paused };
   }
 
-  restore(s: SbsaGwdtState): void {
-    if (s?.version !== 1) throw new SbsaGwdtStateError(`unsupported SBSA watchdog state version ${s?.version}`);
-    if (typeof s.wor !== "bigint" || typeof s.remaining !== "bigint") throw new SbsaGwdtStateError("malformed SBSA watchdog state");
+  /** Restores save()'s state; a StateError naming the field when it is malformed or out of range. */
+  restore(s: unknown): void {
+    validate(SbsaGwdtStateSchema, s, "devices.watchdog", SbsaGwdtStateError);
     this.close();
-    this.wcs = Number(s.wcs) & (WCS_EN | WCS_WS0 | WCS_WS1);
-    this.wor = s.wor & M48;
-    this.paused = s.paused === true;
+    this.wcs = s.wcs;
+    this.wor = s.wor;
+    this.paused = s.paused;
     this.frozen = s.remaining;
     this.wcv = (this.clock.counter() + s.remaining) & M64;
     this.irq.set((this.wcs & WCS_WS0) !== 0);

@@ -37,8 +37,12 @@ export interface Device {
   wake(): void;
   /** Plain, versioned state. */
   save(): unknown;
-  /** Restores save()'s state (after the GIC and timers, which a device's state may refer to). */
-  restore(state: unknown): void;
+  /**
+   * Restores save()'s state (after the GIC and timers, which a device's state may refer to); a
+   * StateError naming the field (under `what`, where the state sits in a snapshot) when it is
+   * malformed or out of range, before anything changes.
+   */
+  restore(state: unknown, what?: string): void;
   /** Releases host resources (timers, files) once the VM is done. */
   close(): void;
 }

@@ -157,3 +157,6 @@ export const HYPERCALL_EXIT_16BIT = 2;
 
 /** PSTATE value of a vCPU after reset: EL1h with D, A, I, F masked. */
 export const PSTATE_RESET = 0x3c5;
+
+/** vCPUs a VM may have (QEMU virt with GICv3: 123, its redistributor regions' capacity). */
+export const MAX_VCPUS = 123;

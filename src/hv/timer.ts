@@ -2,6 +2,8 @@
 // from retired instructions), and each vCPU's virtual and physical EL1 timers and CNTKCTL. The
 // counter stops while the VM is paused (freeze/thaw), as QEMU's does on Arm: a paused guest
 // does not see the pause as time that passed.
+import { BigBits, BigRange, require, type Static, Struct, Type, U64, validate } from "../schema/index.ts";
+import { MAX_VCPUS } from "./constants.ts";
 
 /** Counter frequency (CNTFRQ_EL0), as QEMU's virt board: 62.5 MHz. */
 export const CNTFRQ = 62_500_000n;
@@ -25,26 +27,36 @@ export enum TimerReg {
 const M64 = (1n << 64n) - 1n;
 
 /** One vCPU's timer registers. */
-export interface VcpuTimerState {
-  cntkctl: bigint;
-  vctl: bigint;
-  vcval: bigint;
-  pctl: bigint;
-  pcval: bigint;
+const VcpuTimerSchema = Struct({
+  cntkctl: BigBits(0x3ffn),
+  /** CNTV_CTL: ENABLE, IMASK (ISTATUS is computed). */
+  vctl: BigBits(3n),
+  vcval: U64,
+  pctl: BigBits(3n),
+  pcval: U64,
+});
+export type VcpuTimerState = Static<typeof VcpuTimerSchema>;
+
+/** Plain, versioned timer state for snapshots. */
+export const TimerSnapshotSchema = Struct({
+  version: Type.Literal(1),
+  counter: U64,
+  /** CNTVCT = counter − cntvoff: restores shift it by the new counter's start, so it may be negative. */
+  cntvoff: BigRange(-(1n << 65n), 1n << 65n),
+  vcpus: Type.Array(VcpuTimerSchema, { maxItems: MAX_VCPUS }),
+});
+export type TimerSnapshot = Static<typeof TimerSnapshotSchema>;
+
+/** Checks a timer state for a VM of `cpus` vCPUs. */
+export function checkTimerSnapshot(s: unknown, cpus: number, what = "timers"): asserts s is TimerSnapshot {
+  validate(TimerSnapshotSchema, s, what);
+  require(s.vcpus.length === cpus, `${what}.vcpus: timers of ${s.vcpus.length} vCPUs, this VM has ${cpus}`);
 }
 
 export type ClockMode = "host" | "deterministic";
 
 interface HasId {
   readonly id: number;
-}
-
-/** Plain, versioned timer state for snapshots. */
-export interface TimerSnapshot {
-  version: 1;
-  counter: bigint;
-  cntvoff: bigint;
-  vcpus: VcpuTimerState[];
 }
 
 export class Timers {
@@ -256,15 +268,16 @@ export class Timers {
 
   /** Plain data for snapshots. */
   save(): TimerSnapshot {
-    return { version: 1, counter: this.counter(), cntvoff: this.cntvoff, vcpus: this.regs.map((r) => ({ ...r })) };
+    const vcpus = Array.from(this.regs, (r) => ({ ...(r ?? { cntkctl: 0n, vctl: 0n, vcval: 0n, pctl: 0n, pcval: 0n }) }));
+    return { version: 1, counter: this.counter(), cntvoff: this.cntvoff, vcpus };
   }
 
   /**
    * Restores a snapshot. The counter continues from the saved value: the virtual offset is
    * adjusted so the guest's virtual counter neither jumps nor runs backwards.
    */
-  restore(s: TimerSnapshot): void {
-    if (s.version !== 1) throw new Error(`unsupported timer state version ${s.version}`);
+  restore(s: unknown, cpus: number): void {
+    checkTimerSnapshot(s, cpus);
     const now = this.counter();
     this.cntvoff = s.cntvoff + (now - s.counter);
     s.vcpus.forEach((r, i) => {

@@ -8,8 +8,10 @@
 // Fairness: a vCPU yields to the host (console input, signals, timers, a control API) after a
 // budget of instructions, and exits count against that budget, so a guest that spins on an MMIO
 // register or prints as fast as it can never starves the host.
-import { type Cpu, type CpuState, ExitReason, HostStatus } from "../cpu/cpu.ts";
-import { MpState, PSTATE_RESET, SystemEventType } from "./constants.ts";
+import { type CoreContext, type Cpu, type CpuState, ExitReason, HostStatus } from "../cpu/cpu.ts";
+import { CpuStateSchema } from "../cpu/cpu-state.ts";
+import { BigBits, Int, require, type Static, Struct, Type, U64, validate } from "../schema/index.ts";
+import { MAX_VCPUS, MPIDR_HWID_BITMASK, MpState, PSTATE_RESET, SystemEventType } from "./constants.ts";
 import { HvError } from "./errors.ts";
 import type { Exit } from "./exits.ts";
 import type { FirmwareRegs } from "./firmware-regs.ts";
@@ -29,15 +31,26 @@ export interface VcpuInit {
 }
 
 /** Plain, versioned vCPU state for snapshots (the architectural state plus the hypervisor's view). */
-export interface VcpuSnapshot {
-  version: 1;
-  id: number;
-  mpidr: bigint;
-  psci02: boolean;
-  mpState: MpState;
-  inWfi: boolean;
-  pendingReset: { pc: bigint; x0: bigint } | null;
-  cpu: CpuState;
+export const VcpuSnapshotSchema = Struct({
+  version: Type.Literal(2),
+  id: Int(0, MAX_VCPUS - 1),
+  mpidr: BigBits(MPIDR_HWID_BITMASK),
+  psci02: Type.Boolean(),
+  /** KVM_MP_STATE_RUNNABLE, STOPPED or SUSPENDED: the states arm64 has. */
+  mpState: Type.Union([Type.Literal(MpState.RUNNABLE), Type.Literal(MpState.STOPPED), Type.Literal(MpState.SUSPENDED)]),
+  inWfi: Type.Boolean(),
+  /** A CPU_ON not yet applied: where it starts and its context id. */
+  pendingReset: Type.Union([Type.Null(), Struct({ pc: U64, x0: U64 })]),
+  cpu: CpuStateSchema,
+});
+export type VcpuSnapshot = Static<typeof VcpuSnapshotSchema>;
+
+/** Checks a vCPU state: its schema, and what its fields say of each other. */
+export function checkVcpuSnapshot(s: unknown, what: string): asserts s is VcpuSnapshot {
+  validate(VcpuSnapshotSchema, s, what);
+  require(!s.inWfi || s.mpState === MpState.RUNNABLE, `${what}.inWfi: only a runnable vCPU waits in WFI`);
+  require(s.pendingReset === null || s.mpState === MpState.RUNNABLE, `${what}.pendingReset: only a runnable vCPU has a CPU_ON pending`);
+  require(s.cpu.sysregs.mpidr_el1 === s.mpidr, `${what}.cpu.sysregs.mpidr_el1: differs from the vCPU's MPIDR`);
 }
 
 /**
@@ -79,7 +92,7 @@ const SYSREG_MPIDR = 0xc005;
 export class Vcpu implements SmcccCaller, PsciTarget {
   /** MPIDR_EL1 affinity (KVM reset_mpidr layout); may be changed before the first run. */
   mpidr: bigint;
-  private state: CpuState | null = null;
+  private state: CoreContext | null = null;
   private initialised = false;
   private psci02 = true;
   private mp: MpState = MpState.RUNNABLE;
@@ -179,10 +192,10 @@ export class Vcpu implements SmcccCaller, PsciTarget {
   }
 
   /** Saves or restores the architectural state held while another vCPU uses the core. */
-  saveState(state: CpuState): void {
+  saveState(state: CoreContext): void {
     this.state = state;
   }
-  takeState(): CpuState | null {
+  takeState(): CoreContext | null {
     const s = this.state;
     this.state = null;
     return s;
@@ -395,7 +408,7 @@ export class Vcpu implements SmcccCaller, PsciTarget {
       throw new HvError("EBUSY", `vCPU ${this.id} has an MMIO access in flight: run it to complete the instruction first`);
     this.vm.activate(this, true);
     return {
-      version: 1,
+      version: 2,
       id: this.id,
       mpidr: this.mpidr,
       psci02: this.psci02,
@@ -406,13 +419,21 @@ export class Vcpu implements SmcccCaller, PsciTarget {
     };
   }
 
-  /** Restores a state from save() (same VM shape). */
-  restore(s: VcpuSnapshot): void {
-    if (s.version !== 1) throw new HvError("EINVAL", `unsupported vCPU state version ${s.version}`);
-    if (s.id !== this.id) throw new HvError("EINVAL", `state of vCPU ${s.id} restored into vCPU ${this.id}`);
+  /**
+   * Restores a state from save() (same VM shape); an HvError naming the field when the state is
+   * malformed or out of range, before anything of the vCPU changes.
+   */
+  restore(s: unknown): void {
+    const what = `vcpus[${this.id}]`;
+    try {
+      checkVcpuSnapshot(s, what);
+    } catch (e) {
+      throw new HvError("EINVAL", (e as Error).message);
+    }
+    if (s.id !== this.id) throw new HvError("EINVAL", `${what}.id: state of vCPU ${s.id} restored into vCPU ${this.id}`);
     this.vm.activate(this, false);
     this.mmio.clear();
-    this.vm.core.restoreState(s.cpu);
+    this.vm.core.restoreState(s.cpu, `${what}.cpu`);
     this.mpidr = s.mpidr;
     this.psci02 = s.psci02;
     this.mp = s.mpState;

@@ -160,9 +160,9 @@ export class Vm implements VcpuVm {
   activate(v: Vcpu, restore: boolean): void {
     if (this.active === v) return;
     if (this.active) this.timers.account(this.active);
-    if (this.active) this.active.saveState(this.core.saveState());
+    if (this.active) this.active.saveState(this.core.saveContext());
     const s = v.takeState();
-    if (s && restore) this.core.restoreState(s);
+    if (s && restore) this.core.restoreContext(s);
     this.active = v;
     this.core.setIrqLines(this.gic.lines(v.id));
   }

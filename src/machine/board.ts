@@ -2,16 +2,18 @@
 // console, PL031 RTC, PL061 GPIO with the gpio-keys power button, SBSA watchdog, virtio-mmio
 // transports — from which the bus, the device tree, snapshot order, reset, pause, suspend and
 // close are all driven; a device tree, and the guest image. The VMM (src/vmm) runs it.
-import { GpioKey, type GpioKeyState } from "../devices/gpio-key.ts";
-import { Pl011, type Pl011State } from "../devices/pl011.ts";
-import { Pl031, type Pl031State } from "../devices/pl031.ts";
-import { Pl061, Pl061Reg, type Pl061State } from "../devices/pl061.ts";
-import { GWDT_WINDOW, SbsaGwdt, type SbsaGwdtState } from "../devices/sbsa-gwdt.ts";
+import { GpioKey, GpioKeyStateSchema } from "../devices/gpio-key.ts";
+import { Pl011, type Pl011State, Pl011StateSchema } from "../devices/pl011.ts";
+import { Pl031, type Pl031State, Pl031StateSchema } from "../devices/pl031.ts";
+import { Pl061, Pl061Reg, Pl061StateSchema } from "../devices/pl061.ts";
+import { GWDT_WINDOW, SbsaGwdt, SbsaGwdtStateSchema } from "../devices/sbsa-gwdt.ts";
 import type { BusDevice, ConsoleSink, Device, IrqLine } from "../devices/types.ts";
-import { type BlockBackends, type DiskOptions, VirtioBlk } from "../devices/virtio/blk.ts";
-import { VirtioMmio, type VirtioMmioState } from "../devices/virtio/mmio.ts";
+import { type BlockBackends, type DiskOptions, VirtioBlk, VirtioBlkStateSchema } from "../devices/virtio/blk.ts";
+import { VirtioMmio, type VirtioMmioState, VirtioMmioStateSchema } from "../devices/virtio/mmio.ts";
 import { ramMemory } from "../devices/virtio/queue.ts";
-import { VirtioRng } from "../devices/virtio/rng.ts";
+import { VirtioRng, VirtioRngStateSchema } from "../devices/virtio/rng.ts";
+import { require, type Static, Struct, Type, validate } from "../schema/index.ts";
+import { MAX_VCPUS } from "../hv/constants.ts";
 import { PPI_PHYS_TIMER, PPI_VIRT_TIMER } from "../hv/gicv3/index.ts";
 import type { HvHost } from "../hv/host.ts";
 import type { ClockMode } from "../hv/timer.ts";
@@ -73,16 +75,49 @@ export interface DeviceEntry {
   snapshot: SnapshotSlot;
 }
 
+/** virtio-mmio transports on the virt board (QEMU's NUM_VIRTIO_TRANSPORTS). */
+const VIRTIO_SLOTS = 32;
+
 /** Plain, versioned state of the board's GPIO, power button and watchdog (for the snapshot header). */
-export interface BoardDevicesState {
-  version: 1;
-  gpio: Pl061State;
-  powerButton: GpioKeyState;
-  /** The sleep button (absent in snapshots from before it: the key is up). */
-  sleepButton?: GpioKeyState;
-  watchdog: SbsaGwdtState;
+export const BoardDevicesStateSchema = Struct({
+  version: Type.Literal(1),
+  gpio: Pl061StateSchema,
+  powerButton: GpioKeyStateSchema,
+  /** The sleep button (absent in states from before it: the key is up). */
+  sleepButton: Type.Optional(GpioKeyStateSchema),
+  watchdog: SbsaGwdtStateSchema,
   /** The virtio-mmio transports (and their devices), by slot. */
-  virtio: VirtioMmioState[];
+  virtio: Type.Array(VirtioMmioStateSchema, { maxItems: VIRTIO_SLOTS }),
+});
+export type BoardDevicesState = Omit<Static<typeof BoardDevicesStateSchema>, "virtio"> & { virtio: VirtioMmioState[] };
+
+/**
+ * Checks every device's state for a board of `config` (a StateError naming the field): each
+ * state against its device's schema, one virtio transport per disk (block) and the RNG (entropy),
+ * each disk's state naming the image and mode the configuration attaches.
+ */
+export function checkDeviceStates(s: DeviceStates, config: Pick<BoardConfig, "disks" | "rng">): void {
+  validate(Pl011StateSchema, s.uart, "uart");
+  validate(Pl031StateSchema, s.rtc, "rtc");
+  validate(BoardDevicesStateSchema, s.devices, "devices");
+  const disks = config.disks ?? [];
+  const want = [...disks.map(() => 2), ...(config.rng ? [4] : [])];
+  const virtio = s.devices.virtio;
+  require(virtio.length === want.length, `devices.virtio: ${virtio.length} virtio devices, the board has ${want.length}`);
+  virtio.forEach((v, i) => {
+    const what = `devices.virtio[${i}]`;
+    require(v.deviceId === want[i], `${what}.deviceId: ${v.deviceId}, the board's device in slot ${i} is ${want[i]}`);
+    require(v.queues.length === 1, `${what}.queues: ${v.queues.length} queues, the device has 1`);
+    if (v.deviceId === 4) validate(VirtioRngStateSchema, v.device, `${what}.device`);
+    else {
+      validate(VirtioBlkStateSchema, v.device, `${what}.device`);
+      const d = disks[i];
+      require(v.device.path === d.path &&
+        v.device.readOnly ===
+          (d.readOnly ??
+            false), `${what}.device.path: the disk's state is for ${v.device.path}${v.device.readOnly ? ",ro" : ""}, the board attaches ${d.path}${d.readOnly ? ",ro" : ""}`);
+    }
+  });
 }
 
 /** Every device's state, as the snapshot header holds it. */
@@ -92,8 +127,6 @@ export interface DeviceStates {
   devices: BoardDevicesState;
 }
 
-/** virtio-mmio transports on the virt board (QEMU's NUM_VIRTIO_TRANSPORTS). */
-const VIRTIO_SLOTS = 32;
 /** GIC INTID of SPI n. */
 const spiIntid = (n: number) => 32 + n;
 
@@ -120,7 +153,8 @@ export class VirtBoard {
   private externalDtb: Uint8Array | null = null;
 
   constructor(readonly config: BoardConfig) {
-    if (!Number.isInteger(config.cpus) || config.cpus < 1 || config.cpus > 123) throw new Error("--smp takes 1 to 123 vCPUs");
+    if (!Number.isInteger(config.cpus) || config.cpus < 1 || config.cpus > MAX_VCPUS)
+      throw new Error(`--smp takes 1 to ${MAX_VCPUS} vCPUs`);
     if (config.ramSize < 4 << 20 || config.ramSize % (2 << 20)) throw new Error("memory must be a multiple of 2 MiB, at least 4 MiB");
     this.vm = new Vm({ host: config.host, ramSize: config.ramSize, ramBase: VIRT.ramBase, clock: config.clock });
     if (config.systemSuspend) this.vm.enableCapability("systemSuspend");
@@ -401,17 +435,17 @@ export class VirtBoard {
    * counts from the restored counter.
    */
   restoreState(s: DeviceStates): void {
+    // Every state is checked before any device changes.
+    checkDeviceStates(s, this.config);
     const b = s.devices;
-    if (b?.version !== 1) throw new Error(`unsupported board device state version ${b?.version}`);
-    const virtio = b.virtio ?? [];
-    if (virtio.length !== this.virtio.length)
-      throw new Error(`the saved VM has ${virtio.length} virtio devices, this board ${this.virtio.length}`);
     let slot = 0;
     for (const d of this.devices) {
       if (d.snapshot === "uart" || d.snapshot === "rtc") d.device.restore(s[d.snapshot]);
-      else if (d.snapshot === "virtio") d.device.restore(virtio[slot++]);
-      else if (d.snapshot === "sleepButton" && b.sleepButton === undefined) d.device.reset();
-      else d.device.restore(b[d.snapshot]);
+      else if (d.snapshot === "virtio") {
+        (d.device as VirtioMmio).restore(b.virtio[slot], `devices.virtio[${slot}]`);
+        slot++;
+      } else if (d.snapshot === "sleepButton" && b.sleepButton === undefined) d.device.reset();
+      else d.device.restore(b[d.snapshot], `devices.${d.snapshot}`);
     }
   }
 

@@ -3,26 +3,35 @@
 // magic, architecture, version and a checksum. The bytes go through injected host interfaces:
 // storage (under Node: written atomically — temporary file, fsync, rename — so a crash mid-write
 // leaves any earlier snapshot intact) and a codec (deflate, SHA-256).
-import type { DiskIdentity } from "../devices/virtio/blk.ts";
-import type { Pl011State } from "../devices/pl011.ts";
-import type { Pl031State } from "../devices/pl031.ts";
-import type { GicSnapshot } from "../hv/gicv3/gic.ts";
-import type { TimerSnapshot } from "../hv/timer.ts";
-import type { VcpuSnapshot } from "../hv/vcpu.ts";
-import type { BoardConfig, BoardDevicesState, VirtBoard } from "../machine/board.ts";
+import { DiskError, type DiskIdentity } from "../devices/virtio/blk.ts";
+import { HvError } from "../hv/errors.ts";
+import type { BoardConfig, VirtBoard } from "../machine/board.ts";
+import { StateError } from "../schema/index.ts";
+import { checkHeader, type Header, MAX_RAM, PAGE, SNAPSHOT_VERSION } from "./snapshot-schema.ts";
 
-const MAGIC = Buffer.from("DORMOUSE-SNAPSHOT\n", "latin1");
+export { SNAPSHOT_VERSION };
+const MAGIC = new TextEncoder().encode("DORMOUSE-SNAPSHOT\n");
 /** The bytes every snapshot file starts with (what tells a snapshot from a file that must not be replaced by one). */
 export const SNAPSHOT_MAGIC: Uint8Array = MAGIC;
-export const SNAPSHOT_VERSION = 2;
-const PAGE = 4096;
+/** The largest header this VMM reads (a 123-vCPU VM's is under 2 MiB). */
+const MAX_HEADER = 64 << 20;
+/** [magic][u32 header length][header][u32 page count][u32 chunk count] ... [sha256]. */
+const MIN_BYTES = MAGIC.length + 4 + 2 + 8 + 32;
+/**
+ * The largest file that can be a snapshot: a header, every page of the largest RAM with its
+ * number, and deflate's worst case (5 bytes per 16 KiB stored block) on top.
+ */
+export const MAX_SNAPSHOT_BYTES = MIN_BYTES + MAX_HEADER + (MAX_RAM / PAGE) * (4 + 8) + Math.ceil(MAX_RAM * (1 + 5 / 16384)) + 1024;
 
 export class SnapshotError extends Error {}
 
 /** Where snapshot files live (src/host/node/snapshot.ts: the file system). */
 export interface SnapshotStorage {
-  /** The whole file; a SnapshotError ("cannot read ...") when it cannot be read. */
-  read(path: string): Uint8Array;
+  /**
+   * The whole file; a SnapshotError ("cannot read ...") when it cannot be read, and without
+   * reading it when it is not a regular file or its size is outside [minBytes, maxBytes].
+   */
+  read(path: string, limits: { minBytes: number; maxBytes: number }): Uint8Array;
   /** Replaces the file atomically with `bytes`; a SnapshotError when it cannot be written. */
   write(path: string, bytes: Uint8Array): Promise<void>;
 }
@@ -31,7 +40,8 @@ export interface SnapshotStorage {
 export interface SnapshotCodec {
   /** One raw-deflate stream of `parts` concatenated (views of paused guest RAM: read, never kept). */
   deflate(parts: Uint8Array[]): Promise<Uint8Array>;
-  inflate(bytes: Uint8Array): Promise<Uint8Array>;
+  /** Inflates a raw-deflate stream; rejects when it is malformed or would inflate beyond `maxBytes`. */
+  inflate(bytes: Uint8Array, maxBytes: number): Promise<Uint8Array>;
   sha256(bytes: Uint8Array): Uint8Array;
 }
 
@@ -44,30 +54,15 @@ export interface SnapshotIo {
 /** What the board is rebuilt from (everything but host-side services and callbacks). */
 export type SnapshotConfig = Omit<BoardConfig, "host" | "output" | "onWatchdogReset" | "onWatchdogInterrupt">;
 
-/** The VM's state when it was saved: what a restore continues "as saved" (absent in older snapshots: suspended). */
+/** The VM's state when it was saved: what a restore continues "as saved". */
 export type SavedRunState = "running" | "paused" | "suspended";
 
-interface Header {
-  magic: "dormouse";
-  arch: "aarch64";
-  version: number;
-  created: string;
-  config: SnapshotConfig;
-  vcpus: VcpuSnapshot[];
-  gic: GicSnapshot;
-  timers: TimerSnapshot;
-  uart: Pl011State;
-  rtc: Pl031State;
-  devices: BoardDevicesState;
-  /** The attached disk images as they were when the VM was saved. */
-  disks: DiskIdentity[];
-  ramPages: number;
-  runState?: SavedRunState;
-}
+export type { DiskIdentity, Header };
 
-export type { DiskIdentity };
-
-/** Refuses a snapshot whose disk images are missing or changed since it was saved. */
+/**
+ * Refuses a snapshot whose disk images are missing or changed since it was saved. The header
+ * was checked to name exactly the images its configuration attaches, so this opens no other file.
+ */
 export function checkDisks(s: LoadedSnapshot, identify: (path: string) => DiskIdentity): void {
   for (const d of s.header.disks) {
     let now: DiskIdentity;
@@ -86,21 +81,28 @@ export function checkDisks(s: LoadedSnapshot, identify: (path: string) => DiskId
   }
 }
 
-/** JSON with bigints and byte arrays, for the header. */
-function encode(v: unknown): string {
-  return JSON.stringify(v, (_k, x) => {
-    if (typeof x === "bigint") return { $bigint: x.toString() };
-    if (x instanceof Uint8Array) return { $bytes: Buffer.from(x).toString("base64") };
-    return x;
-  });
+/** Reads a snapshot (readSnapshot) and refuses it unless every disk it attaches is the image it was saved with (checkDisks). */
+export function openSnapshot(path: string, io: SnapshotIo, identify: (path: string) => DiskIdentity): LoadedSnapshot {
+  const s = readSnapshot(path, io);
+  checkDisks(s, identify);
+  return s;
 }
 
-function decode<T>(s: string): T {
+/** JSON with bigints ({"$bigint": "123"}), for the header. */
+function encode(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? { $bigint: x.toString() } : x));
+}
+
+/** Parses encode()'s JSON; a malformed bigint (anything but a decimal integer string) is a SyntaxError. */
+function decode(s: string): unknown {
   return JSON.parse(s, (_k, x) => {
-    if (x && typeof x === "object" && "$bigint" in x) return BigInt(x.$bigint);
-    if (x && typeof x === "object" && "$bytes" in x) return new Uint8Array(Buffer.from(x.$bytes, "base64"));
+    if (x && typeof x === "object" && !Array.isArray(x) && "$bigint" in x) {
+      const v = (x as { $bigint: unknown }).$bigint;
+      if (Object.keys(x).length !== 1 || typeof v !== "string" || !/^-?[0-9]{1,40}$/.test(v)) throw new SyntaxError("a malformed bigint");
+      return BigInt(v);
+    }
     return x;
-  }) as T;
+  });
 }
 
 /** Non-zero RAM is deflated in this many independent chunks, compressed concurrently. */
@@ -181,6 +183,7 @@ export async function saveSnapshot(board: VirtBoard, path: string, io: SnapshotI
 }
 
 export interface LoadedSnapshot {
+  /** The header, checked. */
   header: Header;
   /** Page numbers of the saved pages, in order. */
   index: Uint32Array;
@@ -191,80 +194,108 @@ export interface LoadedSnapshot {
   chunks: Promise<Uint8Array[]>;
 }
 
-/** Reads and checks a snapshot file (magic, checksum, architecture, version) and starts inflating its memory. */
+/**
+ * Reads and checks a snapshot file before anything is built from it: magic, checksum, then the
+ * header against its schema and across fields (snapshot-schema.ts), and the memory image's page
+ * index and chunk table; starts inflating its memory. Every problem is a SnapshotError naming it.
+ */
 export function readSnapshot(path: string, io: SnapshotIo): LoadedSnapshot {
-  const file = io.storage.read(path);
-  const b = Buffer.from(file.buffer, file.byteOffset, file.byteLength);
-  if (b.length < MAGIC.length + 40 || !b.subarray(0, MAGIC.length).equals(MAGIC))
-    throw new SnapshotError(`${path} is not a Dormouse snapshot`);
-  const content = b.subarray(0, b.length - 32);
-  if (!Buffer.from(io.codec.sha256(content)).equals(b.subarray(b.length - 32))) {
+  const file = io.storage.read(path, { minBytes: MIN_BYTES, maxBytes: MAX_SNAPSHOT_BYTES });
+  if (file.length < MIN_BYTES || !MAGIC.every((c, i) => file[i] === c)) throw new SnapshotError(`${path} is not a Dormouse snapshot`);
+  const content = file.subarray(0, file.length - 32);
+  const sum = io.codec.sha256(content);
+  if (sum.length !== 32 || !sum.every((c, i) => file[content.length + i] === c))
     throw new SnapshotError(`${path} is corrupted or truncated (checksum mismatch)`);
-  }
+  const dv = new DataView(content.buffer, content.byteOffset, content.byteLength);
+  const bad = (why: string) => new SnapshotError(`${path} has an inconsistent memory image (${why})`);
   let off = MAGIC.length;
-  const hlen = content.readUInt32LE(off);
+  const hlen = dv.getUint32(off, true);
   off += 4;
-  let header: Header;
+  if (hlen > MAX_HEADER || off + hlen + 8 > content.length) throw new SnapshotError(`${path} has a truncated header`);
+  let header: unknown;
   try {
-    header = decode<Header>(content.subarray(off, off + hlen).toString("utf8"));
+    header = decode(new TextDecoder("utf-8", { fatal: true }).decode(content.subarray(off, off + hlen)));
   } catch {
     throw new SnapshotError(`${path} has an unreadable header`);
   }
   off += hlen;
-  if (header.arch !== "aarch64") throw new SnapshotError(`${path} is for ${header.arch}, not aarch64`);
-  if (header.version !== SNAPSHOT_VERSION)
-    throw new SnapshotError(`${path} is snapshot version ${header.version}; this Dormouse reads version ${SNAPSHOT_VERSION}`);
-  const bad = () => new SnapshotError(`${path} has an inconsistent memory image`);
-  if (off + 8 > content.length) throw bad();
-  const count = content.readUInt32LE(off);
-  const nchunks = content.readUInt32LE(off + 4);
+  try {
+    checkHeader(header);
+  } catch (e) {
+    if (e instanceof StateError) throw new SnapshotError(`${path}: ${e.message.replace(/^\.?/, "")}`);
+    throw e;
+  }
+  const count = dv.getUint32(off, true);
+  const nchunks = dv.getUint32(off + 4, true);
   off += 8;
-  if (count !== header.ramPages || off + count * 4 + nchunks * 8 > content.length) throw bad();
+  if (count !== header.ramPages) throw bad(`${count} pages, the header says ${header.ramPages}`);
+  if (nchunks > count || (count > 0 && nchunks === 0)) throw bad(`${nchunks} chunks for ${count} pages`);
+  if (off + count * 4 + nchunks * 8 > content.length) throw bad("truncated page index");
   const index = new Uint32Array(count);
-  Buffer.from(index.buffer).set(content.subarray(off, off + count * 4));
-  off += count * 4;
+  const pages = header.config.ramSize / PAGE;
+  for (let i = 0; i < count; i++, off += 4) {
+    const p = dv.getUint32(off, true);
+    if (p >= pages) throw bad(`page ${p} is beyond the ${header.config.ramSize >> 20} MiB of RAM`);
+    if (i > 0 && p <= index[i - 1]) throw bad(`page ${p} after page ${index[i - 1]}`);
+    index[i] = p;
+  }
   const sizes: [number, number][] = [];
-  for (let i = 0; i < nchunks; i++) sizes.push([content.readUInt32LE(off + i * 8), content.readUInt32LE(off + i * 8 + 4)]);
-  off += nchunks * 8;
-  const raw: Buffer[] = [];
+  let total = 0;
+  for (let i = 0; i < nchunks; i++, off += 8) {
+    const n = dv.getUint32(off, true);
+    const len = dv.getUint32(off + 4, true);
+    if (n === 0 || len === 0) throw bad(`chunk ${i} is empty`);
+    total += n;
+    sizes.push([n, len]);
+  }
+  if (total !== count) throw bad(`the chunks hold ${total} pages, the index ${count}`);
+  const raw: Uint8Array[] = [];
   for (const [, len] of sizes) {
-    if (off + len > content.length) throw bad();
+    if (off + len > content.length) throw bad("truncated chunk");
     raw.push(content.subarray(off, off + len));
     off += len;
   }
-  if (off !== content.length || sizes.reduce((a, [n]) => a + n, 0) !== count) throw bad();
-  const chunks = Promise.all(raw.map((c) => io.codec.inflate(c))).then(
-    (cs) => {
-      if (cs.some((c, i) => c.length !== sizes[i][0] * PAGE)) throw bad();
-      return cs;
-    },
-    () => {
-      throw bad();
-    },
-  );
+  if (off !== content.length) throw bad(`${content.length - off} bytes after the last chunk`);
+  const chunks = Promise.all(
+    raw.map((c, i) =>
+      io.codec.inflate(c, sizes[i][0] * PAGE).then((out) => {
+        if (out.length !== sizes[i][0] * PAGE) throw bad(`chunk ${i} inflates to ${out.length} bytes, not ${sizes[i][0] * PAGE}`);
+        return out;
+      }),
+    ),
+  ).catch((e) => {
+    throw e instanceof SnapshotError ? e : bad("a chunk does not inflate");
+  });
   // Rejections surface in restoreSnapshot; never as an unhandled rejection meanwhile.
   chunks.catch(() => {});
   return { header, index, chunks };
 }
 
-/** Restores a snapshot into a freshly built board (zero RAM) made from its configuration. */
+/**
+ * Restores a snapshot into a freshly built board (zero RAM) made from its configuration. The
+ * header was checked by readSnapshot; a state the board still refuses (a disk of another size)
+ * is a SnapshotError.
+ */
 export async function restoreSnapshot(board: VirtBoard, s: LoadedSnapshot): Promise<void> {
   const chunks = await s.chunks;
   const ram = board.vm.core.ram;
+  if (s.header.config.ramSize !== ram.length) throw new SnapshotError("the snapshot's memory does not fit this VM");
   // A freshly built board's RAM is zero already: write only the saved pages.
   let i = 0;
   for (const chunk of chunks) {
-    for (let at = 0; at < chunk.length; at += PAGE, i++) {
-      const p = s.index[i];
-      if ((p + 1) * PAGE > ram.length) throw new SnapshotError("the snapshot's memory does not fit this VM");
-      ram.set(chunk.subarray(at, at + PAGE), p * PAGE);
-    }
+    for (let at = 0; at < chunk.length; at += PAGE, i++) ram.set(chunk.subarray(at, at + PAGE), s.index[i] * PAGE);
   }
   board.vm.core.flushCaches();
-  board.vm.gic.restore(s.header.gic);
-  board.vm.timers.restore(s.header.timers);
-  s.header.vcpus.forEach((v, i) => {
-    board.vcpus[i].restore(v);
-  });
-  board.restoreState(s.header);
+  try {
+    board.vm.gic.restore(s.header.gic);
+    board.vm.timers.restore(s.header.timers, board.vcpus.length);
+    s.header.vcpus.forEach((v, i) => {
+      board.vcpus[i].restore(v);
+    });
+    board.restoreState(s.header);
+  } catch (e) {
+    if (e instanceof StateError || e instanceof HvError || e instanceof DiskError)
+      throw new SnapshotError(`the snapshot's state: ${e.message}`);
+    throw e;
+  }
 }

@@ -177,5 +177,5 @@ test("saveDevices/restoreDevices carry the virtio transports: a new board over t
     "both requests' heads, in order",
   );
   b.close();
-  assert.throws(() => board({ disks: [{ path }] }).restoreDevices(saved), /2 virtio devices, this board 1/);
+  assert.throws(() => board({ disks: [{ path }] }).restoreDevices(saved), /devices.virtio: 2 virtio devices, the board has 1/);
 });

@@ -521,6 +521,6 @@ test("restore refuses another device's state or an unknown version", () => {
   const g = new FakeGuest();
   const t = new VirtioMmio(new EchoDevice(), g.mem, g.irq);
   const s = t.save();
-  assert.throws(() => t.restore({ ...s, version: 2 as 1 }), /version 2/);
+  assert.throws(() => t.restore({ ...s, version: 2 as 1 }), /virtio.version: must be 1 \(is 2\)/);
   assert.throws(() => t.restore({ ...s, deviceId: 2 }), /device 2/);
 });

@@ -81,7 +81,7 @@ test("save/restore: the virtual counter continues in a new timer", () => {
   const vct = a.t.read(a.v, TimerReg.CNTVCT_EL0, 1) as bigint;
   const snap = a.t.save();
   const b = det();
-  b.t.restore(structuredClone(snap));
+  b.t.restore(structuredClone(snap), 1);
   assert.equal(b.t.read(b.v, TimerReg.CNTVCT_EL0, 1), vct, "no jump");
   assert.equal(b.t.read(b.v, TimerReg.CNTV_CVAL_EL0, 1), 6000n);
   b.advance(INSNS_PER_TICK * 1000n);

@@ -43,7 +43,7 @@ test("a suspended guest saved to disk resumes in another process; bad snapshots 
   bad("corrupted.snap", flipped, /corrupted or truncated/);
   bad("text.snap", Buffer.from("hello\n"), /not a Dormouse snapshot/);
   // A well-formed file of another version (checksum recomputed, so only the version is wrong).
-  const other = Buffer.from(original.toString("latin1").replace('"version":2', '"version":9'), "latin1");
+  const other = Buffer.from(original.toString("latin1").replace('"version":3', '"version":9'), "latin1");
   const body = other.subarray(0, other.length - 32);
   bad("version.snap", Buffer.concat([body, createHash("sha256").update(body).digest()]), /snapshot version 9/);
   // Options that describe another board are refused: the VM resumes on the board it was saved from.

@@ -1,6 +1,7 @@
 // virtio-blk (virtio 1.x §5.2) over a block backend (a raw image file under Node): read, write,
 // flush and GET_ID, with synchronous host I/O. Capacity is the image's size in 512-byte sectors
 // (rounded down, so the device never grows it); requests beyond it fail with VIRTIO_BLK_S_IOERR.
+import { BigRange, type Static, Struct, Type, validate } from "../../schema/index.ts";
 import type { VirtioDevice } from "./mmio.ts";
 import { type DescriptorChain, gather, scatter, sliceSegments, totalLength, VirtqueueError } from "./queue.ts";
 
@@ -75,12 +76,13 @@ export interface DiskOptions {
 }
 
 /** Plain, versioned virtio-blk state: which image it was and its size, checked on restore. */
-export interface VirtioBlkState {
-  version: 1;
-  path: string;
-  readOnly: boolean;
-  sectors: bigint;
-}
+export const VirtioBlkStateSchema = Struct({
+  version: Type.Literal(1),
+  path: Type.String({ minLength: 1, maxLength: 4096 }),
+  readOnly: Type.Boolean(),
+  sectors: BigRange(0n, (1n << 64n) - 1n),
+});
+export type VirtioBlkState = Static<typeof VirtioBlkStateSchema>;
 
 /** A virtio-blk device over a disk image. Throws DiskError from the constructor when the image cannot be used. */
 export class VirtioBlk implements VirtioDevice {
@@ -216,8 +218,8 @@ export class VirtioBlk implements VirtioDevice {
   }
 
   /** Checks that this is the image the state was saved with, still the same size. */
-  restore(s: VirtioBlkState): void {
-    if (s.version !== 1) throw new Error(`unsupported virtio-blk state version ${s.version}`);
+  restore(s: unknown, what = "virtio-blk"): void {
+    validate(VirtioBlkStateSchema, s, what);
     if (s.path !== this.path || s.readOnly !== this.readOnly)
       throw new DiskError(
         `the snapshot's disk is ${s.path}${s.readOnly ? " (read-only)" : ""}, not ${this.path}${this.readOnly ? " (read-only)" : ""}`,

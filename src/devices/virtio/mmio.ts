@@ -2,8 +2,9 @@
 // only): the register window a driver probes, negotiates features and sets up queues through,
 // the interrupt status/acknowledge pair behind one interrupt line, and the device-specific
 // configuration space at 0x100. Devices (blk.ts, rng.ts) only see descriptor chains.
+import { Bits, require, type Static, Struct, Type, U8, U32, U64, validate } from "../../schema/index.ts";
 import type { BusDevice, Device, IrqLine } from "../types.ts";
-import { type DescriptorChain, type GuestMemory, type RingFeatures, Virtqueue, type VirtqueueState } from "./queue.ts";
+import { type DescriptorChain, type GuestMemory, type RingFeatures, Virtqueue, VirtqueueStateSchema } from "./queue.ts";
 
 /** Register offsets (§4.2.2, table "MMIO Device Register Layout"). */
 export const enum Reg {
@@ -86,23 +87,27 @@ export interface VirtioDevice {
   close?(): void;
   /** The device's own plain, versioned state. */
   save(): unknown;
-  restore(state: unknown): void;
+  /** Restores save()'s state; a StateError naming the field (under `what`) when it is malformed. */
+  restore(state: unknown, what: string): void;
 }
 
-/** Plain, versioned transport state; `device` is the device's own save(). */
-export interface VirtioMmioState<D = unknown> {
-  version: 1;
-  deviceId: number;
-  status: number;
-  deviceFeaturesSel: number;
-  driverFeaturesSel: number;
-  driverFeatures: bigint;
-  queueSel: number;
-  interruptStatus: number;
-  configGeneration: number;
-  queues: VirtqueueState[];
-  device: D;
-}
+/** Plain, versioned transport state; `device` is the device's own save() (checked by its restore). */
+export const VirtioMmioStateSchema = Struct({
+  version: Type.Literal(1),
+  /** Virtio device ID: 2 block, 4 entropy. */
+  deviceId: U32,
+  status: U8,
+  deviceFeaturesSel: U32,
+  driverFeaturesSel: U32,
+  driverFeatures: U64,
+  queueSel: U32,
+  /** InterruptStatus: used buffer, configuration change. */
+  interruptStatus: Bits(3),
+  configGeneration: U32,
+  queues: Type.Array(VirtqueueStateSchema, { maxItems: 8 }),
+  device: Type.Unknown(),
+});
+export type VirtioMmioState<D = unknown> = Omit<Static<typeof VirtioMmioStateSchema>, "device"> & { device: D };
 
 export interface VirtioMmioOptions {
   vendorId?: number;
@@ -395,13 +400,22 @@ export class VirtioMmio<D extends VirtioDevice = VirtioDevice> implements BusDev
     };
   }
 
-  restore(s: VirtioMmioState<ReturnType<D["save"]>>): void {
-    if (s.version !== 1) throw new Error(`unsupported virtio-mmio state version ${s.version}`);
-    if (s.deviceId !== this.device.deviceId)
-      throw new Error(`virtio-mmio state of device ${s.deviceId} restored into device ${this.device.deviceId}`);
-    if (s.queues.length !== this.queues.length)
-      throw new Error(`virtio-mmio state has ${s.queues.length} queues, the device ${this.queues.length}`);
-    this.device.restore(s.device);
+  /**
+   * Restores save()'s state (`what` names it in errors: "devices.virtio[0]"); a StateError naming
+   * the field when it is malformed, out of range or for another device, before anything changes.
+   */
+  restore(s: unknown, what = "virtio"): void {
+    validate(VirtioMmioStateSchema, s, what);
+    require(s.deviceId ===
+      this.device.deviceId, `${what}.deviceId: state of device ${s.deviceId} restored into device ${this.device.deviceId}`);
+    require(s.queues.length === this.queues.length, `${what}.queues: ${s.queues.length} queues, the device has ${this.queues.length}`);
+    require(!(s.status & STATUS_FEATURES_OK) ||
+      (s.driverFeatures & ~this.offeredFeatures) ===
+        0n, `${what}.driverFeatures: features 0x${(s.driverFeatures & ~this.offeredFeatures).toString(16)} were never offered`);
+    // Queues first (each checked before any is changed), then the device, then the transport.
+    const scratch = this.queues.map((q) => new Virtqueue(q.maxSize));
+    s.queues.forEach((q, i) => scratch[i].restore(q, `${what}.queues[${i}]`));
+    this.device.restore(s.device, `${what}.device`);
     ({
       status: this.status,
       deviceFeaturesSel: this.deviceFeaturesSel,
@@ -411,7 +425,7 @@ export class VirtioMmio<D extends VirtioDevice = VirtioDevice> implements BusDev
       interruptStatus: this.interruptStatus,
       configGeneration: this.configGeneration,
     } = s);
-    s.queues.forEach((q, i) => this.queues[i].restore(q));
+    s.queues.forEach((q, i) => this.queues[i].restore(q, `${what}.queues[${i}]`));
     this.updateIrq();
   }
 }

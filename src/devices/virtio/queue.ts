@@ -4,6 +4,8 @@
 // §2.7.10). Everything the guest wrote is checked: a malformed ring or chain is a VirtqueueError,
 // which the transport turns into DEVICE_NEEDS_RESET instead of an exception in the host.
 
+import { type Static, Struct, Type, U16, U32, U64, require, validate } from "../../schema/index.ts";
+
 /** How devices reach guest RAM (DMA). */
 export interface GuestMemory {
   /** A view of guest physical [gpa, gpa+len), or null unless the range lies entirely in RAM. */
@@ -55,18 +57,20 @@ export const VIRTQ_AVAIL_F_NO_INTERRUPT = 1;
 export const MAX_QUEUE_SIZE = 32768;
 
 /** Plain, versioned virtqueue state. */
-export interface VirtqueueState {
-  version: 1;
-  size: number;
-  ready: boolean;
-  desc: bigint;
-  driver: bigint;
-  device: bigint;
+export const VirtqueueStateSchema = Struct({
+  version: Type.Literal(1),
+  /** QueueNum as the driver wrote it (checked when the queue is made ready). */
+  size: U32,
+  ready: Type.Boolean(),
+  desc: U64,
+  driver: U64,
+  device: U64,
   /** Next available-ring index the device will read. */
-  lastAvail: number;
+  lastAvail: U16,
   /** The device's used index (what it last published in the used ring). */
-  usedIdx: number;
-}
+  usedIdx: U16,
+});
+export type VirtqueueState = Static<typeof VirtqueueStateSchema>;
 
 /** The rings of a ready queue, mapped for one batch of requests. */
 interface Rings {
@@ -231,11 +235,17 @@ export class Virtqueue {
     return { version: 1, size, ready, desc, driver, device, lastAvail, usedIdx };
   }
 
-  restore(s: VirtqueueState): void {
-    if (s.version !== 1) throw new Error(`unsupported virtqueue state version ${s.version}`);
+  /** Restores save()'s state; a StateError naming the field when it is malformed or out of range. */
+  restore(s: unknown, what = "queue"): void {
+    validate(VirtqueueStateSchema, s, what);
+    const n = s.size;
+    require(!s.ready ||
+      (n >= 1 &&
+        n <= this.maxSize &&
+        (n & (n - 1)) === 0), `${what}.size: a ready queue's size is a power of 2 up to ${this.maxSize} (is ${n})`);
     ({ size: this.size, ready: this.ready, desc: this.desc, driver: this.driver, device: this.device } = s);
-    this.lastAvail = s.lastAvail & 0xffff;
-    this.usedIdx = s.usedIdx & 0xffff;
+    this.lastAvail = s.lastAvail;
+    this.usedIdx = s.usedIdx;
   }
 }
 

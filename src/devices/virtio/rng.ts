@@ -1,5 +1,6 @@
 // virtio-rng, the entropy device (virtio 1.x §5.4): fills every device-writable buffer it is
 // given with random bytes from the host.
+import { type Static, Struct, Type, validate } from "../../schema/index.ts";
 import type { VirtioDevice } from "./mmio.ts";
 import type { DescriptorChain } from "./queue.ts";
 
@@ -8,9 +9,8 @@ export const MAX_RNG_REQUEST = 1 << 20;
 const CHUNK = 1 << 16;
 
 /** Plain, versioned virtio-rng state (it has none beyond its queue). */
-export interface VirtioRngState {
-  version: 1;
-}
+export const VirtioRngStateSchema = Struct({ version: Type.Literal(1) });
+export type VirtioRngState = Static<typeof VirtioRngStateSchema>;
 
 export class VirtioRng implements VirtioDevice {
   readonly deviceId = 4;
@@ -39,7 +39,7 @@ export class VirtioRng implements VirtioDevice {
     return { version: 1 };
   }
 
-  restore(s: VirtioRngState): void {
-    if (s.version !== 1) throw new Error(`unsupported virtio-rng state version ${s.version}`);
+  restore(s: unknown, what = "virtio-rng"): void {
+    validate(VirtioRngStateSchema, s, what);
   }
 }

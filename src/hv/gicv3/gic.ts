@@ -4,6 +4,9 @@
 // KVM guest sees it. No LPIs/ITS. MMIO frames are in distributor.ts and redistributor.ts, the
 // ICC_* system registers in cpu-interface.ts.
 
+import { BigBits, Bits, Int, require, type Static, Struct, Type, validate } from "../../schema/index.ts";
+import { MAX_VCPUS } from "../constants.ts";
+
 /** INTIDs the generic timer uses (QEMU virt / KVM): virtual timer PPI 11, physical PPI 14. */
 export const PPI_VIRT_TIMER = 27;
 export const PPI_PHYS_TIMER = 30;
@@ -52,18 +55,64 @@ export function newCpuIf(): CpuIfState {
   return { pmr: 0, bpr0: 2, bpr1: 3, ctlr: 0, grpen0: false, grpen1: false, activePrio: [], sleep: true, rctlr: 0 };
 }
 
+/** SPIs of a VM that does not say (QEMU virt has 256 interrupts, i.e. 224 SPIs). */
+export const DEFAULT_SPIS = 224;
+
 export interface GicOptions {
   /** Number of SPIs (multiple of 32; QEMU virt has 256 interrupts, i.e. 224 SPIs). */
   spis?: number;
 }
 
+const IrqSchema = Struct({
+  enabled: Type.Boolean(),
+  pendingLatch: Type.Boolean(),
+  level: Type.Boolean(),
+  active: Type.Boolean(),
+  /** Five priority bits (the low three read as zero). */
+  priority: Bits(0xf8),
+  group1: Type.Boolean(),
+  edge: Type.Boolean(),
+  /** IROUTER: Aff3 (39:32), Interrupt_Routing_Mode (31), Aff2.Aff1.Aff0. */
+  route: BigBits(0xff_80ff_ffffn),
+});
+
+const CpuIfSchema = Struct({
+  pmr: Bits(0xf8),
+  bpr0: Int(2, 7),
+  bpr1: Int(3, 7),
+  ctlr: Bits(3),
+  grpen0: Type.Boolean(),
+  grpen1: Type.Boolean(),
+  /** One entry per preemption level: 32 group priorities at most, each below the one before. */
+  activePrio: Type.Array(Bits(0xf8), { maxItems: 32 }),
+  sleep: Type.Boolean(),
+  rctlr: Int(0, 0),
+});
+
 /** Plain, versioned GIC state for snapshots. */
-export interface GicSnapshot {
-  version: 1;
-  ctlr: number;
-  spis: IrqState[];
-  private: IrqState[][];
-  cpus: CpuIfState[];
+export const GicSnapshotSchema = Struct({
+  version: Type.Literal(1),
+  /** GICD_CTLR: EnableGrp0, EnableGrp1. */
+  ctlr: Bits(3),
+  spis: Type.Array(IrqSchema, { maxItems: 988 }),
+  /** SGIs and PPIs of each vCPU: 32 each. */
+  private: Type.Array(Type.Array(IrqSchema, { minItems: 32, maxItems: 32 }), { maxItems: MAX_VCPUS }),
+  cpus: Type.Array(CpuIfSchema, { maxItems: MAX_VCPUS }),
+});
+export type GicSnapshot = Static<typeof GicSnapshotSchema>;
+
+/** Checks a GIC state for a VM of `cpus` vCPUs and `spis` SPIs (a StateError naming the field). */
+export function checkGicSnapshot(s: unknown, cpus: number, spis: number, what = "gic"): asserts s is GicSnapshot {
+  validate(GicSnapshotSchema, s, what);
+  require(s.spis.length === spis, `${what}.spis: ${s.spis.length} SPIs, this VM has ${spis}`);
+  require(s.private.length === cpus, `${what}.private: state of ${s.private.length} redistributors, this VM has ${cpus} vCPUs`);
+  require(s.cpus.length === cpus, `${what}.cpus: state of ${s.cpus.length} CPU interfaces, this VM has ${cpus} vCPUs`);
+  s.private.forEach((p, c) => p.forEach((x, i) => require(i >= 16 || x.edge, `${what}.private[${c}][${i}].edge: SGIs are edge-triggered`)));
+  s.cpus.forEach((c, i) =>
+    c.activePrio.forEach((p, j) =>
+      require(j === 0 || p < c.activePrio[j - 1], `${what}.cpus[${i}].activePrio[${j}]: not below the priority it preempted`),
+    ),
+  );
 }
 
 export class GicState {
@@ -79,7 +128,7 @@ export class GicState {
   onChange: (cpu: number) => void = () => {};
 
   constructor(opts: GicOptions = {}) {
-    this.nSpis = opts.spis ?? 224;
+    this.nSpis = opts.spis ?? DEFAULT_SPIS;
     this.spis = Array.from({ length: this.nSpis }, () => newIrq(false));
   }
 
@@ -302,9 +351,9 @@ export class GicState {
     };
   }
 
-  restore(s: GicSnapshot): void {
-    if (s.version !== 1) throw new Error(`unsupported GIC state version ${s.version}`);
-    if (s.spis.length !== this.nSpis || s.cpus.length !== this.cpus.length) throw new Error("GIC state does not match this VM");
+  /** Restores a state from save(); a StateError naming the field when it is malformed, out of range or for another VM shape. */
+  restore(s: unknown): void {
+    checkGicSnapshot(s, this.cpus.length, this.nSpis);
     this.ctlr = s.ctlr;
     s.spis.forEach((x, i) => {
       this.spis[i] = { ...x };

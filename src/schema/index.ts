@@ -1,0 +1,101 @@
+// Schemas for state that crosses a trust boundary (snapshot headers, device and vCPU states):
+// TypeBox types that are both the TypeScript type and the runtime check, and one validator that
+// turns the first violation into a StateError naming the field ("uart.rx[3]: must be <= 255").
+// The only module that imports the schema library: every layer may use it (it is pure data and
+// code, no host services).
+import Type, { type Static, type TSchema } from "typebox";
+import Value from "typebox/value";
+
+export { Type, type Static, type TSchema };
+
+/** A state (or header) that is malformed or out of range; the message names the field. */
+export class StateError extends Error {}
+
+/** An integer in [min, max]. */
+export const Int = (min: number, max: number) => Type.Integer({ minimum: min, maximum: max });
+export const U8 = Int(0, 0xff);
+export const U16 = Int(0, 0xffff);
+export const U32 = Int(0, 0xffff_ffff);
+/** An unsigned integer with only the bits of `mask` set (mask < 2^32). */
+export const Bits = (mask: number) =>
+  Type.Refine(
+    Int(0, mask >>> 0),
+    (v) => (v & ~mask) === 0,
+    () => `only bits 0x${mask.toString(16)} may be set`,
+  );
+/** A bigint in [min, max]. */
+export const BigRange = (min: bigint, max: bigint) => Type.BigInt({ minimum: min, maximum: max } as never);
+export const U64 = BigRange(0n, (1n << 64n) - 1n);
+/** A 64-bit value with only the bits of `mask` set, and every bit of `set` (RES1 bits). */
+export const BigBits = (mask: bigint, set = 0n) =>
+  Type.Refine(
+    U64,
+    (v) => (v & ~mask) === 0n && (v & set) === set,
+    () =>
+      set
+        ? `only bits 0x${mask.toString(16)} may be set, and bits 0x${set.toString(16)} must be`
+        : `only bits 0x${mask.toString(16)} may be set`,
+  );
+/** An object with exactly these fields (no others). */
+export const Struct = <T extends Record<string, TSchema>>(fields: T) => Type.Object(fields, { additionalProperties: false });
+/** Byte values, at most `max` of them. */
+export const ByteList = (max: number) => Type.Array(U8, { maxItems: max });
+
+/** `/a/3/b` as `a[3].b`. */
+function fieldName(what: string, pointer: string): string {
+  let out = what;
+  for (const part of pointer.split("/").slice(1)) {
+    const p = part.replace(/~1/g, "/").replace(/~0/g, "~");
+    out += /^\d+$/.test(p) ? `[${p}]` : out ? `.${p}` : p;
+  }
+  return out || "the state";
+}
+
+function show(v: unknown): string {
+  if (typeof v === "bigint") return `${v}`;
+  if (typeof v === "string") return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (typeof v === "number" || typeof v === "boolean" || v === null || v === undefined) return String(v);
+  return Array.isArray(v) ? "an array" : "an object";
+}
+
+function valueAt(root: unknown, pointer: string): unknown {
+  let v = root;
+  for (const part of pointer.split("/").slice(1)) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<string, unknown>)[part];
+  }
+  return v;
+}
+
+/**
+ * Checks `value` against `schema`; a StateError naming the first bad field of `what` otherwise
+ * (the most specific one: a field's own error before its container's).
+ */
+export function validate<T extends TSchema>(
+  schema: T,
+  value: unknown,
+  what: string,
+  Err: new (message: string) => StateError = StateError,
+): asserts value is Static<T> {
+  // Interpreted, not Compile()d: the compiler writes bigint bounds as JavaScript numbers (2^64 − 1
+  // becomes 2^64), so it would pass values one above a 64-bit range.
+  if (Value.Check(schema, value)) return;
+  const errors = Value.Errors(schema, value);
+  const unexpected = errors.find((e) => e.keyword === "boolean");
+  if (unexpected) throw new Err(`${fieldName(what, unexpected.instancePath)}: unexpected field`);
+  const deepest = errors.reduce((a, b) => (b.instancePath.length > a.instancePath.length ? b : a), errors[0]);
+  if (!deepest) throw new Err(`${what}: malformed`);
+  const missing = deepest.keyword === "required" ? (deepest.params as { requiredProperties?: string[] }).requiredProperties : undefined;
+  if (missing?.length) throw new Err(`${fieldName(what, `${deepest.instancePath}/${missing[0]}`)}: missing`);
+  const got = valueAt(value, deepest.instancePath);
+  const here = errors.filter((e) => e.instancePath === deepest.instancePath && e.keyword === "const");
+  const message = here.length
+    ? `must be ${here.map((e) => show((e.params as { allowedValue?: unknown }).allowedValue)).join(" or ")}`
+    : deepest.message;
+  throw new Err(`${fieldName(what, deepest.instancePath)}: ${message} (is ${show(got)})`);
+}
+
+/** A StateError unless `ok` (for checks across fields that a schema cannot say). */
+export function require(ok: boolean, message: string): asserts ok {
+  if (!ok) throw new StateError(message);
+}

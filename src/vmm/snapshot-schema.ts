@@ -1,0 +1,96 @@
+// The snapshot header's schema: every field's type and range, composed from the schemas of the
+// vCPU, GIC, timer and device states (each module owns its own), and the checks across fields —
+// counts that follow from `cpus`, `ramSize` and the attached devices, the disks' identities
+// naming exactly the disks the configuration attaches. A header that passes is one this VMM
+// could have written; readSnapshot checks it before anything is built.
+import { Pl011StateSchema } from "../devices/pl011.ts";
+import { Pl031StateSchema } from "../devices/pl031.ts";
+import { MAX_VCPUS } from "../hv/constants.ts";
+import { checkGicSnapshot, DEFAULT_SPIS, GicSnapshotSchema } from "../hv/gicv3/index.ts";
+import { checkTimerSnapshot, TimerSnapshotSchema } from "../hv/timer.ts";
+import { checkVcpuSnapshot, VcpuSnapshotSchema } from "../hv/vcpu.ts";
+import { BoardDevicesStateSchema, checkDeviceStates } from "../machine/board.ts";
+import { Int, require, type Static, Struct, Type, validate } from "../schema/index.ts";
+
+/** The snapshot format this VMM writes and reads (3: the vCPU core's state as named fields). */
+export const SNAPSHOT_VERSION = 3;
+export const PAGE = 4096;
+/** The most RAM a VM has (the core's 4 GiB of wasm memory, less its own 64 MiB). */
+export const MAX_RAM = 4096 * 2 ** 20 - 64 * 2 ** 20;
+/** The most disks a board attaches (its virtio slots). */
+const MAX_DISKS = 32;
+const Path = Type.String({ minLength: 1, maxLength: 4096 });
+
+const ConfigSchema = Struct({
+  cpus: Int(1, MAX_VCPUS),
+  /** RAM in bytes: a multiple of 2 MiB (checked below), 4 MiB up to MAX_RAM. */
+  ramSize: Int(4 << 20, MAX_RAM),
+  psciConduit: Type.Union([Type.Literal("hvc"), Type.Literal("smc")]),
+  clock: Type.Optional(Type.Union([Type.Literal("host"), Type.Literal("deterministic")])),
+  systemSuspend: Type.Optional(Type.Boolean()),
+  bootargs: Type.Optional(Type.String({ maxLength: 65536 })),
+  disks: Type.Optional(
+    Type.Array(Struct({ path: Path, readOnly: Type.Optional(Type.Boolean()), serial: Type.Optional(Type.String({ maxLength: 20 })) }), {
+      maxItems: MAX_DISKS,
+    }),
+  ),
+  rng: Type.Optional(Type.Boolean()),
+});
+
+const DiskIdentitySchema = Struct({
+  path: Path,
+  size: Int(0, Number.MAX_SAFE_INTEGER),
+  mtimeNs: Type.String({ pattern: "^[0-9]{1,24}$" }),
+  sample: Type.String({ pattern: "^[0-9a-f]{64}$" }),
+});
+
+export const HeaderSchema = Struct({
+  magic: Type.Literal("dormouse"),
+  arch: Type.Literal("aarch64"),
+  version: Type.Literal(SNAPSHOT_VERSION),
+  created: Type.String({ maxLength: 64 }),
+  config: ConfigSchema,
+  vcpus: Type.Array(VcpuSnapshotSchema, { minItems: 1, maxItems: MAX_VCPUS }),
+  gic: GicSnapshotSchema,
+  timers: TimerSnapshotSchema,
+  uart: Pl011StateSchema,
+  rtc: Pl031StateSchema,
+  devices: BoardDevicesStateSchema,
+  /** The attached disk images as they were when the VM was saved. */
+  disks: Type.Array(DiskIdentitySchema, { maxItems: MAX_DISKS }),
+  /** RAM pages saved (the non-zero ones). */
+  ramPages: Int(0, MAX_RAM / PAGE),
+  /** The VM's state when it was saved: what a restore continues "as saved". */
+  runState: Type.Union([Type.Literal("running"), Type.Literal("paused"), Type.Literal("suspended")]),
+});
+export type Header = Static<typeof HeaderSchema>;
+
+/**
+ * Checks a decoded header: the schema (a StateError naming the first bad field), then what the
+ * fields say of each other.
+ */
+export function checkHeader(h: unknown): asserts h is Header {
+  // The version first: an older snapshot's other fields are not this version's.
+  const version = (h as { version?: unknown } | null)?.version;
+  if (typeof version === "number" && version !== SNAPSHOT_VERSION)
+    require(false, `snapshot version ${version}; this Dormouse reads version ${SNAPSHOT_VERSION}`);
+  validate(HeaderSchema, h, "");
+  const { config } = h;
+  require(config.ramSize % (2 << 20) === 0, `config.ramSize: ${config.ramSize} is not a multiple of 2 MiB`);
+  require(h.ramPages <= config.ramSize / PAGE, `ramPages: ${h.ramPages} pages saved of ${config.ramSize / PAGE}`);
+  require(h.vcpus.length === config.cpus, `vcpus: state of ${h.vcpus.length} vCPUs, the board has ${config.cpus}`);
+  h.vcpus.forEach((v, i) => {
+    checkVcpuSnapshot(v, `vcpus[${i}]`);
+    require(v.id === i, `vcpus[${i}].id: ${v.id}`);
+  });
+  checkGicSnapshot(h.gic, config.cpus, DEFAULT_SPIS);
+  checkTimerSnapshot(h.timers, config.cpus);
+  const disks = config.disks ?? [];
+  const paths = new Set(disks.map((d) => d.path));
+  require(paths.size === disks.length, "config.disks: the same image is attached twice");
+  require(h.disks.length === disks.length, `disks: identities of ${h.disks.length} images, the board attaches ${disks.length}`);
+  h.disks.forEach((d, i) =>
+    require(d.path === disks[i].path, `disks[${i}].path: the identity is of ${d.path}, the board attaches ${disks[i].path}`),
+  );
+  checkDeviceStates(h, config);
+}
