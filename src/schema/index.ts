@@ -55,7 +55,7 @@ function show(v: unknown): string {
   if (typeof v === "bigint") return `${v}`;
   if (typeof v === "string") return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
   if (typeof v === "number" || typeof v === "boolean" || v === null || v === undefined) return String(v);
-  return Array.isArray(v) ? "an array" : "an object";
+  return Array.isArray(v) ? `${v.length} items` : "an object";
 }
 
 function valueAt(root: unknown, pointer: string): unknown {

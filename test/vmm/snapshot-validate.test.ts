@@ -1,0 +1,139 @@
+// A snapshot is untrusted input: files that cannot be snapshots are refused before they are read,
+// every field of a well-formed one is checked before anything is built (an out-of-range value
+// names the field), it opens no file but the disks its identities name, and the temporary files
+// of writers that died are swept by the next save beside them.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync, ftruncateSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { nodeHost, nodeSnapshotIo } from "../../src/host/node/index.ts";
+import { tempPath } from "../../src/host/node/snapshot.ts";
+import { MAX_SNAPSHOT_BYTES, readSnapshot, SnapshotError } from "../../src/vmm/snapshot.ts";
+import { VirtualMachine } from "../../src/vmm/virtual-machine.ts";
+import { buildGuest } from "../support/guests.ts";
+import { repoRoot } from "../support/toolchain.ts";
+
+const cli = join(repoRoot, "bin/dormouse.mjs");
+const dir = mkdtempSync(join(tmpdir(), "dormouse-snapcheck-"));
+const MAGIC = "DORMOUSE-SNAPSHOT\n";
+
+/** The suspend guest with a read-only disk, saved while suspended. */
+async function saved(): Promise<{ path: string; disk: string }> {
+  const disk = join(dir, "disk.img");
+  writeFileSync(disk, Buffer.alloc(1 << 20, 7));
+  const path = join(dir, "base.snap");
+  const vm = new VirtualMachine(
+    {
+      board: {
+        cpus: 2,
+        ramSize: 32 << 20,
+        psciConduit: "hvc",
+        systemSuspend: true,
+        clock: "deterministic",
+        disks: [{ path: disk, readOnly: true }],
+      },
+      image: { kind: "binary", bytes: readFileSync(buildGuest("suspend", { VARIANT: 0 })) },
+    },
+    nodeHost(),
+    { policy: { onSuspend: "save", snapshotPath: path } },
+  );
+  vm.start();
+  assert.equal(await vm.finished, "saved");
+  vm.close();
+  return { path, disk };
+}
+
+/** The snapshot with its header changed by `edit` (on the JSON text) and the checksum recomputed. */
+function edited(file: Buffer, edit: (header: string) => string): Buffer {
+  const at = MAGIC.length;
+  const hlen = file.readUInt32LE(at);
+  const header = edit(file.subarray(at + 4, at + 4 + hlen).toString("utf8"));
+  const h = Buffer.from(header, "utf8");
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(h.length);
+  const content = Buffer.concat([file.subarray(0, at), len, h, file.subarray(at + 4 + hlen, file.length - 32)]);
+  return Buffer.concat([content, createHash("sha256").update(content).digest()]);
+}
+
+const refused = (path: string, message: RegExp) =>
+  assert.throws(
+    () => readSnapshot(path, nodeSnapshotIo),
+    (e: unknown) => e instanceof SnapshotError && message.test(e.message),
+  );
+
+test("files that cannot be snapshots are refused before reading: devices, FIFOs, directories, impossible sizes", () => {
+  const t0 = Date.now();
+  const r = spawnSync(cli, ["resume", "/dev/zero"], { encoding: "utf8", timeout: 60_000 });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /\/dev\/zero is not a regular file/);
+  assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/, "no stack trace");
+  assert.ok(Date.now() - t0 < 30_000, "at once, not after reading");
+
+  const fifo = join(dir, "fifo");
+  assert.equal(spawnSync("mkfifo", [fifo]).status, 0);
+  refused(fifo, /fifo is not a regular file/);
+  refused(dir, /is a directory/);
+  // A sparse file larger than any snapshot (no disk space used): refused by its size alone.
+  const huge = join(dir, "huge.snap");
+  const fd = openSync(huge, "w");
+  ftruncateSync(fd, MAX_SNAPSHOT_BYTES + 1);
+  closeSync(fd);
+  refused(huge, /larger than any snapshot/);
+  const tiny = join(dir, "tiny.snap");
+  writeFileSync(tiny, MAGIC);
+  refused(tiny, /too short/);
+});
+
+test("every field is checked before anything is built, naming the field; disks only as their identities name them", async () => {
+  const { path, disk } = await saved();
+  const file = readFileSync(path);
+  const host = nodeHost();
+  assert.equal(readSnapshot(path, host.snapshots).header.version, 3);
+  const bad = (name: string, edit: (h: string) => string, message: RegExp) => {
+    const p = join(dir, name);
+    writeFileSync(p, edited(file, edit));
+    refused(p, message);
+    const r = spawnSync(cli, ["resume", p], { encoding: "utf8", timeout: 60_000 });
+    assert.equal(r.status, 1, `${name}: ${r.stderr}`);
+    assert.match(r.stderr, message, name);
+    assert.equal(r.stderr.trim().split("\n").length, 1, `${name}: one line`);
+  };
+  bad("mpstate.snap", (h) => h.replace('"mpState":10', '"mpState":3'), /vcpus\[0\]\.mpState: must be 0 or 5 or 10 \(is 3\)/);
+  bad("pstate.snap", (h) => h.replace(/"pstate":\d+/, '"pstate":969'), /vcpus\[0\]\.cpu\.pstate: mode 9 is not EL0t, EL1t or EL1h/);
+  bad("fifo.snap", (h) => h.replace('"rx":[]', `"rx":[${Array(17).fill(65).join(",")}]`), /uart\.rx: must not have more than 16 items/);
+  bad("cpus.snap", (h) => h.replace('"cpus":2', '"cpus":3'), /vcpus: state of 2 vCPUs, the board has 3/);
+  bad("ram.snap", (h) => h.replace('"ramSize":33554432', '"ramSize":33554433'), /config\.ramSize: 33554433 is not a multiple of 2 MiB/);
+  bad("old.snap", (h) => h.replace('"version":3', '"version":2'), /snapshot version 2; this Dormouse reads version 3/);
+  bad("extra.snap", (h) => h.replace('"runState"', '"evil":1,"runState"'), /evil: unexpected field/);
+  // A configuration naming another file than the disk identities do is refused before any file is opened.
+  bad("passwd.snap", (h) => h.replace(`"disks":[{"path":${JSON.stringify(disk)}`, '"disks":[{"path":"/etc/passwd"'), /\/etc\/passwd/);
+  const p = join(dir, "passwd.snap");
+  assert.match(readFileSync(p, "utf8"), /"config":\{[^}]*"disks":\[\{"path":"\/etc\/passwd"/, "the configuration was the one changed");
+});
+
+test("a save sweeps the temporary files of writers that died, and keeps a live writer's", async () => {
+  const { path } = await saved();
+  const dead = spawnSync("true").pid as number;
+  const stale = tempPath(path, dead);
+  writeFileSync(stale, "left by kill -9");
+  const live = tempPath(path, process.ppid);
+  writeFileSync(live, "being written");
+  // Saved again over the same file (the sweep runs before every write).
+  const vm = new VirtualMachine(
+    {
+      board: { cpus: 2, ramSize: 32 << 20, psciConduit: "hvc", systemSuspend: true, clock: "deterministic" },
+      image: { kind: "binary", bytes: readFileSync(buildGuest("suspend", { VARIANT: 0 })) },
+    },
+    nodeHost(),
+    { policy: { onSuspend: "save", snapshotPath: path } },
+  );
+  vm.start();
+  assert.equal(await vm.finished, "saved");
+  vm.close();
+  assert.equal(existsSync(stale), false, "the dead writer's temporary file is gone");
+  assert.equal(existsSync(live), true, "a live writer's is kept");
+  assert.equal(existsSync(tempPath(path)), false, "and the save left none of its own");
+});
