@@ -63,16 +63,16 @@ export function streamSink(stream: NodeJS.WriteStream | NodeJS.WritableStream): 
     end() {
       flush();
       if (broken || s.writableLength === 0) return Promise.resolve();
+      // Not "drain": it comes only after a write the stream refused, and one it took can still
+      // be queued — the process would then end with this promise pending. An empty write's
+      // callback runs once every write before it is done (or failed).
       return new Promise((resolve) => {
         const done = () => {
-          if (broken || s.writableLength === 0) {
-            s.off("drain", done);
-            s.off("error", done);
-            resolve();
-          }
+          s.off("error", done);
+          resolve();
         };
-        s.on("drain", done);
         s.on("error", done);
+        s.write(Buffer.alloc(0), done);
       });
     },
   };
