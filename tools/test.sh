@@ -12,8 +12,9 @@ cd "$(dirname "$0")/.."
 #   qemu-user: the differential oracle (qemu-aarch64)
 #   qemu-system-arm: bare-metal guests and the device tree under QEMU (started with -nic none,
 #     so no option ROM package is needed)
-#   xz-utils: the guest kit's kernel modules (.ko.xz)
-need=(gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user qemu-system-arm xz-utils)
+#   xz-utils: the guest kit's kernel modules (.ko.xz), the UEFI Shell inside the firmware (LZMA)
+#   dosfstools, mtools: the FAT EFI system partition of the firmware test's disk
+need=(gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user qemu-system-arm xz-utils dosfstools mtools)
 missing=()
 for p in "${need[@]}"; do
   [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" = installed ] || missing+=("$p")

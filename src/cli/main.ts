@@ -2,12 +2,13 @@
 // helpers in args.ts) and turns whatever they throw, or a run raises later, into one line on
 // stderr and an exit status: 2 for usage errors, 1 otherwise; --debug adds the stack.
 import { type Command, formatError, UsageError } from "./args.ts";
+import { firmwareCommand } from "./firmware.ts";
 import { kitCommand } from "./kit.ts";
 import { RUN_DESCRIPTION, resumeCommand, runCommand } from "./run.ts";
 import { VM_COMMANDS, withNamedResume } from "./vms.ts";
 
 /** The subcommands, in the order `dormouse --help` lists them. */
-const COMMANDS: Command[] = [runCommand, withNamedResume(resumeCommand), kitCommand, ...VM_COMMANDS];
+const COMMANDS: Command[] = [runCommand, withNamedResume(resumeCommand), kitCommand, firmwareCommand, ...VM_COMMANDS];
 
 function usage(): string {
   const lines = COMMANDS.flatMap((c) => c.synopsis).map((l, i) => `${i ? "       " : "usage: "}dormouse ${l}`);

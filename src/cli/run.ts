@@ -6,7 +6,7 @@ import { isLinuxImage, maybeGunzip } from "../machine/linux.ts";
 import { guestKit } from "../kit/guest-kit.ts";
 import type { SuspendPolicy } from "../vmm/power.ts";
 import { checkDisks, readSnapshot, type SnapshotConfig, SnapshotError } from "../vmm/snapshot.ts";
-import { VirtualMachine, type VmPolicy } from "../vmm/virtual-machine.ts";
+import { VirtualMachine, type VmImage, type VmPolicy } from "../vmm/virtual-machine.ts";
 import { type Command, formatSize, parseInteger, parseOptions, parseSize, UsageError } from "./args.ts";
 import { attach, report } from "./console.ts";
 import { checkDistinctDisks, checkSnapshotSource, checkSnapshotTarget, makeDirectory, readInputFile } from "./files.ts";
@@ -22,11 +22,19 @@ const MAX_CPUS = 123;
 const MEMORY = { min: 4 << 20, max: 3840 * 2 ** 20, align: 2 << 20 };
 
 const OPTIONS = `options:
-  --kernel FILE           an arm64 Linux Image (plain or gzip-compressed)
+  --kernel FILE           a kernel, as QEMU's -kernel takes it: an arm64 Linux Image (plain or
+                          gzip-compressed), an ELF, or a raw image (loaded and entered at
+                          0x40080000, the device tree after it; x0 has its address)
   --initrd FILE           an initramfs for the kernel
   --dtb FILE              boot the kernel with this device tree instead of the board's own
                           (its /chosen gets the command line and the initrd range)
-  --append CMDLINE        kernel command line (default "console=ttyAMA0")
+  --append CMDLINE        the command line, in the device tree's /chosen/bootargs (default
+                          "console=ttyAMA0" for a Linux Image, none for other images)
+  --bios FILE             firmware (e.g. EDK2's QEMU_EFI.fd, at most 64 MiB) in flash at 0, as
+                          QEMU's -bios: the vCPU starts there, the device tree is at 0x40000000
+  --bios-vars FILE        the firmware's variable store in the second flash bank at 0x04000000
+                          (QEMU's -drive if=pflash,unit=1; e.g. a copy of AAVMF_VARS.fd, at
+                          most 64 MiB), written back as the firmware changes it
   --smp N                 vCPUs, 1 to ${MAX_CPUS} (default 1)
   --memory SIZE           RAM, e.g. 512M or 1G, ${formatSize(MEMORY.min)} to ${formatSize(MEMORY.max)} in 2M steps
                           (default 128M, 512M with a kernel)
@@ -42,15 +50,17 @@ const OPTIONS = `options:
 const RUN_SYNOPSIS = [
   "run <image> [options]",
   "run --kernel <Image> [--initrd <file>] [--append <cmdline>] [options]",
+  "run --bios <QEMU_EFI.fd> [--bios-vars <vars.fd>] [--disk <image>]... [options]",
   "run [options]          (no image: the guest kit's kernel and initramfs)",
 ];
 const RESUME_SYNOPSIS = ["resume <snapshot> [--on-suspend honour|deny|save=FILE] [--smp N] [--memory SIZE] [--disk FILE]... [-v]"];
 
 /** The text after the synopsis in `dormouse --help`: what run boots, and its options. */
-export const RUN_DESCRIPTION = `Runs a bare-metal AArch64 image (ELF, or a flat binary loaded at 0x40000000) or an arm64 Linux
-Image on Dormouse's QEMU-virt-compatible board: PL011 console at 0x09000000, PL031 RTC, PL061
+export const RUN_DESCRIPTION = `Runs a bare-metal AArch64 image (ELF, or a flat binary loaded at 0x40000000), a kernel or
+firmware on Dormouse's QEMU-virt-compatible board: PL011 console at 0x09000000, PL031 RTC, PL061
 GPIO with a power button, virtio-mmio (disks, RNG), SBSA watchdog, GICv3, generic timers,
-PSCI 1.3, and a device tree whose address is in x0.
+PSCI 1.3, and a device tree whose address is in x0 (firmware finds it at 0x40000000); with
+--bios, CFI flash at 0 and 0x04000000 and QEMU's fw_cfg at 0x09020000.
 
 Wake requests: SIGUSR1 presses the guest's power button (kill -USR1 <pid>): KEY_POWER in a
 running guest, a wake-up for a suspended one. Console input and the RTC alarm wake it too.
@@ -89,7 +99,9 @@ async function run(argv: string[]): Promise<number> {
       kernel: { type: "string" },
       initrd: { type: "string" },
       dtb: { type: "string" },
-      append: { type: "string", default: "console=ttyAMA0" },
+      append: { type: "string" },
+      bios: { type: "string" },
+      "bios-vars": { type: "string" },
       smp: { type: "string", default: "1" },
       memory: { type: "string" },
       disk: { type: "string", multiple: true, default: [] },
@@ -102,6 +114,15 @@ async function run(argv: string[]): Promise<number> {
   if (positionals.length > 1 || (values.kernel && positionals.length)) throw new UsageError("run takes one image, or --kernel");
   if ((values.initrd || values.dtb) && positionals.length)
     throw new UsageError("--initrd and --dtb go with a kernel, not a bare-metal image");
+  if (values["bios-vars"] !== undefined && values.bios === undefined) throw new UsageError("--bios-vars goes with --bios");
+  if (values.bios !== undefined) {
+    if (values.kernel || positionals.length)
+      throw new UsageError("--bios boots the firmware, which loads what it boots (from a --disk): no image or --kernel with it");
+    for (const o of ["initrd", "dtb", "append"] as const)
+      if (values[o] !== undefined) throw new UsageError(`--${o} goes with a kernel, not --bios`);
+    if (!values.bios) throw new UsageError("--bios takes a file name");
+    if (values["bios-vars"] === "") throw new UsageError("--bios-vars takes a file name");
+  }
   const conduit = values["psci-conduit"];
   if (conduit !== "hvc" && conduit !== "smc") throw new UsageError(`--psci-conduit is hvc or smc, not "${conduit}"`);
   const cpus = smp(values.smp);
@@ -113,6 +134,20 @@ async function run(argv: string[]): Promise<number> {
   const log = values.verbose ? (m: string) => process.stderr.write(`dormouse: ${m}\n`) : undefined;
   let kernelPath = values.kernel;
   let initrdPath = values.initrd;
+  if (values.bios !== undefined) {
+    const vars = values["bios-vars"];
+    const board: SnapshotConfig = {
+      cpus,
+      ramSize: ramSize ?? memory("512M"),
+      psciConduit: conduit,
+      clock: values.deterministic ? ("deterministic" as const) : ("host" as const),
+      systemSuspend: true,
+      disks,
+      rng: true,
+      firmware: { code: resolve(values.bios), ...(vars !== undefined ? { vars: resolve(vars) } : {}) },
+    };
+    return boot(board, { kind: "firmware" }, policy, log);
+  }
   if (!kernelPath && !positionals.length) {
     // No image: the guest kit's kernel and initramfs (fetched into the default cache if needed).
     makeDirectory(defaultKitCache(), "guest kit cache");
@@ -124,12 +159,14 @@ async function run(argv: string[]): Promise<number> {
   const host = nodeHost();
   // Nothing larger than the RAM it is loaded into (the largest default: a kernel's 512M).
   const bytes = readInputFile(kernelPath ?? positionals[0], kernelPath ? "kernel" : "image", ramSize ?? memory("512M"));
-  const linux = kernelPath !== undefined || isLinuxImage(maybeGunzip(bytes, host.gunzip));
+  const isImage = isLinuxImage(maybeGunzip(bytes, host.gunzip));
+  const linux = kernelPath !== undefined || isImage;
   const ram = ramSize ?? memory(linux ? "512M" : "128M");
   const board: SnapshotConfig = {
     cpus,
     ramSize: ram,
-    bootargs: linux ? values.append : undefined,
+    // QEMU sets /chosen/bootargs only from -append; a Linux Image gets a console by default.
+    bootargs: values.append ?? (isImage ? "console=ttyAMA0" : undefined),
     psciConduit: conduit,
     clock: values.deterministic ? ("deterministic" as const) : ("host" as const),
     systemSuspend: true,
@@ -144,6 +181,11 @@ async function run(argv: string[]): Promise<number> {
         dtb: values.dtb ? readInputFile(values.dtb, "device tree", ram) : undefined,
       }
     : { kind: "binary" as const, bytes };
+  return boot(board, image, policy, log, host);
+}
+
+/** Builds the VM, starts it and attaches the console. */
+function boot(board: SnapshotConfig, image: VmImage, policy: VmPolicy, log?: (m: string) => void, host = nodeHost()): Promise<number> {
   const out = streamSink(process.stdout);
   const vm = new VirtualMachine({ board, image }, host, { policy, console: out });
   const failed = report(vm, log);

@@ -60,9 +60,11 @@ export interface CpuConfig {
   ramBase?: bigint;
   /** RAM size in bytes (multiple of 64 KiB). */
   ramSize: number;
-  /** Optional ROM/flash at romBase (QEMU virt: 0, 128 MiB of flash). */
-  romBase?: bigint;
-  romSize?: number;
+  /**
+   * ROM devices (QEMU virt: two 64 MiB flash banks from 0): reads and fetches come from memory,
+   * writes go to the host as MMIO (flash commands); setRomIo switches a bank to MMIO reads.
+   */
+  roms?: { base: bigint; size: number }[];
   /**
    * Executions after which a decoded block is compiled to wasm by the JIT tier; 0 keeps every
    * block interpreted; 1 compiles every block before its first execution (for tests). Default: the DORMOUSE_JIT environment variable ("off" or a count), else
@@ -89,6 +91,7 @@ interface CoreExports {
   reset(): void;
   run(budget: number): number;
   addRegion(baseLo: number, baseHi: number, sizeLo: number, sizeHi: number, host: number, flags: number): number;
+  setRegionIo(baseLo: number, baseHi: number, io: number): number;
   clearRegions(): void;
   setPstate(v: number): void;
   getSysreg(key: number): number;
@@ -123,10 +126,10 @@ export class Cpu {
   readonly memory: WebAssembly.Memory;
   /** Guest RAM as bytes (a view into the wasm memory). */
   readonly ram: Uint8Array;
-  /** Guest ROM as bytes, when configured. */
-  readonly rom: Uint8Array | null;
+  /** The ROM devices' contents as bytes (views into the wasm memory), in CpuConfig.roms order. */
+  readonly roms: Uint8Array[];
   readonly ramBase: bigint;
-  readonly romBase: bigint;
+  private readonly romBases: bigint[];
   private readonly ex: CoreExports;
   private readonly dv: DataView;
   private readonly L: Record<string, number>;
@@ -136,9 +139,10 @@ export class Cpu {
   constructor(config: CpuConfig, callbacks: CpuCallbacks = {}) {
     this.callbacks = callbacks;
     this.ramBase = config.ramBase ?? 0x4000_0000n;
-    this.romBase = config.romBase ?? 0n;
-    const romSize = config.romSize ?? 0;
-    if (config.ramSize <= 0 || config.ramSize % PAGE || romSize % PAGE) {
+    const roms = config.roms ?? [];
+    this.romBases = roms.map((r) => r.base);
+    const romSize = roms.reduce((n, r) => n + r.size, 0);
+    if (config.ramSize <= 0 || config.ramSize % PAGE || roms.some((r) => r.size <= 0 || r.size % PAGE)) {
       throw new Error("RAM and ROM sizes must be positive multiples of 64 KiB");
     }
     const probe = new WebAssembly.Instance(config.module, this.imports(new WebAssembly.Memory({ initial: 1100 })));
@@ -175,12 +179,16 @@ export class Cpu {
       threshold === 1 ? 1 : undefined,
     );
     this.ex.setJitThreshold(threshold);
-    const romHost = guestBase;
     const ramHost = guestBase + romSize;
-    this.rom = romSize ? new Uint8Array(this.memory.buffer, romHost, romSize) : null;
     this.ram = new Uint8Array(this.memory.buffer, ramHost, config.ramSize);
     this.ex.reset();
-    if (romSize) this.addRegion(this.romBase, romSize, romHost, REGION_ROM);
+    this.roms = [];
+    let romHost = guestBase;
+    for (const r of roms) {
+      this.roms.push(new Uint8Array(this.memory.buffer, romHost, r.size));
+      this.addRegion(r.base, r.size, romHost, REGION_ROM);
+      romHost += r.size;
+    }
     this.addRegion(this.ramBase, config.ramSize, ramHost, REGION_RAM);
   }
 
@@ -372,6 +380,17 @@ export class Cpu {
       if (he !== h + len - 1) return -1;
     }
     return h;
+  }
+
+  /**
+   * Switches ROM device `index` (CpuConfig.roms) between direct reads and fetches (io false: a
+   * flash bank in read-array mode, QEMU's romd) and MMIO for every access (io true: command
+   * mode, reads answer status or query data; instruction fetches take an external abort).
+   */
+  setRomIo(index: number, io: boolean): void {
+    const base = this.romBases[index];
+    if (base === undefined) throw new RangeError(`no ROM device ${index}`);
+    this.ex.setRegionIo(Number(base & 0xffffffffn), Number(base >> 32n), io ? 1 : 0);
   }
 
   /** Copies bytes into guest physical memory (RAM or ROM), dropping stale decoded code. */

@@ -18,9 +18,8 @@ export interface VmConfig {
   /** RAM size in bytes (multiple of 64 KiB), at ramBase (QEMU virt: 0x4000_0000). */
   ramSize: number;
   ramBase?: bigint;
-  /** Flash/ROM at romBase (QEMU virt: 0, up to 128 MiB). */
-  romSize?: number;
-  romBase?: bigint;
+  /** ROM devices (QEMU virt's flash banks: CpuConfig.roms). */
+  roms?: { base: bigint; size: number }[];
   /** Time base: the host's monotonic clock, or deterministic time from retired instructions. */
   clock?: ClockMode;
   /** Number of SPIs of the GIC (default 224, as QEMU virt's 256 interrupts). */
@@ -70,8 +69,7 @@ export class Vm implements VcpuVm {
         module: config.host.core,
         ramSize: config.ramSize,
         ramBase: config.ramBase,
-        romSize: config.romSize,
-        romBase: config.romBase,
+        roms: config.roms,
         jitThreshold: config.jitThreshold,
       },
       {

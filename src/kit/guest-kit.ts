@@ -163,7 +163,7 @@ export function guestKit(
 }
 
 /** Waits for and holds a lock file (holding this process's pid; a dead holder's lock is taken over). */
-function withLock<T>(lock: string, log: (m: string) => void, fn: () => T): T {
+export function withLock<T>(lock: string, log: (m: string) => void, fn: () => T): T {
   mkdirSync(dirname(lock), { recursive: true });
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
   const deadline = Date.now() + 20 * 60_000;

@@ -2,13 +2,22 @@
 // console, PL031 RTC, PL061 GPIO with the gpio-keys power button, SBSA watchdog, virtio-mmio
 // transports — from which the bus, the device tree, snapshot order, reset, pause, suspend and
 // close are all driven; a device tree, and the guest image. The VMM (src/vmm) runs it.
+import { FW_CFG_WINDOW, FwCfg, FwCfgStateSchema } from "../devices/fw-cfg.ts";
 import { GpioKey, GpioKeyStateSchema } from "../devices/gpio-key.ts";
+import { checkPflashState, Pflash, PflashStateSchema } from "../devices/pflash.ts";
 import { Pl011, type Pl011State, Pl011StateSchema } from "../devices/pl011.ts";
 import { Pl031, type Pl031State, Pl031StateSchema } from "../devices/pl031.ts";
 import { Pl061, Pl061Reg, Pl061StateSchema } from "../devices/pl061.ts";
 import { GWDT_WINDOW, SbsaGwdt, SbsaGwdtStateSchema } from "../devices/sbsa-gwdt.ts";
 import type { BusDevice, ConsoleSink, Device, IrqLine } from "../devices/types.ts";
-import { type BlockBackends, type DiskOptions, VirtioBlk, VirtioBlkStateSchema } from "../devices/virtio/blk.ts";
+import {
+  type BlockBackend,
+  type BlockBackends,
+  DiskError,
+  type DiskOptions,
+  VirtioBlk,
+  VirtioBlkStateSchema,
+} from "../devices/virtio/blk.ts";
 import { VirtioMmio, type VirtioMmioState, VirtioMmioStateSchema } from "../devices/virtio/mmio.ts";
 import { ramMemory } from "../devices/virtio/queue.ts";
 import { VirtioRng, VirtioRngStateSchema } from "../devices/virtio/rng.ts";
@@ -21,14 +30,41 @@ import type { Vcpu } from "../hv/vcpu.ts";
 import { Vm } from "../hv/vm.ts";
 import { MmioBus } from "./bus.ts";
 import { buildDtb, type FdtNode, parseDtb, setProp, u64cells } from "./fdt.ts";
-import { type Gunzip, loadInitrd, loadLinuxImage } from "./linux.ts";
-import { ImageError, isElf, type LoadedImage, loadBinary, loadElf } from "./loader.ts";
-import { gpioKeysNode, gpioNode, POWER_BUTTON_PIN, rtcNode, SLEEP_BUTTON_PIN, VIRT, virtDtb, virtioNode, watchdogNode } from "./virt.ts";
+import { type Gunzip, isLinuxImage, loadInitrd, loadLinuxImage, maybeGunzip } from "./linux.ts";
+import { ImageError, isElf, type LoadedImage, loadBinary, loadElf, looksLikeText } from "./loader.ts";
+import {
+  flashNode,
+  fwCfgNode,
+  gpioKeysNode,
+  gpioNode,
+  POWER_BUTTON_PIN,
+  rtcNode,
+  SLEEP_BUTTON_PIN,
+  VIRT,
+  virtDtb,
+  virtioNode,
+  watchdogNode,
+} from "./virt.ts";
 
 /** What the board takes from its host: the hypervisor's services, disk images, and gzip for compressed kernels. */
 export interface BoardHost extends HvHost {
   blocks: BlockBackends;
   gunzip: Gunzip;
+}
+
+/**
+ * Firmware in the board's flash, as QEMU's `-bios FILE` (bank 0) and `-drive
+ * if=pflash,unit=1,file=VARS` (bank 1) give it: the boot vCPU starts at 0, in the firmware, and
+ * the device tree is at the start of RAM.
+ */
+export interface FirmwareOptions {
+  /** The firmware image (at most 64 MiB, e.g. EDK2's QEMU_EFI.fd), copied into bank 0, read-only to the guest. */
+  code: string;
+  /**
+   * A variable store image (at most 64 MiB, e.g. a copy of AAVMF_VARS.fd) for bank 1, written
+   * back as the guest programs the flash. Without one, bank 1 starts empty and nothing is kept.
+   */
+  vars?: string;
 }
 
 export interface BoardConfig {
@@ -48,6 +84,8 @@ export interface BoardConfig {
   disks?: DiskOptions[];
   /** A virtio-rng device, in the slot after the disks. */
   rng?: boolean;
+  /** Flash banks with firmware (and its variables) at 0 (loadFirmware boots it). */
+  firmware?: FirmwareOptions;
   /** The SBSA watchdog's WS1 signal (second timeout): the VMM turns it into a system reset. Read when it fires. */
   onWatchdogReset?: () => void;
   /** The SBSA watchdog's WS0 signal (first timeout, an interrupt to the guest). Read when it fires. */
@@ -55,7 +93,7 @@ export interface BoardConfig {
 }
 
 /** Where a device's state goes in a snapshot (the snapshot format's fields, kept as they were). */
-type SnapshotSlot = "uart" | "rtc" | "gpio" | "powerButton" | "sleepButton" | "watchdog" | "virtio";
+type SnapshotSlot = "uart" | "rtc" | "gpio" | "powerButton" | "sleepButton" | "watchdog" | "virtio" | "flash" | "fwCfg";
 
 /** One row of the board's device table. */
 export interface DeviceEntry {
@@ -88,6 +126,10 @@ export const BoardDevicesStateSchema = Struct({
   watchdog: SbsaGwdtStateSchema,
   /** The virtio-mmio transports (and their devices), by slot. */
   virtio: Type.Array(VirtioMmioStateSchema, { maxItems: VIRTIO_SLOTS }),
+  /** The flash banks' command state, bank 0 first (with firmware only). */
+  flash: Type.Optional(Type.Array(PflashStateSchema, { minItems: 2, maxItems: 2 })),
+  /** The fw_cfg device (with firmware only). */
+  fwCfg: Type.Optional(FwCfgStateSchema),
 });
 export type BoardDevicesState = Omit<Static<typeof BoardDevicesStateSchema>, "virtio"> & { virtio: VirtioMmioState[] };
 
@@ -96,10 +138,14 @@ export type BoardDevicesState = Omit<Static<typeof BoardDevicesStateSchema>, "vi
  * state against its device's schema, one virtio transport per disk (block) and the RNG (entropy),
  * each disk's state naming the image and mode the configuration attaches.
  */
-export function checkDeviceStates(s: DeviceStates, config: Pick<BoardConfig, "disks" | "rng">): void {
+export function checkDeviceStates(s: DeviceStates, config: Pick<BoardConfig, "disks" | "rng" | "firmware">): void {
   validate(Pl011StateSchema, s.uart, "uart");
   validate(Pl031StateSchema, s.rtc, "rtc");
   validate(BoardDevicesStateSchema, s.devices, "devices");
+  const fw = config.firmware !== undefined;
+  require((s.devices.flash !== undefined) === fw, `devices.flash: ${fw ? "missing, the board has flash" : "the board has no flash"}`);
+  require((s.devices.fwCfg !== undefined) === fw, `devices.fwCfg: ${fw ? "missing, the board has fw_cfg" : "the board has no fw_cfg"}`);
+  s.devices.flash?.forEach((f, i) => checkPflashState(f, Number(VIRT.flashBankSize), `devices.flash[${i}]`));
   const disks = config.disks ?? [];
   const want = [...disks.map(() => 2), ...(config.rng ? [4] : [])];
   const virtio = s.devices.virtio;
@@ -129,6 +175,10 @@ export interface DeviceStates {
 
 /** GIC INTID of SPI n. */
 const spiIntid = (n: number) => 32 + n;
+/** Where QEMU loads a raw -kernel image (not ELF, not a Linux Image): KERNEL64_LOAD_ADDR into RAM. */
+export const RAW_KERNEL_OFFSET = 0x8_0000n;
+const MIB2 = 0x20_0000n;
+const alignUp = (v: bigint, a: bigint) => (v + a - 1n) & ~(a - 1n);
 
 export class VirtBoard {
   readonly vm: Vm;
@@ -148,15 +198,26 @@ export class VirtBoard {
   /** The gpio-keys sleep button (KEY_SLEEP) on PL061 pin 4. */
   readonly sleepButton: GpioKey;
   readonly watchdog: SbsaGwdt;
+  /** The flash banks (firmware, variables) when the board has firmware. */
+  readonly flash: Pflash[] = [];
   private image: { reload: () => LoadedImage; loaded: LoadedImage } | null = null;
   private dtbAddr = 0n;
+  /** The boot vCPU's x0: the device tree's address, or 0 for firmware (which finds it at the start of RAM). */
+  private bootX0: () => bigint = () => this.dtbAddr;
   private externalDtb: Uint8Array | null = null;
 
   constructor(readonly config: BoardConfig) {
     if (!Number.isInteger(config.cpus) || config.cpus < 1 || config.cpus > MAX_VCPUS)
       throw new Error(`--smp takes 1 to ${MAX_VCPUS} vCPUs`);
     if (config.ramSize < 4 << 20 || config.ramSize % (2 << 20)) throw new Error("memory must be a multiple of 2 MiB, at least 4 MiB");
-    this.vm = new Vm({ host: config.host, ramSize: config.ramSize, ramBase: VIRT.ramBase, clock: config.clock });
+    const bank = Number(VIRT.flashBankSize);
+    const roms = config.firmware
+      ? [
+          { base: VIRT.flashBase, size: bank },
+          { base: VIRT.flashBase + VIRT.flashBankSize, size: bank },
+        ]
+      : undefined;
+    this.vm = new Vm({ host: config.host, ramSize: config.ramSize, ramBase: VIRT.ramBase, clock: config.clock, roms });
     if (config.systemSuspend) this.vm.enableCapability("systemSuspend");
     this.vcpus = Array.from({ length: config.cpus }, () => this.vm.createVcpu());
     const clock = this.vm.clock;
@@ -237,7 +298,105 @@ export class VirtBoard {
       fdt: watchdogNode(),
       snapshot: "watchdog",
     });
-    this.attachVirtio();
+    try {
+      this.attachVirtio();
+      if (config.firmware) this.attachFlash(config.firmware);
+    } catch (e) {
+      for (const d of this.devices) d.device.close();
+      throw e;
+    }
+  }
+
+  /**
+   * The two flash banks: the firmware copied into bank 0 (read-only), the variable store into
+   * bank 1 (each programmed byte written back to its file); the rest of a bank reads as zero,
+   * as QEMU's flash past a shorter image.
+   */
+  private attachFlash(fw: FirmwareOptions): void {
+    const bank = Number(VIRT.flashBankSize);
+    const fill = (path: string, readOnly: boolean, into: Uint8Array, what: string): BlockBackend => {
+      let b: BlockBackend;
+      try {
+        b = this.config.host.blocks.open(path, readOnly);
+      } catch (e) {
+        // The host's words are about disks: say what the file was meant to be.
+        if (!(e instanceof DiskError)) throw e;
+        const m = e.message
+          .replace(/disk image /g, `${what} `)
+          .replace(", not a disk image", "")
+          .replace(" (attach it read-only to use it anyway)", "");
+        throw new DiskError(m.replace(/^cannot attach /, `cannot use the ${what} `).replace(/^cannot open (?!the )/, "cannot open the "));
+      }
+      try {
+        if (b.size === 0n) throw new ImageError(`the ${what} ${path} is empty`);
+        if (b.size > BigInt(bank)) throw new ImageError(`the ${what} ${path} is larger than the 64 MiB flash bank (${b.size} bytes)`);
+        let at = 0;
+        while (at < Number(b.size)) {
+          const n = b.read(into.subarray(at, Number(b.size)), at);
+          if (n <= 0) break;
+          at += n;
+        }
+      } catch (e) {
+        b.close();
+        throw e;
+      }
+      return b;
+    };
+    const core = this.vm.core;
+    const code = fill(fw.code, true, core.roms[0], "firmware image");
+    code.close();
+    const vars = fw.vars ? fill(fw.vars, false, core.roms[1], "firmware variable store") : null;
+    [0, 1].forEach((i) => {
+      const base = VIRT.flashBase + BigInt(i) * VIRT.flashBankSize;
+      const backing = i === 1 ? vars : null;
+      const storage = core.roms[i];
+      const flash = new Pflash({
+        storage,
+        readOnly: i === 0,
+        setIo: (io) => core.setRomIo(i, io),
+        written: (offset, length) => {
+          core.notifyWritten(base + BigInt(offset), length);
+          if (!backing) return true;
+          try {
+            return backing.write(storage.subarray(offset, offset + length), offset) === length;
+          } catch {
+            return false;
+          }
+        },
+        close: () => {
+          if (!backing) return;
+          try {
+            backing.flush();
+          } finally {
+            backing.close();
+          }
+        },
+      });
+      this.flash.push(flash);
+      this.add({
+        name: `pflash${i}`,
+        base,
+        size: VIRT.flashBankSize,
+        irq: null,
+        device: flash,
+        fdt: i === 0 ? flashNode() : undefined,
+        snapshot: "flash",
+      });
+    });
+    const mem = ramMemory(
+      VIRT.ramBase,
+      () => this.vm.core.ram,
+      (gpa, len) => this.vm.core.notifyWritten(gpa, len),
+    );
+    this.add({
+      name: "fw-cfg",
+      base: VIRT.fwCfgBase,
+      size: BigInt(FW_CFG_WINDOW),
+      irq: null,
+      device: new FwCfg(mem, { cpus: this.config.cpus }),
+      fdt: fwCfgNode(BigInt(FW_CFG_WINDOW)),
+      snapshot: "fwCfg",
+    });
   }
 
   /** Adds a row to the device table and maps its window on the bus. */
@@ -296,12 +455,17 @@ export class VirtBoard {
     return `intid ${intid}`;
   }
 
-  /** The device tree's address: the top of RAM, 2 MiB aligned (clear of image and initrd). */
-  private get dtbBase(): bigint {
-    return (VIRT.ramBase + BigInt(this.config.ramSize) - (2n << 20n)) & ~0x1f_ffffn;
+  /** The top-of-RAM device tree address: 2 MiB aligned, 2 MiB below the end (clear of image and initrd). */
+  private get dtbTop(): bigint {
+    return (VIRT.ramBase + BigInt(this.config.ramSize) - MIB2) & ~(MIB2 - 1n);
   }
 
-  private writeDtb(initrd?: { start: bigint; end: bigint }): void {
+  private get ramEnd(): bigint {
+    return VIRT.ramBase + BigInt(this.config.ramSize);
+  }
+
+  /** The device tree for this board (or the user's, with /chosen set). */
+  private buildDtb(initrd?: { start: bigint; end: bigint }): Uint8Array {
     const dtb = this.externalDtb
       ? withChosen(this.externalDtb, this.config.bootargs, initrd)
       : virtDtb({
@@ -313,49 +477,147 @@ export class VirtBoard {
           devices: this.devices.flatMap((d) => (d.fdt ? [d.fdt] : [])),
         });
     if (dtb.length > 2 << 20) throw new ImageError("the device tree is larger than 2 MiB (the arm64 boot protocol's limit)");
-    this.dtbAddr = this.dtbBase;
-    this.vm.core.writePhys(this.dtbAddr, dtb);
+    return dtb;
   }
-  /** Loads a bare-metal ELF or flat binary (flat binaries at the start of RAM) and the device tree. */
+
+  /** Writes the device tree at `addr`; it must end by `limit`. */
+  private writeDtbAt(dtb: Uint8Array, addr: bigint, limit = this.ramEnd): void {
+    if (addr + BigInt(dtb.length) > limit) throw new ImageError("the image leaves no room for the device tree: give the guest more memory");
+    this.dtbAddr = addr;
+    this.vm.core.writePhys(addr, dtb);
+  }
+
+  /**
+   * Where an ELF's device tree goes: as QEMU's arm_load_elf, at the start of RAM when the image
+   * leaves room below itself (a guest built for QEMU looks there); otherwise at the top of RAM.
+   */
+  private placeElfDtb(dtb: Uint8Array, loaded: LoadedImage): void {
+    const size = BigInt(dtb.length);
+    const below = loaded.start >= VIRT.ramBase + size || loaded.end <= VIRT.ramBase;
+    if (below) return this.writeDtbAt(dtb, VIRT.ramBase);
+    if (this.dtbTop < loaded.end) throw new ImageError("the image leaves no room for the device tree: give the guest more memory");
+    this.writeDtbAt(dtb, this.dtbTop);
+  }
+
+  private setExternalDtb(dtb?: Uint8Array): void {
+    if (!dtb) return;
+    try {
+      parseDtb(dtb);
+    } catch (e) {
+      throw new ImageError(`the device tree: ${(e as Error).message}`);
+    }
+    this.externalDtb = dtb;
+  }
+
+  /**
+   * Loads a bare-metal ELF or flat binary (flat binaries at the start of RAM) and the device
+   * tree: for an ELF at the start of RAM when it fits below the image (as QEMU), otherwise (and
+   * for flat binaries) at the top of RAM. The boot vCPU gets its address in x0.
+   */
   load(bytes: Uint8Array): LoadedImage {
     const load = () => {
       const mem = this.vm.core;
-      const loaded = isElf(bytes) ? loadElf(mem, bytes) : loadBinary(mem, bytes, VIRT.ramBase);
-      if (this.dtbBase < loaded.end) throw new Error("the image leaves no room for the device tree: give the guest more memory");
-      this.writeDtb();
+      if (isElf(bytes)) {
+        const loaded = loadElf(mem, bytes);
+        this.placeElfDtb(this.buildDtb(), loaded);
+        return loaded;
+      }
+      const loaded = loadBinary(mem, bytes, VIRT.ramBase);
+      if (this.dtbTop < loaded.end) throw new ImageError("the image leaves no room for the device tree: give the guest more memory");
+      this.writeDtbAt(this.buildDtb(), this.dtbTop);
       return loaded;
     };
     this.image = { reload: load, loaded: load() };
+    this.bootX0 = () => this.dtbAddr;
     return this.image.loaded;
   }
 
   /**
-   * Loads an arm64 Linux Image (optionally gzip'd), an optional initrd, and the device tree: the
-   * board's own, or `dtb` (as QEMU's -dtb does, with /chosen's bootargs and initrd range set).
+   * Loads a kernel as QEMU's -kernel does (hw/arm/boot.c), with an optional initrd and the
+   * device tree (the board's own, or `dtb` as QEMU's -dtb, with /chosen's bootargs and initrd
+   * range set); the boot vCPU gets the device tree's address in x0:
+   * - an arm64 Linux Image (optionally gzip'd) at a 2 MiB-aligned base plus its text_offset,
+   *   the initrd after it, the device tree at the top of RAM;
+   * - an ELF at its physical addresses, the device tree as for load();
+   * - anything else is a raw image, loaded and entered at RAM + 0x80000 (KERNEL64_LOAD_ADDR),
+   *   the initrd at RAM + min(RAM/2, 128 MiB) (or after the image), the device tree at the next
+   *   2 MiB boundary after the initrd.
    */
-  loadLinux(kernel: Uint8Array, initrd?: Uint8Array, dtb?: Uint8Array): LoadedImage {
-    if (dtb) {
-      try {
-        parseDtb(dtb);
-      } catch (e) {
-        throw new ImageError(`the device tree: ${(e as Error).message}`);
-      }
-      this.externalDtb = dtb;
+  loadKernel(kernel: Uint8Array, initrd?: Uint8Array, dtb?: Uint8Array): LoadedImage {
+    this.setExternalDtb(dtb);
+    const unpacked = maybeGunzip(kernel, this.config.host.gunzip);
+    const mem = this.vm.core;
+    const ramSize = BigInt(this.config.ramSize);
+    let load: () => LoadedImage;
+    if (isLinuxImage(unpacked)) {
+      load = () => {
+        const k = loadLinuxImage(mem, unpacked, VIRT.ramBase, ramSize, this.config.host.gunzip);
+        const rd = initrd ? loadInitrd(mem, initrd, VIRT.ramBase, ramSize, k.end, this.dtbTop) : undefined;
+        if (this.dtbTop < k.end) throw new ImageError("the kernel leaves no room for the device tree: give the guest more memory");
+        this.writeDtbAt(this.buildDtb(rd), this.dtbTop);
+        return { entry: k.entry, start: k.entry, end: rd?.end ?? k.end, kind: "binary" as const };
+      };
+    } else if (isElf(kernel)) {
+      if (initrd) throw new ImageError("an ELF kernel takes no initrd (QEMU loads one only for Linux and raw images)");
+      load = () => {
+        const loaded = loadElf(mem, kernel);
+        this.placeElfDtb(this.buildDtb(), loaded);
+        return loaded;
+      };
+    } else {
+      if (looksLikeText(kernel))
+        throw new ImageError("this looks like a text file, not a kernel (an arm64 Linux Image, an ELF or a raw image)");
+      load = () => {
+        const entry = VIRT.ramBase + RAW_KERNEL_OFFSET;
+        if (entry + BigInt(kernel.length) > this.ramEnd)
+          throw new ImageError(`the kernel (${kernel.length} bytes) does not fit in guest memory at 0x${entry.toString(16)}`);
+        const k = loadBinary(mem, kernel, entry);
+        let start = VIRT.ramBase + (ramSize / 2n < 128n << 20n ? ramSize / 2n : 128n << 20n);
+        if (start < k.end) start = k.end;
+        start = alignUp(start, 0x1000n);
+        let rd: { start: bigint; end: bigint } | undefined;
+        if (initrd) {
+          rd = { start, end: start + BigInt(initrd.length) };
+          if (rd.end > this.ramEnd)
+            throw new ImageError(`the initrd (${initrd.length} bytes) does not fit in guest memory: give the guest more memory`);
+          mem.writePhys(start, initrd);
+        }
+        this.writeDtbAt(this.buildDtb(rd), alignUp(rd?.end ?? start, MIB2));
+        return { ...k, end: rd?.end ?? k.end };
+      };
     }
-    const load = () => {
-      const mem = this.vm.core;
-      const ramSize = BigInt(this.config.ramSize);
-      const k = loadLinuxImage(mem, kernel, VIRT.ramBase, ramSize, this.config.host.gunzip);
-      const rd = initrd ? loadInitrd(mem, initrd, VIRT.ramBase, ramSize, k.end, this.dtbBase) : undefined;
-      if (this.dtbBase < k.end) throw new Error("the kernel leaves no room for the device tree: give the guest more memory");
-      this.writeDtb(rd);
-      return { entry: k.entry, start: k.entry, end: rd?.end ?? k.end, kind: "binary" as const };
-    };
     this.image = { reload: load, loaded: load() };
+    this.bootX0 = () => this.dtbAddr;
     return this.image.loaded;
   }
 
-  /** Puts every vCPU in its boot state: the boot vCPU at the entry with x0 = DTB, the others off. */
+  /**
+   * Boots the firmware in flash (BoardConfig.firmware), as QEMU's virt with -bios: the device
+   * tree at the start of RAM for the firmware to find, the boot vCPU at the flash's first word
+   * (the reset vector) with every register zero. A system reset writes the device tree again;
+   * the flash keeps what the firmware programmed.
+   */
+  loadFirmware(opts: { restored?: boolean } = {}): LoadedImage {
+    if (!this.config.firmware) throw new Error("the board has no firmware (BoardConfig.firmware)");
+    const loaded: LoadedImage = { entry: VIRT.flashBase, start: VIRT.flashBase, end: VIRT.flashBase + VIRT.flashBankSize, kind: "binary" };
+    const load = () => {
+      this.writeDtbAt(this.buildDtb(), VIRT.ramBase);
+      return loaded;
+    };
+    // A board a snapshot is restored into takes its RAM from the snapshot: only a later system
+    // reset writes the device tree (the firmware itself is in flash, not RAM).
+    this.image = { reload: load, loaded: opts.restored ? loaded : load() };
+    this.bootX0 = () => 0n;
+    return this.image.loaded;
+  }
+
+  /** The files the firmware flash was loaded from (the image, then the variable store), for a snapshot to identify. */
+  get firmwareFiles(): string[] {
+    const fw = this.config.firmware;
+    return fw ? [fw.code, ...(fw.vars ? [fw.vars] : [])] : [];
+  }
+
+  /** Puts every vCPU in its boot state: the boot vCPU at the entry (x0 = the DTB, 0 for firmware), the others off. */
   boot(): void {
     if (!this.image) throw new Error("no image loaded");
     this.vcpus.forEach((v, i) => {
@@ -363,7 +625,7 @@ export class VirtBoard {
     });
     const boot = this.vcpus[0];
     boot.pc = this.image.loaded.entry;
-    boot.setX(0, this.dtbAddr);
+    boot.setX(0, this.bootX0());
   }
 
   /** Presses the power button (PL061 pin 3 high for 100 ms): KEY_POWER in the guest, and a wake-up from suspend. */
@@ -416,13 +678,15 @@ export class VirtBoard {
     const top: Record<string, unknown> = {};
     const board: Record<string, unknown> = { version: 1 };
     const virtio: unknown[] = [];
+    const flash: unknown[] = [];
     for (const d of this.devices) {
       const s = d.device.save();
       if (d.snapshot === "uart" || d.snapshot === "rtc") top[d.snapshot] = s;
       else if (d.snapshot === "virtio") virtio.push(s);
+      else if (d.snapshot === "flash") flash.push(s);
       else board[d.snapshot] = s;
     }
-    return { ...top, devices: { ...board, virtio } } as unknown as DeviceStates;
+    return { ...top, devices: { ...board, virtio, ...(flash.length ? { flash } : {}) } } as unknown as DeviceStates;
   }
 
   /** The GPIO, power button, watchdog and virtio state (saveState()'s `devices`). */
@@ -439,11 +703,15 @@ export class VirtBoard {
     checkDeviceStates(s, this.config);
     const b = s.devices;
     let slot = 0;
+    let bank = 0;
     for (const d of this.devices) {
       if (d.snapshot === "uart" || d.snapshot === "rtc") d.device.restore(s[d.snapshot]);
       else if (d.snapshot === "virtio") {
         (d.device as VirtioMmio).restore(b.virtio[slot], `devices.virtio[${slot}]`);
         slot++;
+      } else if (d.snapshot === "flash") {
+        d.device.restore(b.flash?.[bank], `devices.flash[${bank}]`);
+        bank++;
       } else if (d.snapshot === "sleepButton" && b.sleepButton === undefined) d.device.reset();
       else d.device.restore(b[d.snapshot], `devices.${d.snapshot}`);
     }

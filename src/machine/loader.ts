@@ -67,7 +67,7 @@ export function loadElf(mem: GuestMemory, b: Uint8Array): LoadedImage {
  * Whether the bytes look like text (ASCII or UTF-8) rather than machine code, a common wrong
  * argument: text has no NULs or other control bytes besides tab, newlines, form feed and escape.
  */
-function looksLikeText(b: Uint8Array): boolean {
+export function looksLikeText(b: Uint8Array): boolean {
   const n = Math.min(b.length, 4096);
   for (let i = 0; i < n; i++) {
     const c = b[i];

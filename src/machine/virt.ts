@@ -3,14 +3,17 @@
 import { buildDtb, type FdtNode, node, u64cells } from "./fdt.ts";
 
 export const VIRT = {
+  /** Two flash banks (QEMU's VIRT_FLASH split in halves): firmware code, then its variables. */
   flashBase: 0x0000_0000n,
   flashSize: 0x0800_0000n,
+  flashBankSize: 0x0400_0000n,
   gicdBase: 0x0800_0000n,
   gicdSize: 0x1_0000n,
   gicrBase: 0x080a_0000n,
   gicrSize: 0xf6_0000n,
   uartBase: 0x0900_0000n,
   rtcBase: 0x0901_0000n,
+  fwCfgBase: 0x0902_0000n,
   gpioBase: 0x0903_0000n,
   /** SBSA watchdog frames, where QEMU's virt has nothing. */
   watchdogRefreshBase: 0x090c_0000n,
@@ -61,6 +64,45 @@ export function virtioNode(n: number): FdtNode {
     interrupts: [GIC_SPI, VIRT.virtioSpi + n, IRQ_EDGE_RISING],
     reg: u64cells(base, VIRT.virtioStride),
     compatible: "virtio,mmio",
+  });
+}
+
+/** The flash banks' node: both banks in one, as QEMU's virt_flash_fdt without a secure world. */
+export function flashNode(): FdtNode {
+  return node(`flash@${VIRT.flashBase.toString(16)}`, {
+    "bank-width": [4],
+    reg: u64cells(VIRT.flashBase, VIRT.flashBankSize, VIRT.flashBase + VIRT.flashBankSize, VIRT.flashBankSize),
+    compatible: "cfi-flash",
+  });
+}
+
+/** The fw_cfg device's node (QEMU's create_fw_cfg). */
+export function fwCfgNode(size: bigint): FdtNode {
+  return node(`fw-cfg@${VIRT.fwCfgBase.toString(16)}`, {
+    "dma-coherent": null,
+    reg: u64cells(VIRT.fwCfgBase, size),
+    compatible: "qemu,fw-cfg-mmio",
+  });
+}
+
+/**
+ * PSCI function IDs in the /psci node, for PSCI 0.1 clients (later ones ask PSCI_VERSION and use
+ * the standard IDs): QEMU's QEMU_PSCI_0_2_FN64_CPU_SUSPEND, FN_CPU_OFF, FN64_CPU_ON, FN64_MIGRATE.
+ */
+const PSCI_0_1_IDS = { cpu_suspend: 0xc400_0001, cpu_off: 0x8400_0002, cpu_on: 0xc400_0003, migrate: 0xc400_0005 };
+
+/**
+ * The /psci node as QEMU's virt builds it for PSCI 1.x (fdt_add_psci_node): every version's
+ * compatible string from 1.0 down to 0.1, the conduit, and the 0.1 function IDs.
+ */
+export function psciNode(conduit: "hvc" | "smc"): FdtNode {
+  return node("psci", {
+    migrate: [PSCI_0_1_IDS.migrate],
+    cpu_on: [PSCI_0_1_IDS.cpu_on],
+    cpu_off: [PSCI_0_1_IDS.cpu_off],
+    cpu_suspend: [PSCI_0_1_IDS.cpu_suspend],
+    method: conduit,
+    compatible: ["arm,psci-1.0", "arm,psci-0.2", "arm,psci"],
   });
 }
 
@@ -143,7 +185,7 @@ export function virtDtb(o: VirtDtbOptions): Uint8Array {
     chosen["linux,initrd-end"] = u64cells(o.initrd.end);
   }
   const children: FdtNode[] = [
-    node("psci", { compatible: ["arm,psci-1.0", "arm,psci-0.2"], method: o.psciConduit }),
+    psciNode(o.psciConduit),
     node(`memory@${VIRT.ramBase.toString(16)}`, { device_type: "memory", reg: u64cells(VIRT.ramBase, o.ramSize) }),
     node("apb-pclk", {
       compatible: "fixed-clock",

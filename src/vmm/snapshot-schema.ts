@@ -35,6 +35,8 @@ const ConfigSchema = Struct({
     }),
   ),
   rng: Type.Optional(Type.Boolean()),
+  /** Firmware in flash: its image and variable store files. */
+  firmware: Type.Optional(Struct({ code: Path, vars: Type.Optional(Path) })),
 });
 
 const DiskIdentitySchema = Struct({
@@ -58,6 +60,8 @@ export const HeaderSchema = Struct({
   devices: BoardDevicesStateSchema,
   /** The attached disk images as they were when the VM was saved. */
   disks: Type.Array(DiskIdentitySchema, { maxItems: MAX_DISKS }),
+  /** The firmware's image and variable store files (config.firmware) as they were. */
+  firmwareFiles: Type.Optional(Type.Array(DiskIdentitySchema, { maxItems: 2 })),
   /** RAM pages saved (the non-zero ones). */
   ramPages: Int(0, MAX_RAM / PAGE),
   /** The VM's state when it was saved: what a restore continues "as saved". */
@@ -92,5 +96,9 @@ export function checkHeader(h: unknown): asserts h is Header {
   h.disks.forEach((d, i) =>
     require(d.path === disks[i].path, `disks[${i}].path: the identity is of ${d.path}, the board attaches ${disks[i].path}`),
   );
+  const fw = config.firmware ? [config.firmware.code, ...(config.firmware.vars !== undefined ? [config.firmware.vars] : [])] : [];
+  const ids = h.firmwareFiles ?? [];
+  require(ids.length === fw.length, `firmwareFiles: identities of ${ids.length} files, the board's firmware has ${fw.length}`);
+  ids.forEach((d, i) => require(d.path === fw[i], `firmwareFiles[${i}].path: the identity is of ${d.path}, the firmware uses ${fw[i]}`));
   checkDeviceStates(h, config);
 }

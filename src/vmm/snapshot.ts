@@ -60,11 +60,15 @@ export type SavedRunState = "running" | "paused" | "suspended";
 export type { DiskIdentity, Header };
 
 /**
- * Refuses a snapshot whose disk images are missing or changed since it was saved. The header
- * was checked to name exactly the images its configuration attaches, so this opens no other file.
+ * Refuses a snapshot whose disk images (or firmware files) are missing or changed since it was saved. The header
+ * was checked to name exactly the images (and firmware files) its configuration attaches, so this opens no other file.
  */
 export function checkDisks(s: LoadedSnapshot, identify: (path: string) => DiskIdentity): void {
-  for (const d of s.header.disks) {
+  const files = [
+    ...s.header.disks.map((d) => ["disk", d] as const),
+    ...(s.header.firmwareFiles ?? []).map((d) => ["firmware file", d] as const),
+  ];
+  for (const [kind, d] of files) {
     let now: DiskIdentity;
     try {
       now = identify(d.path);
@@ -77,7 +81,7 @@ export function checkDisks(s: LoadedSnapshot, identify: (path: string) => DiskId
       now.sample !== d.sample && "content",
     ].filter(Boolean);
     if (what.length)
-      throw new SnapshotError(`the disk ${d.path} changed since the snapshot was taken (${what.join(", ")}): refusing to resume`);
+      throw new SnapshotError(`the ${kind} ${d.path} changed since the snapshot was taken (${what.join(", ")}): refusing to resume`);
   }
 }
 
@@ -154,6 +158,7 @@ export async function snapshotBytes(board: VirtBoard, codec: SnapshotCodec, runS
     timers: board.vm.timers.save(),
     ...board.saveState(),
     disks: board.disks.map((d) => board.config.host.blocks.identify(d.path)),
+    ...(board.firmwareFiles.length ? { firmwareFiles: board.firmwareFiles.map((p) => board.config.host.blocks.identify(p)) } : {}),
     ramPages: index.length,
     runState,
   };

@@ -44,9 +44,12 @@ export interface VmmHost extends BoardHost {
 
 /** The guest image a new VM boots. */
 export type VmImage =
+  /** A kernel as QEMU's -kernel takes it: an arm64 Linux Image, an ELF or a raw image (VirtBoard.loadKernel). */
   | { kind: "linux"; kernel: Uint8Array; initrd?: Uint8Array; dtb?: Uint8Array }
   /** A bare-metal ELF or flat binary. */
-  | { kind: "binary"; bytes: Uint8Array };
+  | { kind: "binary"; bytes: Uint8Array }
+  /** The firmware in the board's flash (SnapshotConfig.firmware), as QEMU's -bios. */
+  | { kind: "firmware" };
 
 /** A VM described as plain data: the board, and the image it boots (none when it is restored from a snapshot). */
 export interface VmSpec {
@@ -115,8 +118,11 @@ export class VirtualMachine {
     });
     const image = spec.image;
     try {
-      if (image?.kind === "linux") this.board.loadLinux(image.kernel, image.initrd, image.dtb);
+      if (image?.kind === "linux") this.board.loadKernel(image.kernel, image.initrd, image.dtb);
       else if (image?.kind === "binary") this.board.load(image.bytes);
+      else if (image?.kind === "firmware") this.board.loadFirmware();
+      // Restored (no image): the snapshot brings RAM; a firmware board can still reset.
+      else if (!image && spec.board.firmware) this.board.loadFirmware({ restored: true });
       if (image) this.board.boot();
     } catch (e) {
       this.board.close();

@@ -11,12 +11,20 @@ export class GuestConsole {
   private waiters: { re: RegExp; from: number; resolve: (m: RegExpExecArray) => void }[] = [];
   private n = 0;
 
-  constructor(private readonly type: (s: string) => void) {}
+  /**
+   * `eager`: look for what is awaited after every piece of output, not only at line ends (for
+   * full-screen firmware menus drawn with cursor movements and no newlines).
+   */
+  constructor(
+    private readonly type: (s: string) => void,
+    private readonly eager = false,
+  ) {}
 
   /** Guest output (bytes as latin1 text). */
   push(s: string): void {
     this.text += s;
-    if (s.includes("\n")) this.check();
+    // Lines end in \n; a countdown rewrites its line after \r (firmware prompts).
+    if (this.eager || s.includes("\n") || s.includes("\r")) this.check();
   }
 
   private check(): void {

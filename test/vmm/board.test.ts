@@ -47,7 +47,7 @@ test("the device tree names the PSCI conduit and compatible strings", () => {
   for (const conduit of ["hvc", "smc"] as const) {
     const dtb = virtDtb({ cpus: 2, ramSize: 1n << 30n, psciConduit: conduit });
     assert.equal(Buffer.from(dtbProperty(dtb, "/psci", "method") as Uint8Array).toString(), `${conduit}\0`);
-    assert.equal(Buffer.from(dtbProperty(dtb, "/psci", "compatible") as Uint8Array).toString(), "arm,psci-1.0\0arm,psci-0.2\0");
+    assert.equal(Buffer.from(dtbProperty(dtb, "/psci", "compatible") as Uint8Array).toString(), "arm,psci-1.0\0arm,psci-0.2\0arm,psci\0");
     assert.equal(Buffer.from(dtbProperty(dtb, "/cpus/cpu@1", "enable-method") as Uint8Array).toString(), "psci\0");
   }
 });

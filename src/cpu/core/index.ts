@@ -2,7 +2,7 @@
 import { writePstate } from "./exceptions";
 import * as L from "./layout";
 import { walk, wPA } from "./mmu";
-import { addRegion as addRegionImpl, clearRegions as clearRegionsImpl, paToHost } from "./regions";
+import { addRegion as addRegionImpl, clearRegions as clearRegionsImpl, paToBacking, paToHost, setRegionIo as setRegionIoImpl } from "./regions";
 import { blockEpoch as blockEpochImpl, flushBlocks as flushBlocksImpl } from "./blockcache";
 import {
   cancelMmioResume,
@@ -79,6 +79,17 @@ export function addRegion(baseLo: u32, baseHi: u32, sizeLo: u32, sizeHi: u32, ho
   return ok ? 1 : 0;
 }
 
+/**
+ * Switches the region at `base` between direct access (io 0: reads and fetches from memory,
+ * writes to the host for ROM) and MMIO for every access (io 1); 0 when no region starts there.
+ * Translations are dropped, so the next access of every kind sees the change.
+ */
+export function setRegionIo(baseLo: u32, baseHi: u32, io: u32): u32 {
+  const ok = setRegionIoImpl((<u64>baseHi << 32) | baseLo, io != 0);
+  if (ok) tlbFlushAll();
+  return ok ? 1 : 0;
+}
+
 export function clearRegions(): void {
   clearRegionsImpl();
   tlbFlushAll();
@@ -135,12 +146,15 @@ export function flushBlocks(): void {
   flushBlocksImpl();
 }
 
-/** The host wrote guest memory [pa, pa+len) directly (loader, DMA): stale decoded code is dropped. */
+/**
+ * The host wrote guest memory [pa, pa+len) directly (loader, DMA, a flash device programming
+ * itself, in whatever mode its region is): stale decoded code is dropped.
+ */
 export function notifyHostWrite(paLo: u32, paHi: u32, len: u32): void {
   const pa = (<u64>paHi << 32) | paLo;
   const end = pa + len;
   for (let p = pa & ~(<u64>0xfff); p < end; p += 0x1000) {
-    const host = paToHost(p);
+    const host = paToBacking(p);
     if (host == 0) continue;
     const hp = hostPageOf(host);
     if (isCodePage(hp)) codePageWritten(hp);
