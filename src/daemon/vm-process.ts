@@ -264,6 +264,11 @@ export async function vmProcess(o: VmProcessOptions): Promise<number> {
         if (vm.state === "paused") await vm.resume();
         else if (vm.state === "suspended") vm.wakeup();
       }
+      // The VM's own saved state is spent once it runs again (its disks move on from it).
+      if (o.mode === "restore" && o.snapshot === savedPath) {
+        rmSync(savedPath, { force: true });
+        snapshotPath = undefined;
+      }
       return { ...status() };
     }
     if (!vm || !started) throw new VmStateError(c.cmd, "created");
@@ -278,7 +283,6 @@ export async function vmProcess(o: VmProcessOptions): Promise<number> {
         vm.pressPowerButton();
         return;
       case "sleep":
-        if (vm.state !== "running") throw new VmStateError("press the sleep button of", vm.state);
         vm.pressSleepButton();
         return;
       case "wakeup":

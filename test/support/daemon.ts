@@ -111,8 +111,17 @@ export async function daemonProcess(stateDir: string): Promise<{ proc: ChildProc
 /** The console of a running VM through the daemon, as a GuestConsole (typing goes to the guest). */
 export async function vmConsole(socketPath: string, name: string): Promise<{ console: GuestConsole; close: () => void }> {
   const sock = await openConsole(socketPath, name);
-  const c = new GuestConsole((s) => sock.write(Buffer.from(s, "latin1")));
-  sock.on("data", (d: Buffer) => c.push(d.toString("latin1")));
+  // The backlog holds an earlier console's sh() markers: this one numbers its own apart.
+  const c = new GuestConsole((s) => sock.write(Buffer.from(s, "latin1")), false, (consoles += 1000));
+  let last = Date.now();
+  sock.on("data", (d: Buffer) => {
+    last = Date.now();
+    c.push(d.toString("latin1"));
+  });
   sock.on("error", () => {});
+  // The recent output comes first, at once: wait for it to settle.
+  while (Date.now() - last < 200) await new Promise((r) => setTimeout(r, 50));
   return { console: c, close: () => sock.destroy() };
 }
+
+let consoles = 0;

@@ -9,16 +9,20 @@ import { repoRoot } from "./toolchain.ts";
 export class GuestConsole {
   text = "";
   private waiters: { re: RegExp; from: number; resolve: (m: RegExpExecArray) => void }[] = [];
-  private n = 0;
+  private n: number;
 
   /**
    * `eager`: look for what is awaited after every piece of output, not only at line ends (for
-   * full-screen firmware menus drawn with cursor movements and no newlines).
+   * full-screen firmware menus drawn with cursor movements and no newlines). `markerBase` numbers
+   * the end markers of sh() (give another to a console that shows output of an earlier one).
    */
   constructor(
     private readonly type: (s: string) => void,
     private readonly eager = false,
-  ) {}
+    markerBase = 0,
+  ) {
+    this.n = markerBase;
+  }
 
   /** Guest output (bytes as latin1 text). */
   push(s: string): void {
