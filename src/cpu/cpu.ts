@@ -24,6 +24,8 @@ export enum ExitReason {
   Sysreg = 6,
   Semihost = 7,
   Stop = 9,
+  /** YIELD while the host asked for the thread (Cpu.giveWay). */
+  Yield = 11,
 }
 
 /** Status a host callout answers with when it returns no value. */
@@ -51,6 +53,11 @@ export interface CpuCallbacks {
   mmioWrite?(pa: bigint, size: number, value: bigint, ordinal: number, resumed: boolean): HostStatus;
   sysregRead?(key: number): bigint | HostStatus;
   sysregWrite?(key: number, value: bigint): HostStatus;
+  /**
+   * An HVC or SMC (immediate `imm16`) just retired, PC past it: Ok when the host handled it
+   * (the core runs on), Exit to end run() with ExitReason.Hvc/Smc. Without it every call exits.
+   */
+  hypercall?(conduit: "hvc" | "smc", imm16: number): HostStatus;
 }
 
 export interface CpuConfig {
@@ -209,7 +216,7 @@ export class Cpu {
       },
       host: {
         mmioRead: (lo: number, hi: number, size: number, tag: number): number => {
-          const pa = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+          const pa = hi === 0 ? BigInt(lo >>> 0) : (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
           const r = this.callbacks.mmioRead?.(pa, size, tag & 0xffff, (tag & MMIO_RESUMED) !== 0) ?? HostStatus.Fault;
           if (typeof r === "bigint") {
             put(r);
@@ -218,7 +225,7 @@ export class Cpu {
           return r;
         },
         mmioWrite: (lo: number, hi: number, size: number, vlo: number, vhi: number, tag: number): number => {
-          const pa = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+          const pa = hi === 0 ? BigInt(lo >>> 0) : (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
           const value = (BigInt(vhi >>> 0) << 32n) | BigInt(vlo >>> 0);
           return this.callbacks.mmioWrite?.(pa, size, value, tag & 0xffff, (tag & MMIO_RESUMED) !== 0) ?? HostStatus.Fault;
         },
@@ -230,6 +237,8 @@ export class Cpu {
           }
           return r;
         },
+        hypercall: (conduit: number, imm16: number): number =>
+          this.callbacks.hypercall?.(conduit === 0 ? "hvc" : "smc", imm16 & 0xffff) ?? HostStatus.Exit,
         jitCompile: (block: number): number => (this.jit ? this.jit.compile(block) : 0),
         sysregWrite: (key: number, lo: number, hi: number): number =>
           this.callbacks.sysregWrite?.(key, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0)) ?? HostStatus.Fault,
@@ -347,9 +356,17 @@ export class Cpu {
   exitInfo(i: number): bigint {
     return this.u64(this.L.MBOX_EXIT_INFO0 + 8 * i);
   }
+  /** The low 32 bits of exitInfo(i), as a number. */
+  exitInfoLow(i: number): number {
+    return this.dv.getUint32(this.L.MBOX_EXIT_INFO0 + 8 * i, true);
+  }
   /** Exactly counted retired instructions since reset. */
   get instret(): bigint {
     return this.u64(this.L.INSTRET_ADDR);
+  }
+  /** The low 32 bits of instret, as a number (differences of it count a run's instructions cheaply). */
+  get instretLow(): number {
+    return this.dv.getUint32(this.L.INSTRET_ADDR, true);
   }
   /** UNDEFINED exceptions taken, with the last undefined word and its PC. */
   get undefCount(): number {
@@ -365,6 +382,10 @@ export class Cpu {
   /** Makes a running run() return ExitReason.Stop at the next block boundary (from a callout). */
   requestStop(): void {
     this.ex.requestStop();
+  }
+  /** Whether YIELD ends run() with ExitReason.Yield (another vCPU waits for the thread). */
+  set giveWay(on: boolean) {
+    this.dv.setUint32(this.L.GIVE_WAY, on ? 1 : 0, true);
   }
   setSemihosting(on: boolean): void {
     this.ex.setSemihosting(on ? 1 : 0);

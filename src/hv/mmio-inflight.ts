@@ -30,7 +30,11 @@ export interface MmioAccess {
 /** Where an MMIO exit stopped the instruction. */
 interface Stopped {
   pc: bigint;
-  instret: bigint;
+  /**
+   * The low 32 bits of the retired-instruction count (the vCPU runs nothing between the stop
+   * and the resumption but the resumed instruction, so they identify it).
+   */
+  instret: number;
   word: number;
 }
 
@@ -110,7 +114,7 @@ export class MmioInflight {
   }
 
   /** An `mmio` exit stopped the instruction at `pc` (word `word`) with `instret` instructions retired. */
-  stop(pc: bigint, instret: bigint, word: number): void {
+  stop(pc: bigint, instret: number, word: number): void {
     this.stopped = { pc, instret, word };
   }
 
@@ -118,7 +122,7 @@ export class MmioInflight {
    * The word of the stopped instruction when the vCPU is still there (the next run() resumes
    * it); otherwise the record is dropped and null returned.
    */
-  resumeWord(pc: bigint, instret: bigint): number | null {
+  resumeWord(pc: bigint, instret: number): number | null {
     const s = this.stopped;
     if (s && s.pc === pc && s.instret === instret) return s.word;
     if (s) this.clear();

@@ -25,6 +25,7 @@ export enum TimerReg {
 }
 
 const M64 = (1n << 64n) - 1n;
+const QUIET: readonly [boolean, boolean] = [false, false];
 
 /** One vCPU's timer registers. */
 const VcpuTimerSchema = Struct({
@@ -124,10 +125,10 @@ export class Timers {
 
   /** Deterministic mode: adds the instructions the vCPU retired since the last call to the clock. */
   account(v: HasId): void {
+    if (this.mode !== "deterministic") return;
     const now = this.instret(v);
     const prev = this.lastInstret.get(v.id) ?? now;
     this.lastInstret.set(v.id, now);
-    if (this.mode !== "deterministic") return;
     const total = this.detRemainder + (now - prev);
     this.detTicks += total / INSNS_PER_TICK;
     this.detRemainder = total % INSNS_PER_TICK;
@@ -146,8 +147,10 @@ export class Timers {
   }
 
   /** The timer PPIs' levels for a vCPU: [virtual, physical]. */
-  lines(v: HasId): [boolean, boolean] {
+  lines(v: HasId): readonly [boolean, boolean] {
     const r = this.of(v);
+    // Neither timer enabled and unmasked: no need to read the counter.
+    if ((r.vctl & 3n) !== 1n && (r.pctl & 3n) !== 1n) return QUIET;
     const cnt = this.counter();
     const virt = Timers.istatus(r.vctl, r.vcval, cnt - this.cntvoff) && (r.vctl & 2n) === 0n;
     const phys = Timers.istatus(r.pctl, r.pcval, cnt) && (r.pctl & 2n) === 0n;

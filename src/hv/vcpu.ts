@@ -16,7 +16,7 @@ import { HvError } from "./errors.ts";
 import type { Exit } from "./exits.ts";
 import type { FirmwareRegs } from "./firmware-regs.ts";
 import type { Gicv3 } from "./gicv3/index.ts";
-import { handleSmccc, type PsciTarget, type SmcccCaller, type SmcccVm } from "./hypercalls.ts";
+import { handleSmccc, type PsciTarget, type SmcccCaller, type SmcccOutcome, type SmcccVm } from "./hypercalls.ts";
 import { MmioInflight } from "./mmio-inflight.ts";
 import type { Timers } from "./timer.ts";
 
@@ -68,18 +68,34 @@ export interface VcpuVm extends SmcccVm {
   updateLines(v: Vcpu): void;
   mmioInKernel(v: Vcpu, phys: bigint, size: number, write: boolean, value: bigint): bigint | HostStatus | undefined;
   /**
-   * Sleeps until `ready()` holds or the vCPU's next timer deadline (its own or a device's)
-   * passes; resolves true when it slept on the host (false: ready at once, or deterministic
-   * time jumped to the deadline).
+   * Sleeps until `ready()` holds or, with `deadlines`, the vCPU's next timer deadline (its own
+   * or a device's) passes; resolves with how the wait ended.
    */
-  waitFor(ready: () => boolean, v: Vcpu | null): Promise<boolean>;
+  waitFor(v: Vcpu, ready: () => boolean, deadlines: boolean): Promise<WaitEnd>;
   /** Lets the host serve its events. */
   yieldSlice(): Promise<void>;
+  /** The vCPU's run() continues (after any wait): it has taken the thread. */
+  running(v: Vcpu): void;
+  /** Whether other vCPUs were woken and wait to take the thread. */
+  othersWoken(v: Vcpu): boolean;
+  /** Gives the thread to the vCPUs `v` woke until each has run. */
+  giveWay(v: Vcpu): Promise<void>;
+  /** `v` spins (WFE, YIELD): gives the thread to another vCPU that wants it; true when the host ran meanwhile. */
+  spinning(v: Vcpu): Promise<boolean>;
+  /** Runs `budget` instructions of `v` in the core. */
+  runCore(v: Vcpu, budget: number): ExitReason;
   /** Caps a slice so it ends at the next deadline (deterministic mode). */
   sliceBudget(v: Vcpu, max: number): number;
   /** Time passed while the vCPU ran: accounts it and fires due device timers. */
   elapsed(v: Vcpu): void;
 }
+
+/**
+ * How a wait ended: `ready` at once, `woken` by notify (another vCPU, a device, a kick), by the
+ * host's `timer` at a deadline (the host served its events meanwhile), or deterministic time
+ * `skipped` to the deadline.
+ */
+export type WaitEnd = "ready" | "woken" | "timer" | "skipped";
 
 /** Instructions a vCPU runs before yielding to the host's event loop. */
 const SLICE = 200_000;
@@ -87,6 +103,8 @@ const SLICE = 200_000;
 const EXIT_COST = 2_000;
 /** The least a slice costs, however few instructions it retired (a WFI or WFE loop is host work too). */
 const SLICE_COST = 256;
+/** What an SMCCC call the hypervisor answers inside the core costs of that budget. */
+const HYPERCALL_COST = 256;
 const SYSREG_MPIDR = 0xc005;
 
 export class Vcpu implements SmcccCaller, PsciTarget {
@@ -99,7 +117,11 @@ export class Vcpu implements SmcccCaller, PsciTarget {
   private pendingReset: { pc: bigint; x0: bigint } | null = null;
   private kicked = false;
   private inWfi = false;
+  /** The last slice ended in WFE or YIELD: the vCPU spins on something another one holds. */
+  private spun = false;
   private readonly mmio = new MmioInflight();
+  /** What the core's hypercall callout decided when the call needs run() to act (taken by slice()). */
+  private outcome: SmcccOutcome | null = null;
   /** Instructions left before the next yield to the host. */
   private budget = SLICE;
 
@@ -127,6 +149,7 @@ export class Vcpu implements SmcccCaller, PsciTarget {
     const core = this.vm.core;
     this.vm.activate(this, false);
     this.mmio.clear();
+    this.outcome = null;
     core.reset();
     core.setSysreg(SYSREG_MPIDR, this.mpidr);
     core.pstate = PSTATE_RESET;
@@ -288,16 +311,37 @@ export class Vcpu implements SmcccCaller, PsciTarget {
     return this.mmio.record(phys, size, write, value, ordinal, this.vm.mmioInKernel(this, phys, size, write, value));
   }
 
+  /**
+   * The core's hypercall callout for this vCPU: an SMCCC call answered at once keeps the core
+   * running (no slice ends); any other outcome ends the slice, and slice() acts on it.
+   */
+  hypercall(conduit: "hvc" | "smc", imm16: number): HostStatus {
+    const outcome = handleSmccc(this.vm, this, conduit, imm16);
+    if (outcome.kind !== "continue") {
+      this.outcome = outcome;
+      return HostStatus.Exit;
+    }
+    this.budget -= HYPERCALL_COST;
+    if (this.budget <= 0) this.vm.core.requestStop();
+    return HostStatus.Ok;
+  }
+
   /** Whether an interrupt is pending for this vCPU (WFI/SUSPENDED wake condition). */
   private interruptPending(): boolean {
     return this.vm.gic.pendingFor(this.id) || this.vm.timers.firing(this);
   }
 
-  /** KVM_RUN. */
+  /**
+   * KVM_RUN. All vCPUs share one thread: a vCPU waits (WFI, STOPPED, SUSPENDED) on the event
+   * loop, yields to the host after its budget, and gives the thread to vCPUs it woke (they run
+   * next, within microseconds) and, while it spins in WFE or YIELD, to any vCPU that wants it.
+   */
   async run(): Promise<Exit> {
     if (!this.initialised) throw new HvError("ENOEXEC", "vCPU not initialised (call init first)");
     this.vm.hasRun = true;
+    let gaveWay = false;
     for (;;) {
+      this.vm.running(this);
       if (this.kicked) {
         // As KVM_RUN completes an MMIO access before it looks at signals, an instruction an MMIO
         // exit stopped finishes before a kick is honoured (a pause or snapshot never sees half
@@ -314,23 +358,19 @@ export class Vcpu implements SmcccCaller, PsciTarget {
         return { reason: "intr" };
       }
       if (this.mp === MpState.STOPPED) {
-        if (await this.vm.waitFor(() => this.mp !== MpState.STOPPED || this.kicked, null)) this.budget = SLICE;
+        this.wake(await this.vm.waitFor(this, () => this.mp !== MpState.STOPPED || this.kicked, false));
         continue;
       }
       this.applyPendingReset();
       if (this.mp === MpState.SUSPENDED) {
         // Emulated WFI: a pending interrupt is a WAKEUP exit; the state stays SUSPENDED.
         if (this.interruptPending()) return { reason: "system_event", type: SystemEventType.WAKEUP, ndata: 0, data: [] };
-        if (await this.vm.waitFor(() => this.interruptPending() || this.kicked || this.mp !== MpState.SUSPENDED, this)) this.budget = SLICE;
-        // Deterministic time skipped ahead without the host running: that costs budget too.
-        else this.budget -= EXIT_COST;
+        this.wake(await this.vm.waitFor(this, () => this.interruptPending() || this.kicked || this.mp !== MpState.SUSPENDED, true));
         continue;
       }
       if (this.inWfi) {
         if (!this.interruptPending()) {
-          if (await this.vm.waitFor(() => this.interruptPending() || this.kicked || this.mp !== MpState.RUNNABLE, this))
-            this.budget = SLICE;
-          else this.budget -= EXIT_COST;
+          this.wake(await this.vm.waitFor(this, () => this.interruptPending() || this.kicked || this.mp !== MpState.RUNNABLE, true));
           continue;
         }
         this.inWfi = false;
@@ -340,6 +380,15 @@ export class Vcpu implements SmcccCaller, PsciTarget {
         this.budget = SLICE;
         continue;
       }
+      // Once per turn: a vCPU given the thread runs a slice before it gives way again.
+      if (!gaveWay && (this.spun || this.vm.othersWoken(this))) {
+        gaveWay = true;
+        const spun = this.spun;
+        this.spun = false;
+        if (spun ? await this.vm.spinning(this) : (await this.vm.giveWay(this), false)) this.budget = SLICE;
+        continue;
+      }
+      gaveWay = false;
       const exit = this.slice();
       if (exit) {
         this.budget -= EXIT_COST;
@@ -348,18 +397,29 @@ export class Vcpu implements SmcccCaller, PsciTarget {
     }
   }
 
+  /**
+   * A wait ended: the budget starts afresh when the host's timer ended it (the host served its
+   * events meanwhile), and a deterministic time skip (the host did not run) costs like an exit.
+   * A wake by another vCPU or a device costs nothing more than the slice that follows it: vCPUs
+   * waking each other still spend their budgets, and yield to the host when they are spent.
+   */
+  private wake(end: WaitEnd): void {
+    if (end === "timer") this.budget = SLICE;
+    else if (end === "skipped") this.budget -= EXIT_COST;
+  }
+
   /** Runs up to `limit` instructions (default: what is left of the budget); returns an exit for the VMM or null to keep going. */
   private slice(limit = this.budget): Exit | null {
     this.load();
     const core = this.vm.core;
     this.vm.updateLines(this);
-    const word = this.mmio.resumeWord(core.pc, core.instret);
+    const word = this.mmio.inFlight ? this.mmio.resumeWord(core.pc, core.instretLow) : null;
     if (word !== null) core.resumeMmio(word);
-    const before = core.instret;
-    const r = core.run(this.vm.sliceBudget(this, Math.max(1, limit)));
+    const before = core.instretLow;
+    const r = this.vm.runCore(this, this.vm.sliceBudget(this, Math.max(1, limit)));
     // The resumed instruction ran: unless an exit stopped it (or a later one) again, nothing is in flight.
     if (word !== null && core.mmioResumed && r !== ExitReason.Mmio) this.mmio.resumed();
-    this.budget -= Math.max(SLICE_COST, Number(core.instret - before));
+    this.budget -= Math.max(SLICE_COST, (core.instretLow - before) >>> 0);
     this.vm.elapsed(this);
     switch (r) {
       case ExitReason.Budget:
@@ -369,10 +429,13 @@ export class Vcpu implements SmcccCaller, PsciTarget {
         this.inWfi = true;
         return null;
       case ExitReason.Wfe:
+      case ExitReason.Yield:
+        this.spun = true;
         return null;
       case ExitReason.Hvc:
       case ExitReason.Smc: {
-        const outcome = handleSmccc(this.vm, this, r === ExitReason.Hvc ? "hvc" : "smc", Number(core.exitInfo(0)));
+        const outcome = this.outcome ?? handleSmccc(this.vm, this, r === ExitReason.Hvc ? "hvc" : "smc", Number(core.exitInfo(0)));
+        this.outcome = null;
         switch (outcome.kind) {
           case "continue":
             return null;
@@ -390,7 +453,7 @@ export class Vcpu implements SmcccCaller, PsciTarget {
       case ExitReason.Mmio: {
         const m = this.mmio.handedOut;
         if (!m) return { reason: "internal_error", message: "MMIO exit without a pending access" };
-        this.mmio.stop(core.pc, core.instret, Number(core.exitInfo(3)));
+        this.mmio.stop(core.pc, core.instretLow, core.exitInfoLow(3));
         return { reason: "mmio", phys: m.phys, size: m.size, write: m.write, data: m.write ? m.data : 0n };
       }
       case ExitReason.Sysreg:

@@ -25,6 +25,8 @@ export interface DeviceClock {
 
 export class VmClock implements DeviceClock {
   private deadlines: Deadline[] = [];
+  /** The earliest of `deadlines` (checked between every run slice), or null. */
+  private earliest: bigint | null = null;
   private paused = false;
 
   constructor(
@@ -50,12 +52,20 @@ export class VmClock implements DeviceClock {
   at(ticks: bigint, fn: () => void): () => void {
     const d: Deadline = { ticks, fn, cancelHost: null };
     this.deadlines.push(d);
+    if (this.earliest === null || ticks < this.earliest) this.earliest = ticks;
     this.arm(d);
     return () => {
       d.cancelHost?.();
       d.cancelHost = null;
-      this.deadlines = this.deadlines.filter((x) => x !== d);
+      this.drop(d);
     };
+  }
+
+  private drop(d: Deadline): void {
+    this.deadlines = this.deadlines.filter((x) => x !== d);
+    let best: bigint | null = null;
+    for (const x of this.deadlines) if (best === null || x.ticks < best) best = x.ticks;
+    this.earliest = best;
   }
 
   /** Host mode: a host timer for the deadline, re-checked against the counter when it fires. */
@@ -73,14 +83,15 @@ export class VmClock implements DeviceClock {
 
   private fire(d: Deadline): void {
     if (!this.deadlines.includes(d)) return;
-    this.deadlines = this.deadlines.filter((x) => x !== d);
+    this.drop(d);
     d.fn();
   }
 
   /** Runs the callbacks whose deadline has passed (deterministic mode: between slices and on time skips). */
   runDue(): void {
-    if (this.paused || !this.deadlines.length) return;
+    if (this.paused || this.earliest === null) return;
     const now = this.counter();
+    if (now < this.earliest) return;
     for (const d of [...this.deadlines].sort((a, b) => (a.ticks < b.ticks ? -1 : a.ticks > b.ticks ? 1 : 0))) {
       if (d.ticks <= now) this.fire(d);
     }
@@ -88,9 +99,7 @@ export class VmClock implements DeviceClock {
 
   /** The earliest device deadline, in counter ticks, or null. */
   nextDeadline(): bigint | null {
-    let best: bigint | null = null;
-    for (const d of this.deadlines) if (best === null || d.ticks < best) best = d.ticks;
-    return best;
+    return this.earliest;
   }
 
   /** Deterministic mode: caps a slice of `max` instructions so it ends at the next device deadline. */
@@ -124,5 +133,6 @@ export class VmClock implements DeviceClock {
   close(): void {
     for (const d of this.deadlines) d.cancelHost?.();
     this.deadlines = [];
+    this.earliest = null;
   }
 }

@@ -1,6 +1,6 @@
 // A virtual machine, shaped like KVM's VM fd: guest memory (in the shared CPU core), vCPUs,
 // capabilities, the SMCCC filter, firmware registers, the in-hypervisor GICv3 and generic timers.
-import { Cpu, HostStatus } from "../cpu/cpu.ts";
+import { Cpu, type ExitReason, HostStatus } from "../cpu/cpu.ts";
 import { MpState } from "./constants.ts";
 import { HvError } from "./errors.ts";
 import { FirmwareRegs } from "./firmware-regs.ts";
@@ -9,7 +9,7 @@ import type { HvHost } from "./host.ts";
 import type { SmcccCaller } from "./hypercalls.ts";
 import { SmcccFilter, type SmcccFilterRange } from "./smccc-filter.ts";
 import { type ClockMode, CNTFRQ, TimerReg, Timers } from "./timer.ts";
-import { Vcpu, type VcpuVm } from "./vcpu.ts";
+import { Vcpu, type VcpuVm, type WaitEnd } from "./vcpu.ts";
 import { VmClock } from "./vm-clock.ts";
 
 export interface VmConfig {
@@ -38,10 +38,14 @@ export interface MmioDevice {
 }
 
 interface Waiter {
+  v: Vcpu;
   ready: () => boolean;
-  resolve: () => void;
+  resolve: (end: WaitEnd) => void;
   cancel: (() => void) | null;
 }
+
+/** Microtask turns a vCPU giving way waits at most for the vCPUs it woke to take the thread. */
+const GIVE_WAY_TURNS = 16;
 
 export class Vm implements VcpuVm {
   /** The CPU core every vCPU of this VM runs on; guest memory lives in it. */
@@ -57,6 +61,13 @@ export class Vm implements VcpuVm {
   private readonly list: Vcpu[] = [];
   private active: Vcpu | null = null;
   private waiters: Waiter[] = [];
+  /** The vCPU whose slice is executing in the core (its callouts may wake others), or null. */
+  private inCore: Vcpu | null = null;
+  /** Per vCPU: its wait ended and its run() has not continued since (it wants the thread). */
+  private woken: boolean[] = [];
+  private wokenCount = 0;
+  /** vCPUs waiting in yieldSlice for the host to serve its events. */
+  private yielding = 0;
   private devices: { base: bigint; size: bigint; dev: MmioDevice }[] = [];
   private stolenTime = new Map<number, bigint>();
   /** Any vCPU has entered run() (locks the filter and firmware bitmaps). */
@@ -78,6 +89,7 @@ export class Vm implements VcpuVm {
           const r = this.current().mmioAccess(pa, size, true, value, ordinal, resumed);
           return typeof r === "bigint" ? HostStatus.Ok : r;
         },
+        hypercall: (conduit, imm16) => this.current().hypercall(conduit, imm16),
         sysregRead: (key) => this.sysregRead(key),
         sysregWrite: (key, value) => this.sysregWrite(key, value),
       },
@@ -249,10 +261,48 @@ export class Vm implements VcpuVm {
     for (const w of this.waiters) {
       if (w.ready()) {
         w.cancel?.();
-        w.resolve();
+        this.wake(w, "woken");
       } else keep.push(w);
     }
     this.waiters = keep;
+  }
+
+  /**
+   * Ends a vCPU's wait. Woken by another vCPU's slice (an SGI, a CPU_ON, a device it drove),
+   * that slice stops at its next block boundary and its vCPU gives way, so the woken one runs
+   * within microseconds rather than after the waker's whole slice.
+   */
+  private wake(w: Waiter, end: WaitEnd): void {
+    if (!this.woken[w.v.id]) {
+      this.woken[w.v.id] = true;
+      this.wokenCount++;
+    }
+    if (this.inCore && this.inCore !== w.v) this.core.requestStop();
+    w.resolve(end);
+  }
+
+  /** vCPU `v`'s run() continues: it has taken the thread it was woken for. */
+  running(v: Vcpu): void {
+    if (this.woken[v.id]) {
+      this.woken[v.id] = false;
+      this.wokenCount--;
+    }
+  }
+
+  /** Whether vCPUs other than `v` were woken and have not run since. */
+  othersWoken(v: Vcpu): boolean {
+    return this.wokenCount > (this.woken[v.id] ? 1 : 0);
+  }
+
+  /** Runs a slice of `v` in the core: up to `budget` instructions. */
+  runCore(v: Vcpu, budget: number): ExitReason {
+    this.core.giveWay = this.yielding > 0 || this.othersWoken(v);
+    this.inCore = v;
+    try {
+      return this.core.run(budget);
+    } finally {
+      this.inCore = null;
+    }
   }
 
   /**
@@ -272,24 +322,24 @@ export class Vm implements VcpuVm {
   }
 
   /**
-   * Sleeps until `ready()` holds (re-checked on notify) or, for a vCPU waiting in WFI or
-   * SUSPENDED, its next deadline passes. In deterministic mode time jumps to the deadline (and
-   * device timers due by then fire) instead of being waited for.
+   * Sleeps until `ready()` holds (re-checked on notify) or, with `deadlines` (a vCPU waiting in
+   * WFI or SUSPENDED), its next deadline passes. In deterministic mode time jumps to the
+   * deadline (and device timers due by then fire) instead of being waited for.
    */
-  waitFor(ready: () => boolean, v: Vcpu | null): Promise<boolean> {
-    if (ready()) return Promise.resolve(false);
-    const deadline = v ? this.nextDeadline(v) : null;
+  waitFor(v: Vcpu, ready: () => boolean, deadlines: boolean): Promise<WaitEnd> {
+    if (ready()) return Promise.resolve("ready");
+    const deadline = deadlines ? this.nextDeadline(v) : null;
     if (deadline && this.timers.mode === "deterministic") {
       this.timers.skipTo(deadline.ticks);
       this.clock.runDue();
-      return Promise.resolve(false);
+      return Promise.resolve("skipped");
     }
     return new Promise((resolve) => {
-      const w: Waiter = { ready, resolve: () => resolve(true), cancel: null };
+      const w: Waiter = { v, ready, resolve, cancel: null };
       if (deadline) {
         w.cancel = this.host.clock.after(deadline.ms, () => {
           this.waiters = this.waiters.filter((x) => x !== w);
-          resolve(true);
+          this.wake(w, "timer");
         });
       }
       this.waiters.push(w);
@@ -297,8 +347,35 @@ export class Vm implements VcpuVm {
   }
 
   /** Lets the event loop (devices, timers, other vCPUs) run between slices. */
-  yieldSlice(): Promise<void> {
-    return this.host.clock.yield();
+  async yieldSlice(): Promise<void> {
+    this.yielding++;
+    try {
+      await this.host.clock.yield();
+    } finally {
+      this.yielding--;
+    }
+  }
+
+  /**
+   * `v` gives the thread to the vCPUs it woke: it continues once each has run (up to its next
+   * wait or yield), or after a few turns of the microtask queue at most.
+   */
+  async giveWay(v: Vcpu): Promise<void> {
+    for (let i = 0; i < GIVE_WAY_TURNS && this.othersWoken(v); i++) await null;
+  }
+
+  /**
+   * `v` spins (WFE, YIELD): the thread goes to another vCPU that wants it, one woken or one
+   * waiting for the host. Resolves true when the host ran its event loop meanwhile.
+   */
+  async spinning(v: Vcpu): Promise<boolean> {
+    if (this.othersWoken(v)) {
+      await this.giveWay(v);
+      return false;
+    }
+    if (this.yielding === 0) return false;
+    await this.yieldSlice();
+    return true;
   }
 
   sliceBudget(v: Vcpu, max: number): number {

@@ -4,6 +4,7 @@ import type { BusDevice } from "../devices/types.ts";
 interface Mapping {
   base: bigint;
   size: bigint;
+  end: bigint;
   name: string;
   dev: BusDevice;
 }
@@ -15,12 +16,12 @@ export class MmioBus {
   map(base: bigint, size: bigint, name: string, dev: BusDevice): void {
     const clash = this.maps.find((m) => base < m.base + m.size && m.base < base + size);
     if (clash) throw new Error(`${name} at 0x${base.toString(16)} overlaps ${clash.name} at 0x${clash.base.toString(16)}`);
-    this.maps.push({ base, size, name, dev });
+    this.maps.push({ base, size, end: base + size, name, dev });
     this.maps.sort((a, b) => (a.base < b.base ? -1 : 1));
   }
 
   private find(addr: bigint): Mapping | undefined {
-    for (const m of this.maps) if (addr >= m.base && addr < m.base + m.size) return m;
+    for (const m of this.maps) if (addr >= m.base && addr < m.end) return m;
     return undefined;
   }
 

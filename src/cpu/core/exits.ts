@@ -21,6 +21,8 @@ export const EXIT_SYSREG: u32 = 6;
 export const EXIT_SEMIHOST: u32 = 7;
 /** The host asked the core to stop (requestStop). */
 export const EXIT_STOP: u32 = 9;
+/** YIELD while the host asked for the thread to be given way (layout.ts GIVE_WAY); retired, PC after it. */
+export const EXIT_YIELD: u32 = 11;
 /**
  * Internal to run(), never returned: a debug-register write changed which run loop must run
  * (run.ts); retired, PC after it.

@@ -42,3 +42,12 @@ export declare function hostSysregWrite(key: i32, lo: i32, hi: i32): i32;
 // @ts-ignore: decorator
 @external("host", "jitCompile")
 export declare function hostJitCompile(block: i32): i32;
+
+/**
+ * Offers an HVC (conduit 0) or SMC (conduit 1) that just retired, with immediate `imm16`, to the
+ * host: HOST_OK when it handled the call (registers updated, PC and the retired count already in
+ * memory) so the core runs on, HOST_EXIT to end run() with EXIT_HVC or EXIT_SMC as usual.
+ */
+// @ts-ignore: decorator
+@external("host", "hypercall")
+export declare function hostHypercall(conduit: i32, imm16: i32): i32;

@@ -44,6 +44,7 @@ export const EXCL_VALID: u32 = <u32>L.EXCL_VALID;
 export const JIT_NEXT_PC: u32 = <u32>L.JIT_NEXT_PC;
 export const JIT_FP_ENABLED: u32 = <u32>L.JIT_FP_ENABLED;
 export const STOP_REQUESTED: u32 = <u32>L.STOP_REQUESTED;
+export const GIVE_WAY: u32 = <u32>L.GIVE_WAY;
 export const PAGE_GEN_BASE: u32 = <u32>L.PAGE_GEN_BASE;
 
 /**

@@ -69,6 +69,11 @@ export const JIT_NEXT_PC: usize = 0x8100;
 export const JIT_FP_ENABLED: usize = 0x8108;
 /** Non-zero when the host asked run() to stop at the next block boundary (u32; compiled loops poll it). */
 export const STOP_REQUESTED: usize = 0x8110;
+/**
+ * Non-zero when another vCPU waits for the thread this core runs on (u32, set by the host):
+ * YIELD then ends run() (EXIT_YIELD) so the host can switch to it.
+ */
+export const GIVE_WAY: usize = 0x8114;
 
 /** Software TLB: TLB_ENTRIES entries of 64 bytes per MMU index (see tlb.ts). */
 export const TLB_BASE: usize = 0x10000;

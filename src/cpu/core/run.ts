@@ -25,7 +25,7 @@
 // MMIO exit stopped is resumed by the next run() when the host asks for it (resumeMmio): as
 // its first step, before any interrupt is taken, so nothing runs between its accesses.
 import { endsBlock, decode, execute } from "./generated/decode.gen";
-import { EXIT_BUDGET, EXIT_RESELECT, EXIT_STOP, EXIT_WFE, EXIT_WFI } from "./exits";
+import { EXIT_BUDGET, EXIT_HVC, EXIT_RESELECT, EXIT_SMC, EXIT_STOP, EXIT_WFE, EXIT_WFI } from "./exits";
 import {
   breakpointException,
   illegalState,
@@ -51,7 +51,7 @@ import {
   stepStateSet,
 } from "./debug";
 import { arenaCommit, arenaReserve, hashSlot } from "./blockcache";
-import { INSTRET_ADDR, IRQ_LINES, JIT_NEXT_PC, PC_ADDR, STOP_REQUESTED } from "./layout";
+import { INSTRET_ADDR, IRQ_LINES, JIT_NEXT_PC, MBOX_EXIT_INFO0, PC_ADDR, STOP_REQUESTED } from "./layout";
 import { ACC_EXEC, tlbFill } from "./mmu";
 import { beginMmioStep, endMmioStep } from "./memory";
 import {
@@ -77,7 +77,7 @@ import {
   setPstateBits,
 } from "./state";
 import { hostPageOf, markCodePage, pageGen, tlbCur } from "./tlb";
-import { hostJitCompile } from "./host";
+import { HOST_OK, hostHypercall, hostJitCompile } from "./host";
 
 const MAX_BLOCK: u32 = 128;
 const BLOCK_HEADER: usize = 24;
@@ -329,6 +329,27 @@ function runChecked(budget: u32): u32 {
 }
 
 /**
+ * An exit the host may handle without run() returning: an HVC or SMC that is an SMCCC call the
+ * hypervisor answers at once (KVM handles PSCI and SMCCC in the kernel). PC (`pc`, after the
+ * instruction) and the instructions retired so far are stored first, as when run() returns
+ * (the caller's count starts again from zero); true when the host handled it and the loop goes
+ * on (at the PC in memory). Only for exits isHostCall accepts.
+ */
+// @ts-ignore: decorator
+@inline function isHostCall(): bool {
+  return exitReason == EXIT_HVC || exitReason == EXIT_SMC;
+}
+
+// @ts-ignore: decorator
+@inline function hostHandlesExit(pc: u64, retired: u64): bool {
+  store<u64>(PC_ADDR, pc);
+  store<u64>(INSTRET_ADDR, load<u64>(INSTRET_ADDR) + retired);
+  if (hostHypercall(exitReason == EXIT_HVC ? 0 : 1, <i32>load<u64>(MBOX_EXIT_INFO0)) != HOST_OK) return false;
+  setExitReason(EXIT_BUDGET);
+  return true;
+}
+
+/**
  * The run loop, inlined twice: `checked` (a constant at each call) adds the debug checks of
  * runChecked.
  */
@@ -394,7 +415,13 @@ function runChecked(budget: u32): u32 {
             pc = c & CTL_JUMP ? jumpPC : load<u64>(JIT_NEXT_PC) + 4;
           }
           clearCtl();
-          if (c & CTL_EXIT) break;
+          if (c & CTL_EXIT) {
+            if (!isHostCall()) break;
+            const handled = hostHandlesExit(pc, retired);
+            retired = 0;
+            if (!handled) break;
+            pc = load<u64>(PC_ADDR);
+          }
           continue;
         }
         if (kind != JIT_DECLINE) {
@@ -455,7 +482,13 @@ function runChecked(budget: u32): u32 {
         pc = c & CTL_JUMP ? jumpPC : pc + 4;
       }
       clearCtl();
-      if (c & CTL_EXIT) break;
+      if (c & CTL_EXIT) {
+        if (!isHostCall()) break;
+        const handled = hostHandlesExit(pc, retired);
+        retired = 0;
+        if (!handled) break;
+        pc = load<u64>(PC_ADDR);
+      }
     } else {
       steps += n;
       retired += n;

@@ -561,10 +561,10 @@ function regBranch(b: BlockCompiler, w: number): boolean {
 }
 
 function hint(b: BlockCompiler, w: number): boolean {
-  // NOP, YIELD and the hints v8.0 gives no meaning; WFE, WFI, SEV, SEVL go to the interpreter.
+  // NOP and the hints v8.0 gives no meaning; YIELD (it may end the run), WFE, WFI, SEV, SEVL go to the interpreter.
   const CRm = fld(w, 8, 4);
   const op2 = fld(w, 5, 3);
-  return CRm !== 0 || op2 <= 1 || op2 >= 6;
+  return CRm !== 0 || op2 === 0 || op2 >= 6;
 }
 
 /** Integer emitters by op name. */

@@ -98,6 +98,8 @@ export class Jit {
 
   /** Compiles every queued block now (the host calls this whenever run() returns). */
   flush(): void {
+    // Nothing queued: an epoch change is seen by the next compile().
+    if (this.pending.length === 0) return;
     this.checkEpoch();
     if (this.pending.length === 0) return;
     const t0 = performance.now();

@@ -123,7 +123,7 @@ export class CpuInterface {
       default:
         return false;
     }
-    g.onChange(cpu);
+    g.changed(cpu);
     return true;
   }
 }

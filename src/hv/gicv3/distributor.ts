@@ -10,7 +10,7 @@ export class Distributor {
   private spi = (intid: number): IrqState | null => (intid >= 32 ? this.gic.irq(0, intid) : null);
 
   private changed(): void {
-    for (let c = 0; c < this.gic.cpuCount; c++) this.gic.onChange(c);
+    for (let c = 0; c < this.gic.cpuCount; c++) this.gic.changed(c);
   }
 
   read(offset: number, size: number): bigint {

@@ -126,6 +126,16 @@ export class GicState {
   readonly affinity: bigint[] = [];
   /** Called whenever an interrupt line to a vCPU may have changed. */
   onChange: (cpu: number) => void = () => {};
+  /**
+   * Bumped by every change of interrupt state (changed(), resets, restore): the highest-priority
+   * pending and waking interrupts are cached per vCPU for one generation, as they are asked for
+   * before every run slice and on every wake check.
+   */
+  private gen = 0;
+  private hppiGen: number[] = [];
+  private hppiVal: number[] = [];
+  private wakeGen: number[] = [];
+  private wakeVal: number[] = [];
 
   constructor(opts: GicOptions = {}) {
     this.nSpis = opts.spis ?? DEFAULT_SPIS;
@@ -135,7 +145,15 @@ export class GicState {
   /** Adds (or resets) the redistributor and CPU interface of vCPU `cpu` with MPIDR `aff`. */
   addCpu(cpu: number, aff: bigint): void {
     this.affinity[cpu] = aff;
+    this.hppiGen[cpu] = -1;
+    this.wakeGen[cpu] = -1;
     this.resetCpu(cpu);
+  }
+
+  /** Interrupt state that may change vCPU `cpu`'s lines changed (the frames and ICC registers call this). */
+  changed(cpu: number): void {
+    this.gen++;
+    this.onChange(cpu);
   }
 
   /** Resets a vCPU's redistributor and CPU interface (VM creation, system reset). */
@@ -143,6 +161,7 @@ export class GicState {
     // SGIs are edge-triggered; PPIs default to level.
     this.priv[cpu] = Array.from({ length: 32 }, (_, i) => newIrq(i < 16));
     this.cpus[cpu] = newCpuIf();
+    this.gen++;
   }
 
   /**
@@ -153,6 +172,7 @@ export class GicState {
   resetCpuInterface(cpu: number): void {
     const old = this.cpus[cpu];
     this.cpus[cpu] = { ...newCpuIf(), sleep: old?.sleep ?? true, rctlr: old?.rctlr ?? 0 };
+    this.gen++;
   }
 
   /** System reset: distributor, every redistributor and CPU interface. */
@@ -160,6 +180,7 @@ export class GicState {
     this.ctlr = 0;
     for (let i = 0; i < this.nSpis; i++) this.spis[i] = newIrq(false);
     for (let c = 0; c < this.cpus.length; c++) this.resetCpu(c);
+    this.gen++;
   }
 
   get cpuCount(): number {
@@ -202,24 +223,35 @@ export class GicState {
    * able to preempt the running priority. Returns the INTID or -1.
    */
   hppi(cpu: number): number {
+    if (this.hppiGen[cpu] === this.gen) return this.hppiVal[cpu];
+    const i = this.findHppi(cpu);
+    this.hppiGen[cpu] = this.gen;
+    this.hppiVal[cpu] = i;
+    return i;
+  }
+
+  private findHppi(cpu: number): number {
     const c = this.cpus[cpu];
     if (!c) return -1;
+    const grp0 = (this.ctlr & 1) !== 0 && c.grpen0;
+    const grp1 = (this.ctlr & 2) !== 0 && c.grpen1;
+    if (!grp0 && !grp1) return -1;
     let best = -1;
     let bestPrio = 0x100;
-    const consider = (intid: number, s: IrqState) => {
-      if (!s.enabled || s.active || !GicState.pending(s)) return;
-      const grpOn = s.group1 ? (this.ctlr & 2) !== 0 && c.grpen1 : (this.ctlr & 1) !== 0 && c.grpen0;
-      if (!grpOn) return;
-      if (s.priority < bestPrio) {
-        best = intid;
+    const p = this.priv[cpu];
+    for (let i = 0; i < 32; i++) {
+      const s = p[i];
+      if (s.enabled && !s.active && GicState.pending(s) && (s.group1 ? grp1 : grp0) && s.priority < bestPrio) {
+        best = i;
         bestPrio = s.priority;
       }
-    };
-    const p = this.priv[cpu];
-    for (let i = 0; i < 32; i++) consider(i, p[i]);
+    }
     for (let i = 0; i < this.nSpis; i++) {
       const s = this.spis[i];
-      if (s.enabled && GicState.pending(s) && this.spiTarget(s) === cpu) consider(32 + i, s);
+      if (s.enabled && !s.active && GicState.pending(s) && (s.group1 ? grp1 : grp0) && s.priority < bestPrio && this.spiTarget(s) === cpu) {
+        best = 32 + i;
+        bestPrio = s.priority;
+      }
     }
     if (best < 0) return -1;
     if (bestPrio >= c.pmr) return -1;
@@ -249,6 +281,14 @@ export class GicState {
 
   /** The INTID of an interrupt that would wake `cpu` (as pendingFor: the lowest such INTID), or -1. */
   wakingIntid(cpu: number): number {
+    if (this.wakeGen[cpu] === this.gen) return this.wakeVal[cpu];
+    const i = this.findWaking(cpu);
+    this.wakeGen[cpu] = this.gen;
+    this.wakeVal[cpu] = i;
+    return i;
+  }
+
+  private findWaking(cpu: number): number {
     const c = this.cpus[cpu];
     if (!c) return -1;
     const wakes = (s: IrqState) =>
@@ -266,8 +306,8 @@ export class GicState {
     if (s.edge && level && !s.level) s.pendingLatch = true;
     s.level = level;
     const t = this.spiTarget(s);
-    if (t >= 0) this.onChange(t);
-    else for (let c = 0; c < this.cpus.length; c++) this.onChange(c);
+    if (t >= 0) this.changed(t);
+    else for (let c = 0; c < this.cpus.length; c++) this.changed(c);
   }
 
   /** Drives a PPI's input line for one vCPU. */
@@ -277,7 +317,7 @@ export class GicState {
     if (s.level === level) return;
     if (s.edge && level) s.pendingLatch = true;
     s.level = level;
-    this.onChange(cpu);
+    this.changed(cpu);
   }
 
   /** ICC_IAR: acknowledges the highest-priority pending interrupt of `group1`'s group. */
@@ -291,7 +331,7 @@ export class GicState {
     const c = this.cpus[cpu];
     const bpr = group1 ? (c.ctlr & 1 ? c.bpr0 : c.bpr1 - 1) : c.bpr0;
     c.activePrio.push(GicState.groupPrio(s.priority, Math.max(0, bpr)));
-    this.onChange(cpu);
+    this.changed(cpu);
     return i;
   }
 
@@ -301,14 +341,14 @@ export class GicState {
     if (intid >= 1020 && intid <= 1023) return;
     c.activePrio.pop();
     if ((c.ctlr & 2) === 0) this.deactivate(cpu, intid);
-    this.onChange(cpu);
+    this.changed(cpu);
   }
 
   /** ICC_DIR: deactivation. */
   deactivate(cpu: number, intid: number): void {
     const s = this.irq(cpu, intid);
     if (s) s.active = false;
-    this.onChange(cpu);
+    this.changed(cpu);
   }
 
   /** ICC_SGI1R_EL1 / ICC_SGI0R_EL1 write from `cpu`. */
@@ -335,7 +375,7 @@ export class GicState {
       }
       if (hit) {
         this.priv[t][intid].pendingLatch = true;
-        this.onChange(t);
+        this.changed(t);
       }
     }
   }
@@ -364,6 +404,6 @@ export class GicState {
     s.cpus.forEach((x, c) => {
       this.cpus[c] = { ...x, activePrio: [...x.activePrio] };
     });
-    for (let c = 0; c < this.cpus.length; c++) this.onChange(c);
+    for (let c = 0; c < this.cpus.length; c++) this.changed(c);
   }
 }

@@ -18,12 +18,14 @@ export {
 /** QEMU virt's GIC addresses. */
 export const GICD_BASE = 0x0800_0000n;
 export const GICR_BASE = 0x080a_0000n;
+const GICD_SPAN = BigInt(GICD_SIZE);
 
 export class Gicv3 {
   readonly state: GicState;
   readonly distributor: Distributor;
   readonly redistributors: Redistributors;
   readonly cpuInterface: CpuInterface;
+  private readonly gicdEnd: bigint;
 
   constructor(
     opts: GicOptions = {},
@@ -34,6 +36,7 @@ export class Gicv3 {
     this.distributor = new Distributor(this.state);
     this.redistributors = new Redistributors(this.state);
     this.cpuInterface = new CpuInterface(this.state);
+    this.gicdEnd = gicdBase + GICD_SPAN;
   }
 
   addCpu(cpu: number, mpidr: bigint): void {
@@ -71,18 +74,30 @@ export class Gicv3 {
     return isIccReg(key);
   }
 
+  private gicrEndFor = -1;
+  private gicrEndAt = 0n;
+  /** The end of the redistributor frames (one per vCPU). */
+  private gicrEnd(): bigint {
+    const n = this.state.cpuCount;
+    if (n !== this.gicrEndFor) {
+      this.gicrEndFor = n;
+      this.gicrEndAt = this.gicrBase + BigInt(Redistributors.size(n));
+    }
+    return this.gicrEndAt;
+  }
+
   /** MMIO in the GIC's frames: the value (reads), true (writes), or undefined when not ours. */
   mmio(phys: bigint, size: number, write: boolean, value: bigint): bigint | true | undefined {
-    const d = phys - this.gicdBase;
-    if (d >= 0n && d < BigInt(GICD_SIZE)) {
+    if (phys >= this.gicdBase && phys < this.gicdEnd) {
+      const d = phys - this.gicdBase;
       if (write) {
         this.distributor.write(Number(d), size, value);
         return true;
       }
       return this.distributor.read(Number(d), size);
     }
-    const r = phys - this.gicrBase;
-    if (r >= 0n && r < BigInt(Redistributors.size(this.state.cpuCount))) {
+    if (phys >= this.gicrBase && phys < this.gicrEnd()) {
+      const r = phys - this.gicrBase;
       if (write) {
         this.redistributors.write(Number(r), size, value);
         return true;

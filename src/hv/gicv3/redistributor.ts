@@ -98,6 +98,6 @@ export class Redistributors {
       });
     else if (s >= 0x0400 && s < 0x0420) writePriorities(priv, s - 0x400, size, v);
     else if (s === 0x0c04) writeConfig(priv, 16, v);
-    g.onChange(cpu);
+    g.changed(cpu);
   }
 }

@@ -9,8 +9,8 @@ import {
   undefinedInstruction,
   writePstate,
 } from "../exceptions";
-import { EXIT_HVC, EXIT_SEMIHOST, EXIT_SMC, EXIT_WFE, EXIT_WFI } from "../exits";
-import { IRQ_LINES, MBOX_EXIT_INFO0 } from "../layout";
+import { EXIT_HVC, EXIT_SEMIHOST, EXIT_SMC, EXIT_WFE, EXIT_WFI, EXIT_YIELD } from "../exits";
+import { GIVE_WAY, IRQ_LINES, MBOX_EXIT_INFO0 } from "../layout";
 import { exclusiveClear, zeroBlock } from "../memory";
 import { FSC_PERMISSION, P_R0, P_R1, P_W0, P_W1, walk, wAttr, wLevel, wPA, wPerm, wSH } from "../mmu";
 import { mrs, msr } from "../sysreg";
@@ -75,6 +75,9 @@ export function HINT(CRm: u32, op2: u32): void {
   if (CRm != 0) return;
   const sctlr = srGet(SR_SCTLR_EL1);
   switch (op2) {
+    case 1: // YIELD: a hint that this CPU spins; the host may run another vCPU instead.
+      if (load<u32>(GIVE_WAY) != 0) exitAfter(EXIT_YIELD);
+      return;
     case 2: // WFE
       if (currentEL() == 0 && (sctlr & (1 << 18)) == 0) {
         syncException(EC_WFX, 1 | (0xe << 20) | (1 << 24));
@@ -107,7 +110,7 @@ export function HINT(CRm: u32, op2: u32): void {
       eventRegister = true;
       return;
     default:
-      return; // NOP, YIELD and unallocated hints
+      return; // NOP and unallocated hints
   }
 }
 
