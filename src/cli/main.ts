@@ -3,12 +3,13 @@
 // stderr and an exit status: 2 for usage errors, 1 otherwise; --debug adds the stack.
 import { type Command, formatError, UsageError } from "./args.ts";
 import { firmwareCommand } from "./firmware.ts";
+import { hostCommand } from "./host.ts";
 import { kitCommand } from "./kit.ts";
 import { RUN_DESCRIPTION, resumeCommand, runCommand } from "./run.ts";
 import { VM_COMMANDS, withNamedResume } from "./vms.ts";
 
 /** The subcommands, in the order `dormouse --help` lists them. */
-const COMMANDS: Command[] = [runCommand, withNamedResume(resumeCommand), kitCommand, firmwareCommand, ...VM_COMMANDS];
+const COMMANDS: Command[] = [runCommand, withNamedResume(resumeCommand), kitCommand, firmwareCommand, ...VM_COMMANDS, hostCommand];
 
 function usage(): string {
   const lines = COMMANDS.flatMap((c) => c.synopsis).map((l, i) => `${i ? "       " : "usage: "}dormouse ${l}`);

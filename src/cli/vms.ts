@@ -61,7 +61,7 @@ function table(vms: VmInfo[]): string {
     ["NAME", "STATE", "SINCE", "MEMORY", "CPUS", "DISK", "ALARM"],
     ...vms.map((v) => [
       v.name,
-      v.state,
+      v.frozen && v.state !== "frozen" ? `${v.state} (frozen)` : v.state,
       age(v.since),
       `${v.memoryMiB}M`,
       String(v.cpus),

@@ -9,19 +9,23 @@
 //   suspended ─(on-suspend save, or action save)─▶ saved ─start|wakeup─▶ running
 //   running ─SYSTEM_OFF2─▶ hibernated ─start (same board and disks)─▶ running (Linux resumes its image)
 //   running ─poweroff | kill─▶ shutdown ─start─▶ running;  a failure ─▶ error ─start─▶ running
-//   frozen: the host froze it (issue 12).
+//   running ─host freeze─▶ frozen ─host thaw─▶ running; a suspended VM is held by a host freeze
+//   (still suspended, `frozen` in its info) and wakes on the thaw if a wake source fired meanwhile;
+//   a saved VM with an RTC alarm pending is restored when the alarm is due (host.ts, issue 12).
 import { randomUUID } from "node:crypto";
 import { chmodSync, closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readSync, rmSync, statSync } from "node:fs";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { isAbsolute, join } from "node:path";
 import type { Duplex } from "node:stream";
 import { checkHibernation, FingerprintError } from "./fingerprint.ts";
+import { currentBootId, HostControl, type HostVm } from "./host.ts";
 import { ApiError, createApiServer, refuseUpgrade, type ApiRequest, type ApiResponse, type Route } from "./http.ts";
 import { openApiDocument, ROUTES, type OperationId } from "./openapi.ts";
 import { readLines, sendLine } from "./protocol.ts";
 import {
   type ActionRequest,
   CreateVmRequest,
+  HostActionRequest,
   isVmName,
   LIVE_STATES,
   type NamedVmState,
@@ -43,6 +47,8 @@ export interface DaemonOptions {
   /** How to run `dormouse` for the VM processes (default: this checkout's bin/dormouse.mjs). */
   command?: string[];
   log?: (m: string) => void;
+  /** The host's boot (default: the kernel's boot_id): a save-all of another boot is restored at start. */
+  bootId?: string | null;
 }
 
 interface Entry {
@@ -60,6 +66,7 @@ type EventLine = Record<string, unknown> & { vm: string; event: string; timestam
 
 const checkCreate = validator(CreateVmRequest, "the request");
 const checkState = validator(StateRequest, "the request");
+const checkHostAction = validator(HostActionRequest, "the request");
 
 const now = () => new Date().toISOString();
 
@@ -81,11 +88,70 @@ export class Daemon {
   private readonly command: string[];
   private readonly log: (m: string) => void;
   private stopped = false;
+  /** The host's freeze, thaw, save-all and restore-all, and the alarms of saved VMs. */
+  readonly host: HostControl;
+  /** The restore-all a start on a new boot of the host runs (null: none). */
+  bootRestore: Promise<unknown> | null = null;
 
   constructor(readonly options: DaemonOptions) {
     this.store = new StateStore(options.stateDir);
     this.command = options.command ?? dormouseCommand();
     this.log = options.log ?? (() => {});
+    this.host = new HostControl(
+      this.store.dir,
+      {
+        vms: () => [...this.vms].map(([n, e]) => this.hostVm(n, e)),
+        vm: (n) => {
+          const e = this.vms.get(n);
+          return e ? this.hostVm(n, e) : null;
+        },
+        exclusive: (n, fn) => {
+          const e = this.vms.get(n);
+          if (!e) return Promise.reject(new ApiError(404, `no VM named "${n}"`));
+          return this.exclusive(e, async () => {
+            await this.settled(e);
+            if (this.vms.get(n) !== e) throw new ApiError(404, `no VM named "${n}"`);
+            return fn(this.hostVm(n, e));
+          });
+        },
+        freezeVm: (n) => this.hostCommand(n, "freeze"),
+        thawVm: (n) => this.hostCommand(n, "thaw"),
+        saveVm: async (n) => {
+          const e = this.entry(n);
+          await this.act(n, e, { action: "save" });
+          return this.hostVm(n, e);
+        },
+        restoreVm: async (n) => {
+          const e = this.entry(n);
+          if (e.state.state !== "saved" || !e.state.snapshot) throw new ApiError(409, `cannot restore a VM that is ${e.state.state}`);
+          await this.launch(n, e, { mode: "restore", snapshot: e.state.snapshot });
+          return this.hostVm(n, e);
+        },
+        log: (m) => this.log(m),
+        event: (vm, event, fields) => this.broadcast({ vm, event, timestamp: now(), ...fields }),
+      },
+      options.bootId === undefined ? currentBootId() : options.bootId,
+    );
+  }
+
+  private hostVm(name: string, e: Entry): HostVm {
+    const s = e.state;
+    return {
+      name,
+      state: s.state,
+      frozenFrom: s.frozenFrom ?? null,
+      alarm: s.alarm ?? null,
+      ...(s.savedAs ? { savedAs: s.savedAs } : {}),
+    };
+  }
+
+  /** Freeze or thaw in the VM's process; the entry follows its answer. */
+  private async hostCommand(name: string, cmd: "freeze" | "thaw"): Promise<HostVm> {
+    const e = this.entry(name);
+    const r = await this.command_(e, { cmd });
+    const held = r.frozenFrom === "running" || r.frozenFrom === "suspended" ? r.frozenFrom : undefined;
+    e.state = { ...e.state, frozenFrom: held };
+    return this.hostVm(name, e);
   }
 
   get socketPath(): string {
@@ -105,7 +171,9 @@ export class Daemon {
       if (other) throw new StoreError(`a daemon is already serving ${this.socketPath}`);
       rmSync(this.socketPath, { force: true });
     }
+    this.host.load();
     await this.load();
+    this.host.armAlarms();
     const routes = this.routes();
     this.server = createApiServer(routes, {
       bodyLimit: this.options.bodyLimit ?? 64 << 10,
@@ -124,11 +192,13 @@ export class Daemon {
     });
     chmodSync(this.socketPath, 0o600);
     this.log(`serving ${this.vms.size} VMs on ${this.socketPath}`);
+    this.bootRestore = this.host.restoreAfterBoot();
   }
 
   /** Stops serving; the VM processes go on (a new daemon re-adopts them). */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.host.close();
     for (const w of this.watchers) w.res.end();
     this.watchers.clear();
     for (const e of this.vms.values()) e.link?.close();
@@ -174,7 +244,14 @@ export class Daemon {
       this.attach(name, e, found.link);
       await found.link.subscribe((ev) => this.onEvent(name, e, ev), false);
       const s = await found.link.request({ cmd: "status" }, 5000);
-      e.state = { ...e.state, state: s.state as NamedVmState, since: String(s.since), alarm: (s.alarm as string | null) ?? null };
+      const held = s.frozenFrom === "running" || s.frozenFrom === "suspended" ? s.frozenFrom : undefined;
+      e.state = {
+        ...e.state,
+        state: s.state as NamedVmState,
+        since: String(s.since),
+        alarm: (s.alarm as string | null) ?? null,
+        frozenFrom: held,
+      };
       this.log(`re-adopted ${name} (pid ${e.state.pid}, ${e.state.state})`);
       return;
     }
@@ -205,6 +282,9 @@ export class Daemon {
   /** Takes over a link: events update the entry; when it closes the final record is read back. */
   private attach(name: string, e: Entry, link: VmLink): void {
     e.link = link;
+    link.onAlarm = (alarm) => {
+      if (e.link === link) e.state = { ...e.state, alarm };
+    };
     e.closing = link.closed.then(async () => {
       // A daemon that stops closes its links: the VM processes go on.
       if (e.link !== link || this.stopped) return;
@@ -221,6 +301,8 @@ export class Daemon {
         }
       }
       if (e.link === link) e.link = null;
+      // A VM saved with an RTC alarm pending is woken when it is due.
+      this.host.armAlarms();
     });
   }
 
@@ -231,6 +313,8 @@ export class Daemon {
     if (next && next !== e.state.state) e.state = { ...e.state, state: next, since: ev.timestamp };
     if (ev.event === "error" && typeof ev.message === "string") e.state = { ...e.state, error: ev.message };
     if (next === "saved" && typeof ev.path === "string") e.state = { ...e.state, snapshot: ev.path };
+    if (ev.event === "frozen" && (ev.from === "running" || ev.from === "suspended")) e.state = { ...e.state, frozenFrom: ev.from };
+    if (ev.event === "thawed") e.state = { ...e.state, frozenFrom: undefined };
   }
 
   private broadcast(line: EventLine): void {
@@ -278,6 +362,7 @@ export class Daemon {
       diskBytes: disk,
       alarm: s.alarm ?? null,
       pid: e.link && s.pid && LIVE_STATES.includes(s.state) ? s.pid : null,
+      frozen: s.frozenFrom !== undefined,
       ...(s.state === "error" && s.error ? { error: s.error } : {}),
       ...(withSpec ? { spec } : {}),
     };
@@ -295,6 +380,11 @@ export class Daemon {
       vmAction: (r) => this.action(r.params.name, r.body),
       vmConsole: (r) => this.consoleText(r.params.name),
       events: (r) => this.events(r),
+      getHost: () => ({ status: 200, body: this.host.info() }),
+      hostAction: async (r) => {
+        if (r.body === undefined) throw new ApiError(400, "the request has no JSON body");
+        return { status: 200, body: await this.host.act(checkHostAction(r.body).action) };
+      },
       openapi: () => ({ status: 200, body: openApiDocument() }),
     };
     return ROUTES.map((d) => ({ method: d.method, path: d.path, handler: handlers[d.id] }));
@@ -387,6 +477,7 @@ export class Daemon {
       if (LIVE_STATES.includes(e.state.state) || e.link)
         throw new ApiError(409, `cannot delete a VM that is ${e.state.state}: kill it first (or power it off)`);
       this.vms.delete(name);
+      this.host.armAlarms();
       const owned = e.record.spec.disks.filter((d) => d.owned).map((d) => d.path);
       this.store.remove(name, owned, disks === "true");
       return { status: 204 };
@@ -402,8 +493,10 @@ export class Daemon {
       const cur = e.state.state;
       if (cur !== state) {
         if (state === "paused" && cur === "running") await this.command_(e, { cmd: "pause" });
-        else if (state === "running" && cur === "paused") await this.command_(e, { cmd: "resume" });
-        else {
+        else if (state === "running" && cur === "paused") {
+          this.host.refuseWhileFrozen("resume a VM");
+          await this.command_(e, { cmd: "resume" });
+        } else {
           const hint =
             cur === "suspended" || cur === "saved"
               ? " (wake it with the wakeup action)"
@@ -452,6 +545,7 @@ export class Daemon {
           throw new ApiError(409, `cannot restore into a VM that is ${state} (only created, shut down or failed VMs)`);
         if (!isAbsolute(a.path)) throw new ApiError(400, `the snapshot path must be absolute: ${a.path}`);
         if (!existsSync(a.path)) throw new ApiError(400, `no snapshot at ${a.path}`);
+        this.host.refuseWhileFrozen("restore a VM");
         await this.launch(name, e, { mode: "restore", snapshot: a.path });
         return {};
       }
@@ -507,6 +601,7 @@ export class Daemon {
 
   private async startVm(name: string, e: Entry, a: Extract<ActionRequest, { action: "start" }>): Promise<void> {
     const state = e.state.state;
+    this.host.refuseWhileFrozen(state === "saved" ? "wake a saved VM" : "start a VM");
     const spec: VmSpec = {
       ...e.record.spec,
       ...(a.memoryMiB !== undefined ? { memoryMiB: a.memoryMiB } : {}),
@@ -550,6 +645,7 @@ export class Daemon {
     try {
       const r = await link.request({ cmd: "go" });
       e.state = { ...e.state, state: r.state as NamedVmState, since: String(r.since), alarm: (r.alarm as string | null) ?? null };
+      this.host.armAlarms();
     } catch (err) {
       await link.closed;
       await e.closing;

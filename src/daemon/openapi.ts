@@ -9,13 +9,17 @@ import {
   CreateVmRequest,
   ErrorBody,
   EventLine,
+  HostActionRequest,
+  HostActionResult,
+  HostInfo,
   StateRequest,
   VM_NAME_PATTERN,
   VmInfo,
   VmList,
 } from "./schemas.ts";
 
-export type OperationId = "listVms" | "createVm" | "getVm" | "deleteVm" | "putVmState" | "vmAction" | "vmConsole" | "events" | "openapi";
+export type OperationId =
+  "listVms" | "createVm" | "getVm" | "deleteVm" | "putVmState" | "vmAction" | "vmConsole" | "events" | "getHost" | "hostAction" | "openapi";
 
 export interface RouteDoc {
   id: OperationId;
@@ -100,6 +104,28 @@ export const ROUTES: RouteDoc[] = [
     ok: [200, "ndjson"],
     errors: { 404: "?vm= names no VM" },
     query: { vm: "only this VM's events" },
+  },
+  {
+    id: "getHost",
+    method: "GET",
+    path: "/host",
+    summary:
+      "the host: frozen or not and since when, its last action (a save-all: the VMs it saved and whether they were restored), VMs by state, saved VMs' pending RTC alarms",
+    ok: [200, HostInfo],
+    errors: {},
+  },
+  {
+    id: "hostAction",
+    method: "POST",
+    path: "/host/actions",
+    summary:
+      "freeze (before a host suspend: running VMs frozen, suspended ones held, disks flushed), thaw (after it), save-all (before a host hibernation), restore-all (after it, or at the daemon's start on a new boot)",
+    request: HostActionRequest,
+    ok: [200, HostActionResult],
+    errors: {
+      ...BAD,
+      409: "freezing a frozen host, thawing one that is not frozen, restore-all without a save-all to restore, or while frozen",
+    },
   },
   { id: "openapi", method: "GET", path: "/openapi.json", summary: "this document", ok: [200, null], errors: {} },
 ];

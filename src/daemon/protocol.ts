@@ -1,6 +1,6 @@
 // The daemon ⇄ VM process protocol: JSON lines over the VM process's unix socket (in the state
 // directory's run/, 0700). The daemon sends commands with an id and gets one reply each; after
-// `subscribe` the process also sends every event of its VM. A connection whose first line is
+// `subscribe` the process also sends every event of its VM, and the guest's RTC alarm whenever it changes. A connection whose first line is
 // `{"cmd":"console"}` carries the serial console instead: after the process's `{"ok":true}` line,
 // raw bytes both ways (the console's recent output first).
 import type { Socket } from "node:net";
@@ -21,6 +21,10 @@ export type VmCommand =
   | { cmd: "kill" }
   | { cmd: "snapshot"; path: string }
   | { cmd: "save" }
+  /** A host suspend: a running VM frozen, a suspended one held, a paused one's disks flushed (issue 12). */
+  | { cmd: "freeze" }
+  /** The host woke: what freeze held continues. */
+  | { cmd: "thaw" }
   | { cmd: "console" };
 
 /** A VM process's status reply. */
@@ -30,6 +34,8 @@ export interface VmStatus {
   state: string;
   since: string;
   alarm: string | null;
+  /** Held by a host freeze: the state a thaw returns it to. */
+  frozenFrom: "running" | "suspended" | null;
 }
 
 export type VmReply = { id: number; ok: true; result?: Record<string, unknown> } | { id: number; ok: false; status: number; error: string };
@@ -37,6 +43,11 @@ export type VmReply = { id: number; ok: true; result?: Record<string, unknown> }
 /** An event pushed to subscribers: the VM's event (src/vmm/events.ts) as JSON. */
 export interface VmEventMessage {
   event: Record<string, unknown> & { event: string; timestamp: string };
+}
+
+/** Pushed to subscribers when the guest's pending RTC alarm changes (set, moved, fired or cleared). */
+export interface VmAlarmMessage {
+  alarm: string | null;
 }
 
 /** A line longer than this ends the connection (neither side sends one). */

@@ -122,8 +122,13 @@ export const StateRecord = Type.Object(
     /** For `saved`: the snapshot the VM continues from. */
     snapshot: Type.Optional(Type.String()),
     hibernation: Type.Optional(Hibernation),
-    /** For `frozen`: the state it returns to on thaw (issue 12). */
-    frozenFrom: Type.Optional(Type.String()),
+    /**
+     * Held by a host freeze (issue 12): the state it returns to on thaw — "running" for a VM that
+     * is `frozen`, "suspended" for a suspended one held with its wake sources waiting for the thaw.
+     */
+    frozenFrom: Type.Optional(literals(["running", "suspended"] as const, "the state a host thaw returns it to")),
+    /** For `saved`: the state its snapshot continues in (running, paused, suspended). */
+    savedAs: Type.Optional(literals(["running", "paused", "suspended"] as const, "the state the snapshot continues in")),
   },
   { additionalProperties: false },
 );
@@ -141,6 +146,9 @@ export const VmInfo = Type.Object(
     diskBytes: Type.Integer({ description: "space its disk images and saved state take on the host" }),
     alarm: Type.Union([Type.String(), Type.Null()], { description: "the guest's pending RTC alarm (ISO 8601), if any" }),
     pid: Type.Union([Type.Integer(), Type.Null()], { description: "the VM's process, while it has one" }),
+    frozen: Type.Boolean({
+      description: "held by a host freeze: a frozen VM, or a suspended one whose wake sources take effect on the host's thaw",
+    }),
     error: Type.Optional(Type.String()),
     spec: Type.Optional(VmSpec),
   },
@@ -206,6 +214,97 @@ export const ActionResult = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** What POST /host/actions does to every VM (issue 12). */
+export const HOST_ACTIONS = ["freeze", "thaw", "save-all", "restore-all"] as const;
+export type HostAction = (typeof HOST_ACTIONS)[number];
+
+/** POST /host/actions. */
+export const HostActionRequest = Type.Object(
+  {
+    action: literals(
+      HOST_ACTIONS,
+      "freeze: hold every running and suspended VM for a host suspend (disks flushed); thaw: continue them; save-all: save every VM with a process to its folder (a host hibernation); restore-all: bring back each VM the last save-all saved, in the state it had",
+    ),
+  },
+  { additionalProperties: false },
+);
+export type HostActionRequest = Static<typeof HostActionRequest>;
+
+/** A VM the last save-all saved, and the state it was in. */
+const SavedByHost = Type.Object(
+  { name: Type.String({ pattern: VM_NAME_PATTERN }), from: literals(VM_STATES, "its state when it was saved") },
+  { additionalProperties: false },
+);
+
+/** The host's last action, as recorded. */
+const LastHostAction = Type.Object(
+  {
+    action: literals(HOST_ACTIONS, "the action"),
+    at: Type.String({ description: "ISO 8601: when it was done" }),
+    /** For save-all: the host's boot (a daemon starting on another boot restores the VMs). */
+    bootId: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    /** For save-all: the VMs it saved. */
+    vms: Type.Optional(Type.Array(SavedByHost)),
+    /** For save-all: when restore-all brought them back (absent: not yet). */
+    restored: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+/** host.json in the state directory: whether the host holds its VMs frozen, and its last action. */
+export const HostRecord = Type.Object(
+  {
+    version: Type.Literal(1),
+    frozen: Type.Boolean(),
+    /** For a frozen host: since when. */
+    since: Type.Union([Type.String(), Type.Null()]),
+    lastAction: Type.Union([LastHostAction, Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+export type HostRecord = Static<typeof HostRecord>;
+
+/** GET /host. */
+export const HostInfo = Type.Object(
+  {
+    frozen: Type.Boolean({ description: "the host holds its VMs for a suspend (thaw continues them)" }),
+    since: Type.Union([Type.String(), Type.Null()], { description: "ISO 8601: since when it is frozen" }),
+    lastAction: Type.Union([LastHostAction, Type.Null()]),
+    vms: Type.Integer({ description: "how many VMs there are" }),
+    states: Type.Record(Type.String(), Type.Integer(), { description: "how many VMs are in each state" }),
+    held: Type.Integer({ description: "VMs held by the freeze (frozen ones and suspended ones frozen)" }),
+    alarms: Type.Integer({ description: "saved VMs with a pending RTC alarm: the daemon restores each when it is due" }),
+    nextAlarm: Type.Union([Type.String(), Type.Null()], { description: "ISO 8601: the earliest of them" }),
+  },
+  { additionalProperties: false },
+);
+export type HostInfo = Static<typeof HostInfo>;
+
+/** What a host action did to one VM. */
+export const HostVmResult = Type.Object(
+  {
+    name: Type.String(),
+    from: literals(VM_STATES, "its state before"),
+    to: literals(VM_STATES, "its state after"),
+    frozen: Type.Boolean(),
+    ms: Type.Number({ description: "how long it took for this VM" }),
+    error: Type.Optional(Type.String({ description: "why it failed for this VM (the others went on)" })),
+  },
+  { additionalProperties: false },
+);
+export type HostVmResult = Static<typeof HostVmResult>;
+
+/** POST /host/actions's answer. */
+export const HostActionResult = Type.Object(
+  {
+    host: HostInfo,
+    vms: Type.Array(HostVmResult, { description: "every VM the action concerned" }),
+    ms: Type.Number({ description: "how long the whole action took" }),
+  },
+  { additionalProperties: false },
+);
+export type HostActionResult = Static<typeof HostActionResult>;
 
 /** A line of GET /events: a VM's event (src/vmm/events.ts) with the VM's name. */
 export const EventLine = Type.Object(

@@ -32,6 +32,8 @@ export class VmLink {
   /** Resolves when the connection ends (the process exited, or was killed). */
   readonly closed: Promise<void>;
   private listeners: ((e: Record<string, unknown> & { event: string; timestamp: string }) => void)[] = [];
+  /** Called when the guest's pending RTC alarm changes (after a subscribe). */
+  onAlarm: (alarm: string | null) => void = () => {};
 
   constructor(private readonly socket: Socket) {
     socket.on("error", () => {});
@@ -39,6 +41,11 @@ export class VmLink {
       const m = msg as { id?: number; ok?: boolean; result?: Record<string, unknown>; error?: string; status?: number; event?: never };
       if (m && typeof m === "object" && m.event) {
         for (const l of this.listeners) l(m.event);
+        return;
+      }
+      const a = (msg as { alarm?: unknown; id?: unknown })?.alarm;
+      if ((msg as { id?: unknown })?.id === undefined && (a === null || typeof a === "string")) {
+        this.onAlarm(a);
         return;
       }
       const p = this.pending.get(m?.id as number);

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { nodeHost } from "../host/node/index.ts";
 import { isLinuxImage, maybeGunzip } from "../machine/linux.ts";
 import type { VmEvent } from "../vmm/events.ts";
-import { VmStateError } from "../vmm/events.ts";
+import { FINAL_STATES, type SavedRunState, VmStateError } from "../vmm/events.ts";
 import { checkDisks, readSnapshot } from "../vmm/snapshot.ts";
 import { VirtualMachine, type VmmHost } from "../vmm/virtual-machine.ts";
 import { hibernationOf } from "./fingerprint.ts";
@@ -98,6 +98,9 @@ class ConsoleHub {
   }
 }
 
+/** The states a VM never leaves (its process then records it and exits). */
+const final_: readonly string[] = FINAL_STATES;
+
 /** The guest's pending RTC alarm (the PL031's armed match), as an ISO time. */
 function pendingAlarm(vm: VirtualMachine): string | null {
   const at = vm.board.rtc.pendingAlarm();
@@ -171,6 +174,7 @@ export async function vmProcess(o: VmProcessOptions): Promise<number> {
   let alarm: string | null = before.alarm ?? null;
   let lastError: string | undefined;
   let snapshotPath: string | undefined = before.snapshot;
+  let savedAs: SavedRunState | undefined = before.savedAs;
   let socketIno = 0;
   /** A save that ends the process (the save action): the stop after it is not a shutdown. */
   let savingAway = false;
@@ -180,15 +184,22 @@ export async function vmProcess(o: VmProcessOptions): Promise<number> {
   const events: VmEvent[] = [];
   const subscribers = new Set<Socket>();
 
-  const stateRecord = (final: boolean): StateRecord => ({
-    version: 1,
-    state,
-    since,
-    ...(final ? {} : { pid: process.pid, socket: socketPath, socketIno }),
-    alarm,
-    ...(lastError ? { error: lastError } : {}),
-    ...(state === "saved" && snapshotPath ? { snapshot: snapshotPath } : {}),
-  });
+  /** Held by a host freeze: the state a thaw returns the VM to. */
+  const frozenFrom = (): "running" | "suspended" | null =>
+    vm?.frozen && !final_.includes(vm.state) ? (vm.state === "frozen" ? "running" : "suspended") : null;
+  const stateRecord = (final: boolean): StateRecord => {
+    const held = final ? null : frozenFrom();
+    return {
+      version: 1,
+      state,
+      since,
+      ...(final ? {} : { pid: process.pid, socket: socketPath, socketIno }),
+      alarm,
+      ...(lastError ? { error: lastError } : {}),
+      ...(state === "saved" && snapshotPath ? { snapshot: snapshotPath, ...(savedAs ? { savedAs } : {}) } : {}),
+      ...(held ? { frozenFrom: held } : {}),
+    };
+  };
   const record_ = (final = false) => store.writeState(o.name, stateRecord(final));
   const setState = (s: NamedVmState) => {
     if (s !== state) since = new Date().toISOString();
@@ -213,13 +224,18 @@ export async function vmProcess(o: VmProcessOptions): Promise<number> {
     vm.on((e) => {
       if (savingAway && e.event === "shutdown") return;
       if (e.event === "error") lastError = e.message;
-      if (e.event === "saved" && (e.state === "suspended" || savingAway)) snapshotPath = e.path;
+      if (e.event === "saved" && (e.state === "suspended" || savingAway)) {
+        snapshotPath = e.path;
+        savedAs = e.state;
+      }
       setState(vm.state);
+      const was = alarm;
       if (vm.state !== "created") alarm = pendingAlarm(vm);
       events.push(e);
       if (events.length > KEPT_EVENTS) events.shift();
       for (const s of subscribers) sendLine(s, { event: e });
-      if (!["saved", "hibernated", "shutdown", "error"].includes(vm.state)) record_();
+      if (alarm !== was) for (const s of subscribers) sendLine(s, { alarm });
+      if (!final_.includes(vm.state)) record_();
     });
     void vm.finished.then(async (final) => {
       setState(savingAway ? "saved" : final);
@@ -240,15 +256,16 @@ export async function vmProcess(o: VmProcessOptions): Promise<number> {
 
   // The alarm is the guest's to change at any time: looked at once a second, recorded when it moves.
   const alarmTimer = setInterval(() => {
-    if (!vm || !started || ["saved", "hibernated", "shutdown", "error"].includes(vm.state)) return;
+    if (!vm || !started || final_.includes(vm.state)) return;
     const a = pendingAlarm(vm);
     if (a !== alarm) {
       alarm = a;
       record_();
+      for (const s of subscribers) sendLine(s, { alarm });
     }
   }, 1000);
 
-  const status = (): VmStatus => ({ uuid: record.uuid, pid: process.pid, state, since, alarm });
+  const status = (): VmStatus => ({ uuid: record.uuid, pid: process.pid, state, since, alarm, frozenFrom: frozenFrom() });
 
   const run = async (c: Exclude<VmCommand, { cmd: "subscribe" } | { cmd: "console" }>): Promise<Record<string, unknown> | undefined> => {
     if (c.cmd === "status") return { ...status() };
@@ -262,7 +279,20 @@ export async function vmProcess(o: VmProcessOptions): Promise<number> {
       await built.go();
       if (o.wake && vm) {
         if (vm.state === "paused") await vm.resume();
-        else if (vm.state === "suspended") vm.wakeup();
+        else if (vm.state === "suspended") {
+          // The reply says "running" once the guest is woken (its vCPU resumes at its entry).
+          const woken = new Promise<void>((resolve) => {
+            const t = setTimeout(resolve, 5000);
+            const off = vm.on(() => {
+              if (vm.state === "suspended") return;
+              clearTimeout(t);
+              off();
+              resolve();
+            });
+          });
+          vm.wakeup();
+          await woken;
+        }
       }
       // The VM's own saved state is spent once it runs again (its disks move on from it).
       if (o.mode === "restore" && o.snapshot === savedPath) {
@@ -298,7 +328,24 @@ export async function vmProcess(o: VmProcessOptions): Promise<number> {
         const r = vm.state === "paused" ? await vm.save(c.path, { as: "paused" }) : await vm.snapshot(c.path);
         return { path: c.path, ...r };
       }
+      case "freeze": {
+        // A paused VM is held already: only what it wrote is made durable (it stays paused).
+        if (vm.state === "paused") return { ...status(), flushed: vm.board.flushDisks() };
+        await vm.freeze();
+        record_();
+        return { ...status() };
+      }
+      case "thaw":
+        if (vm.frozen) await vm.thaw();
+        record_();
+        return { ...status() };
       case "save": {
+        if (vm.state === "frozen") {
+          // Frozen with the host: saved as it is (it continues running once restored).
+          savingAway = true;
+          const r = await vm.save(savedPath);
+          return { path: savedPath, ...r };
+        }
         if (vm.state === "suspended") {
           const r = await vm.save(savedPath);
           return { path: savedPath, ...r };
@@ -346,7 +393,21 @@ export async function vmProcess(o: VmProcessOptions): Promise<number> {
         if (m.replay === true) for (const e of events) sendLine(conn, { event: e });
         return;
       }
-      const known = ["status", "go", "pause", "resume", "powerdown", "sleep", "wakeup", "reset", "kill", "snapshot", "save"];
+      const known = [
+        "status",
+        "go",
+        "pause",
+        "resume",
+        "powerdown",
+        "sleep",
+        "wakeup",
+        "reset",
+        "kill",
+        "snapshot",
+        "save",
+        "freeze",
+        "thaw",
+      ];
       if (typeof m?.cmd !== "string" || !known.includes(m.cmd) || (m.cmd === "snapshot" && typeof m.path !== "string")) {
         sendLine(conn, { id, ok: false, status: 400, error: "unknown command" });
         return;

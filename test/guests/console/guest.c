@@ -8,6 +8,11 @@
  *     the polls it took (a few thousand instructions of work between two) and the counter;
  *     identical output run after run in --deterministic mode.
  *   3 runs until powered off, printing "tick <n> <CNTVCT>" every TICK iterations.
+ *   4 as 3, with the SBSA watchdog armed for WDT_MS milliseconds and refreshed every 4096
+ *     iterations: it never expires while the guest runs (a host that froze the VM for longer than
+ *     that must have stopped its countdown, or the VM resets on the thaw).
+ *   5 idles in WFI, woken by its virtual timer every TICK_MS milliseconds to print "tick <n>
+ *     <CNTVCT>": a running guest that costs the host little.
  */
 typedef unsigned long u64;
 typedef unsigned int u32;
@@ -23,6 +28,12 @@ typedef unsigned int u32;
 #endif
 #ifndef TICK
 #define TICK 2000000
+#endif
+#ifndef WDT_MS
+#define WDT_MS 2000
+#endif
+#ifndef TICK_MS
+#define TICK_MS 100
 #endif
 
 #define UART ((volatile u32 *)0x09000000)
@@ -127,8 +138,17 @@ void guest_main(void) {
   puts_(", cntvct ");
   putdec(cntvct());
   puts_("\n");
-#elif VARIANT == 3
+#elif VARIANT == 3 || VARIANT == 4
+#if VARIANT == 4
+  WDT_CTRL[2] = (u32)(62500000ul / 1000 * WDT_MS); /* WOR */
+  WDT_CTRL[3] = 0;
+  WDT_CTRL[0] = 1; /* WCS.EN */
+  puts_("watchdog armed\n");
+#endif
   for (u64 n = 0;; n++) {
+#if VARIANT == 4
+    if (n % 4096 == 0) WDT_REFRESH[0] = 0;
+#endif
     if (n % TICK == 0) {
       puts_("tick ");
       putdec(n / TICK);
@@ -136,6 +156,16 @@ void guest_main(void) {
       putdec(cntvct());
       puts_("\n");
     }
+  }
+#elif VARIANT == 5
+  for (u64 n = 0;; n++) {
+    puts_("tick ");
+    putdec(n);
+    puts_(" ");
+    putdec(cntvct());
+    puts_("\n");
+    /* The timer's condition (ISTATUS) wakes WFI with interrupts masked; a new TVAL clears it. */
+    __asm__ volatile("msr cntv_tval_el0, %0\n msr cntv_ctl_el0, %1\n isb\n wfi" ::"r"(62500000ul / 1000 * TICK_MS), "r"(1ul));
   }
 #endif
   system_off();

@@ -4,7 +4,9 @@
  * its virtual timer as the wake source and calls SYSTEM_SUSPEND. It resumes at resume_entry with
  * the MMU off and x0 = the context id, checks its RAM and reports on the PL011.
  * Variants (-DVARIANT=): 0 timer wake, 1 wake source already pending, 2 secondary still on (DENIED),
- * 3 no wake source at all (the idle benchmark).
+ * 3 no wake source at all (the idle benchmark), 4 the PL031's alarm ALARM seconds ahead as the wake
+ * source (its SPI enabled in the GIC; no timer): a host that keeps the VM frozen or saved past it
+ * must wake it with reason rtc.
  */
 typedef unsigned long u64;
 typedef unsigned int u32;
@@ -13,7 +15,14 @@ typedef unsigned int u32;
 #define VARIANT 0
 #endif
 
+#ifndef ALARM
+#define ALARM 3
+#endif
+
 #define UART ((volatile u32 *)0x09000000)
+#define RTC ((volatile u32 *)0x09010000)
+#define GICD ((volatile u32 *)0x08000000)
+#define RTC_INTID 34
 #define CONTEXT_ID 0x5a5a1234ul
 #define PATTERN_WORDS (64 * 1024)
 
@@ -32,6 +41,19 @@ static void puts_(const char *s) {
 static void puthex(u64 v) {
   puts_("0x");
   for (int i = 60; i >= 0; i -= 4) putc_("0123456789abcdef"[(v >> i) & 15]);
+}
+
+/* The PL031's match interrupt as a wake source: MR = now + ALARM, IMSC on, SPI 34 enabled in group 1. */
+__attribute__((unused)) static void arm_rtc_alarm(void) {
+  RTC[7] = 1;                                        /* ICR */
+  GICD[0x80 / 4 + RTC_INTID / 32] |= 1u << (RTC_INTID % 32);  /* IGROUPR: group 1 */
+  GICD[0x400 / 4 + RTC_INTID / 4] = 0x80u << (8 * (RTC_INTID % 4)); /* IPRIORITYR */
+  GICD[0x100 / 4 + RTC_INTID / 32] = 1u << (RTC_INTID % 32);  /* ISENABLER */
+  GICD[0] = 2;                                       /* CTLR.EnableGrp1NS */
+  __asm__ volatile("msr s3_0_c4_c6_0, %0\n isb" ::"r"(0xf0ul)); /* ICC_PMR_EL1 */
+  RTC[1] = RTC[0] + ALARM;                           /* MR */
+  RTC[4] = 1;                                        /* IMSC */
+  puts_("rtc alarm armed\n");
 }
 
 static void system_off(void) {
@@ -84,7 +106,10 @@ void guest_main(void) {
   puthex(saved_sum);
   puts_("\n");
   u64 tval = VARIANT == 1 ? 0 : 62500000 / 5; /* 200 ms of the 62.5 MHz counter */
-  __asm__ volatile("msr cntv_tval_el0, %0\n msr cntv_ctl_el0, %1\n isb" ::"r"(tval), "r"(VARIANT == 3 ? 0ul : 1ul));
+  __asm__ volatile("msr cntv_tval_el0, %0\n msr cntv_ctl_el0, %1\n isb" ::"r"(tval), "r"(VARIANT >= 3 ? 0ul : 1ul));
+#if VARIANT == 4
+  arm_rtc_alarm();
+#endif
   puts_("suspending\n");
   r = smccc(0xc400000e, (u64)resume_entry, CONTEXT_ID, 0); /* SYSTEM_SUSPEND64 */
   puts_("SYSTEM_SUSPEND returned ");
