@@ -295,9 +295,9 @@ export async function fuzzApi(
             r.problems.push(`${status} for ${req.method} ${req.path} ${String(req.body ?? req.raw ?? "").slice(0, 200)}`);
         } else r.noAnswer++;
         if (r.requests % 2000 === 0) {
-          await reapFuzzVms(api);
           if (r.requests % 10_000 === 0)
             log(`${r.requests} requests, ${((Date.now() - t0) / 1000).toFixed(0)} s: 2xx=${r.s2xx} 4xx=${r.s4xx} 5xx=${r.s5xx}`);
+          await reapFuzzVms(api);
         }
       }
     };
