@@ -31,6 +31,8 @@ function fatal(e: unknown): never {
   process.exit(1);
 }
 
+function ignoreEarlySignal(): void {}
+
 /** Runs `dormouse <argv>`; resolves to the exit status. */
 export async function main(argv: string[]): Promise<number> {
   // --debug may stand anywhere before "--"; the commands never see it.
@@ -39,6 +41,9 @@ export async function main(argv: string[]): Promise<number> {
   const args = debug ? argv.filter((a, i) => a !== "--debug" || (end >= 0 && i > end)) : argv;
   process.on("uncaughtException", fatal);
   process.on("unhandledRejection", fatal);
+  // Node's own SIGUSR1 action starts its inspector on 127.0.0.1:9229: a wake request that comes
+  // before a VM is attached (the process still starting) is ignored instead.
+  process.on("SIGUSR1", ignoreEarlySignal);
   const [name, ...rest] = args;
   const command = COMMANDS.find((c) => c.name === name);
   try {

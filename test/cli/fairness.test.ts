@@ -87,8 +87,9 @@ test("output through a pipe read late and slowly arrives complete, the guest hel
     peakKb = Math.max(peakKb, procStatusKb(pid, "VmHWM") ?? 0);
   }, 50);
   try {
-    // Nobody reads for 3 s: the pipe and the console sink fill, and the guest must wait.
+    // Nobody reads for 3 s after the guest started: the pipe and the console sink fill, and the guest must wait.
     p.stdout.pause();
+    await waitText(() => err, /dormouse: started/, 60_000, "the start");
     await sleep(3000);
     const heldKb = procStatusKb(pid, "VmRSS");
     p.kill("SIGUSR1");
