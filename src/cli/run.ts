@@ -32,6 +32,8 @@ const OPTIONS = `options:
                           "console=ttyAMA0" for a Linux Image, none for other images)
   --bios FILE             firmware (e.g. EDK2's QEMU_EFI.fd, at most 64 MiB) in flash at 0, as
                           QEMU's -bios: the vCPU starts there, the device tree is at 0x40000000
+                          (with --kernel, --initrd, --append: given to the firmware
+                          through fw_cfg to boot, as QEMU's -kernel with -bios)
   --bios-vars FILE        the firmware's variable store in the second flash bank at 0x04000000
                           (QEMU's -drive if=pflash,unit=1; e.g. a copy of AAVMF_VARS.fd, at
                           most 64 MiB), written back as the firmware changes it
@@ -116,10 +118,11 @@ async function run(argv: string[]): Promise<number> {
     throw new UsageError("--initrd and --dtb go with a kernel, not a bare-metal image");
   if (values["bios-vars"] !== undefined && values.bios === undefined) throw new UsageError("--bios-vars goes with --bios");
   if (values.bios !== undefined) {
-    if (values.kernel || positionals.length)
-      throw new UsageError("--bios boots the firmware, which loads what it boots (from a --disk): no image or --kernel with it");
-    for (const o of ["initrd", "dtb", "append"] as const)
-      if (values[o] !== undefined) throw new UsageError(`--${o} goes with a kernel, not --bios`);
+    if (positionals.length) throw new UsageError("--bios boots the firmware: no image with it (a --kernel goes to the firmware)");
+    if (values.dtb !== undefined) throw new UsageError("--dtb goes with a kernel, not --bios (the firmware gets the board's device tree)");
+    for (const o of ["initrd", "append"] as const)
+      if (values[o] !== undefined && values.kernel === undefined)
+        throw new UsageError(`--${o} with --bios goes with a --kernel for the firmware`);
     if (!values.bios) throw new UsageError("--bios takes a file name");
     if (values["bios-vars"] === "") throw new UsageError("--bios-vars takes a file name");
   }
@@ -146,7 +149,17 @@ async function run(argv: string[]): Promise<number> {
       rng: true,
       firmware: { code: resolve(values.bios), ...(vars !== undefined ? { vars: resolve(vars) } : {}) },
     };
-    return boot(board, { kind: "firmware" }, policy, log);
+    // A kernel for the firmware goes through fw_cfg, as QEMU's -kernel with -bios.
+    const ram = board.ramSize;
+    const image: VmImage = kernelPath
+      ? {
+          kind: "firmware",
+          kernel: readInputFile(kernelPath, "kernel", ram),
+          initrd: initrdPath ? readInputFile(initrdPath, "initrd", ram) : undefined,
+          cmdline: values.append,
+        }
+      : { kind: "firmware" };
+    return boot(board, image, policy, log);
   }
   if (!kernelPath && !positionals.length) {
     // No image: the guest kit's kernel and initramfs (fetched into the default cache if needed).

@@ -92,25 +92,13 @@ export class FwCfg implements Device {
     private readonly mem: GuestMemory,
     o: FwCfgOptions,
   ) {
-    const text = (s: string) => new TextEncoder().encode(`${s}\0`);
     this.items.set(FwCfgKey.SIGNATURE, new TextEncoder().encode("QEMU"));
     this.items.set(FwCfgKey.ID, le(FEATURE_TRADITIONAL | FEATURE_DMA, 4));
     this.items.set(FwCfgKey.UUID, new Uint8Array(16));
     this.items.set(FwCfgKey.NOGRAPHIC, le(1, 2));
     this.items.set(FwCfgKey.NB_CPUS, le(o.cpus, 2));
     this.items.set(FwCfgKey.BOOT_MENU, le(0, 2));
-    if (o.kernel) {
-      this.items.set(FwCfgKey.KERNEL_SIZE, le(o.kernel.length, 4));
-      this.items.set(FwCfgKey.KERNEL_DATA, o.kernel);
-    }
-    if (o.initrd) {
-      this.items.set(FwCfgKey.INITRD_SIZE, le(o.initrd.length, 4));
-      this.items.set(FwCfgKey.INITRD_DATA, o.initrd);
-    }
-    if (o.cmdline !== undefined) {
-      this.items.set(FwCfgKey.CMDLINE_SIZE, le(o.cmdline.length + 1, 4));
-      this.items.set(FwCfgKey.CMDLINE_DATA, text(o.cmdline));
-    }
+    this.setKernel(o);
     // The file directory: be32 count, then {be32 size, be16 key, be16 reserved, name[56]} each.
     const files = Object.entries(o.files ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
     const dir = new Uint8Array(4 + 64 * files.length);
@@ -125,6 +113,35 @@ export class FwCfg implements Device {
       this.items.set(FILE_FIRST + i, data);
     });
     this.items.set(FwCfgKey.FILE_DIR, dir);
+  }
+
+  /**
+   * The kernel, initrd and command line items (QEMU's -kernel, -initrd, -append with -bios), or
+   * none of them: their size items read 0 then, which firmware takes as "no kernel".
+   */
+  setKernel(o: Pick<FwCfgOptions, "kernel" | "initrd" | "cmdline">): void {
+    const keys = [
+      FwCfgKey.KERNEL_SIZE,
+      FwCfgKey.KERNEL_DATA,
+      FwCfgKey.INITRD_SIZE,
+      FwCfgKey.INITRD_DATA,
+      FwCfgKey.CMDLINE_SIZE,
+      FwCfgKey.CMDLINE_DATA,
+    ];
+    for (const k of keys) this.items.delete(k);
+    if (o.kernel) {
+      this.items.set(FwCfgKey.KERNEL_SIZE, le(o.kernel.length, 4));
+      this.items.set(FwCfgKey.KERNEL_DATA, o.kernel);
+    }
+    if (o.initrd) {
+      this.items.set(FwCfgKey.INITRD_SIZE, le(o.initrd.length, 4));
+      this.items.set(FwCfgKey.INITRD_DATA, o.initrd);
+    }
+    if (o.cmdline !== undefined) {
+      const text = new TextEncoder().encode(`${o.cmdline}\0`);
+      this.items.set(FwCfgKey.CMDLINE_SIZE, le(text.length, 4));
+      this.items.set(FwCfgKey.CMDLINE_DATA, text);
+    }
   }
 
   private get item(): Uint8Array | undefined {

@@ -200,6 +200,8 @@ export class VirtBoard {
   readonly watchdog: SbsaGwdt;
   /** The flash banks (firmware, variables) when the board has firmware. */
   readonly flash: Pflash[] = [];
+  /** QEMU's fw_cfg, when the board has firmware. */
+  fwCfg: FwCfg | null = null;
   private image: { reload: () => LoadedImage; loaded: LoadedImage } | null = null;
   private dtbAddr = 0n;
   /** The boot vCPU's x0: the device tree's address, or 0 for firmware (which finds it at the start of RAM). */
@@ -388,12 +390,13 @@ export class VirtBoard {
       () => this.vm.core.ram,
       (gpa, len) => this.vm.core.notifyWritten(gpa, len),
     );
+    this.fwCfg = new FwCfg(mem, { cpus: this.config.cpus });
     this.add({
       name: "fw-cfg",
       base: VIRT.fwCfgBase,
       size: BigInt(FW_CFG_WINDOW),
       irq: null,
-      device: new FwCfg(mem, { cpus: this.config.cpus }),
+      device: this.fwCfg,
       fdt: fwCfgNode(BigInt(FW_CFG_WINDOW)),
       snapshot: "fwCfg",
     });
@@ -595,10 +598,16 @@ export class VirtBoard {
    * Boots the firmware in flash (BoardConfig.firmware), as QEMU's virt with -bios: the device
    * tree at the start of RAM for the firmware to find, the boot vCPU at the flash's first word
    * (the reset vector) with every register zero. A system reset writes the device tree again;
-   * the flash keeps what the firmware programmed.
+   * the flash keeps what the firmware programmed. A kernel, initrd and command line go to the
+   * firmware through fw_cfg, as QEMU's -kernel with -bios (EDK2 boots them); a board restored
+   * from a snapshot has none (its firmware took them already).
    */
-  loadFirmware(opts: { restored?: boolean } = {}): LoadedImage {
-    if (!this.config.firmware) throw new Error("the board has no firmware (BoardConfig.firmware)");
+  loadFirmware(opts: { restored?: boolean; kernel?: Uint8Array; initrd?: Uint8Array; cmdline?: string } = {}): LoadedImage {
+    if (!this.config.firmware || !this.fwCfg) throw new Error("the board has no firmware (BoardConfig.firmware)");
+    if ((opts.initrd || opts.cmdline !== undefined) && !opts.kernel)
+      throw new ImageError("an initrd or command line for the firmware goes with a kernel");
+    // QEMU decompresses a gzip'd arm64 kernel before handing it over (load_image_to_fw_cfg).
+    this.fwCfg.setKernel({ ...opts, kernel: opts.kernel && maybeGunzip(opts.kernel, this.config.host.gunzip) });
     const loaded: LoadedImage = { entry: VIRT.flashBase, start: VIRT.flashBase, end: VIRT.flashBase + VIRT.flashBankSize, kind: "binary" };
     const load = () => {
       this.writeDtbAt(this.buildDtb(), VIRT.ramBase);

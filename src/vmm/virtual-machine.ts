@@ -48,8 +48,8 @@ export type VmImage =
   | { kind: "linux"; kernel: Uint8Array; initrd?: Uint8Array; dtb?: Uint8Array }
   /** A bare-metal ELF or flat binary. */
   | { kind: "binary"; bytes: Uint8Array }
-  /** The firmware in the board's flash (SnapshotConfig.firmware), as QEMU's -bios. */
-  | { kind: "firmware" };
+  /** The firmware in the board's flash (SnapshotConfig.firmware), as QEMU's -bios; a kernel for it goes through fw_cfg (-bios with -kernel). */
+  | { kind: "firmware"; kernel?: Uint8Array; initrd?: Uint8Array; cmdline?: string };
 
 /** A VM described as plain data: the board, and the image it boots (none when it is restored from a snapshot). */
 export interface VmSpec {
@@ -120,7 +120,7 @@ export class VirtualMachine {
     try {
       if (image?.kind === "linux") this.board.loadKernel(image.kernel, image.initrd, image.dtb);
       else if (image?.kind === "binary") this.board.load(image.bytes);
-      else if (image?.kind === "firmware") this.board.loadFirmware();
+      else if (image?.kind === "firmware") this.board.loadFirmware({ kernel: image.kernel, initrd: image.initrd, cmdline: image.cmdline });
       // Restored (no image): the snapshot brings RAM; a firmware board can still reset.
       else if (!image && spec.board.firmware) this.board.loadFirmware({ restored: true });
       if (image) this.board.boot();

@@ -154,8 +154,9 @@ const rows: Row[] = [
   [["run", "--bios", "/dev/zero"], 1, /the firmware image \/dev\/zero: not a regular file/],
   [["run", "--bios", p("off.bin"), "--bios-vars", p("no-such.fd")], 1, /cannot open the firmware variable store .*no-such\.fd/],
   [["run", "--bios-vars", p("off.bin"), ...B], 2, /--bios-vars goes with --bios/],
-  [["run", "--bios", p("off.bin"), "--append", "x"], 2, /--append goes with a kernel, not --bios/],
-  [["run", "--bios", p("off.bin"), ...K], 2, /no image or --kernel with it/],
+  [["run", "--bios", p("off.bin"), "--append", "x"], 2, /--append with --bios goes with a --kernel for the firmware/],
+  [["run", "--bios", p("off.bin"), p("off.bin")], 2, /--bios boots the firmware: no image with it/],
+  [["run", "--bios", p("off.bin"), ...K, "--dtb", p("bad.dtb")], 2, /--dtb goes with a kernel, not --bios/],
   [["run", "--bios="], 2, /--bios takes a file name/],
   // Disks.
   [["run", ...B, "--disk", p("no-such.img")], 1, /no-such\.img: no such file/],

@@ -124,3 +124,15 @@ test("state round-trips; a bad state is a clear error", () => {
   assert.throws(() => other.restore({ ...s, key: -1 }), /devices\.fwCfg\.key: /);
   assert.throws(() => other.restore({ ...s, version: 2 }), /devices\.fwCfg\.version: must be 1/);
 });
+
+test("setKernel replaces the kernel items or removes them; the command line's size counts its UTF-8 bytes and NUL", () => {
+  const { f } = device();
+  f.setKernel({ cmdline: "é" });
+  select(f, FwCfgKey.KERNEL_SIZE);
+  assert.equal(f.read(0, 4), 0n, "no kernel");
+  select(f, FwCfgKey.CMDLINE_SIZE);
+  assert.equal(Number(f.read(0, 4)), 3);
+  f.setKernel({});
+  select(f, FwCfgKey.CMDLINE_SIZE);
+  assert.equal(f.read(0, 4), 0n);
+});

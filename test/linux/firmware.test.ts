@@ -4,7 +4,8 @@
 // the --bios-vars file across boots; from a GPT disk's EFI system partition it runs the UEFI
 // Shell (taken out of the same firmware image), whose startup.nsh boots the guest kit's kernel
 // through its EFI stub with the initrd and command line, to the kit's shell. QEMU runs the same
-// firmware and disks for comparison; the times to each milestone are reported.
+// firmware and disks for comparison; the times to each milestone are reported. With --kernel the
+// firmware gets the kernel through fw_cfg and boots it, as QEMU's -bios with -kernel.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -24,12 +25,13 @@ const MIN = 60_000;
 let dir = "";
 let fw: ReturnType<typeof uefiFirmware>;
 let kernelDisk = "";
+let kit: ReturnType<typeof guestKit>;
 let varsDisk = "";
 
 before(() => {
   const log = (m: string) => process.stderr.write(`# ${m}\n`);
   fw = uefiFirmware(defaultFirmwareCache(), { log });
-  const kit = guestKit(join(repoRoot, ".cache/guest-kit"), { log });
+  kit = guestKit(join(repoRoot, ".cache/guest-kit"), { log });
   dir = mkdtempSync(join(tmpdir(), "dormouse-fw-"));
   const shell = extractShell(readFileSync(fw.code));
   kernelDisk = join(dir, "kernel-esp.img");
@@ -202,6 +204,32 @@ test(
         assert.match(await vm.console.sh("cat /sys/firmware/efi/fw_platform_size"), /^64/m);
         if (name === "dormouse") assert.match(await vm.console.sh("grep -c ^processor /proc/cpuinfo"), /^2/m);
         t.diagnostic(`${name}: disk boot option after ${bds} s, kernel after ${kernel} s, kit shell after ${shell} s`);
+      } finally {
+        await vm.end();
+      }
+    }
+  },
+);
+
+test(
+  "--bios with --kernel, --initrd and --append: EDK2 boots the kernel it gets through fw_cfg, as QEMU's -bios with -kernel",
+  { timeout: 20 * MIN },
+  async (t) => {
+    const append = "console=ttyAMA0 dormouse=fw_cfg";
+    const runs: [string, () => Vm][] = [
+      ["dormouse", () => start("dormouse", ["--bios", fw.code, "--kernel", kit.kernel, "--initrd", kit.initramfs, "--append", append])],
+      ["qemu", () => start("qemu", ["-bios", fw.code, "-kernel", kit.kernel, "-initrd", kit.initramfs, "-append", append])],
+    ];
+    for (const [name, boot] of runs) {
+      const vm = boot();
+      const t0 = performance.now();
+      try {
+        await vm.console.wait(/Booting Linux on physical CPU/, 0, 8 * MIN, `${name}: the kernel`);
+        const kernel = since(t0);
+        await vm.console.wait(/dormouse-kit: shell ready/, 0, 10 * MIN, `${name}: the kit's shell`);
+        assert.match(await vm.console.sh("cat /proc/cmdline"), /console=ttyAMA0 dormouse=fw_cfg/);
+        assert.match(await vm.console.sh("cat /sys/firmware/efi/fw_platform_size"), /^64/m);
+        t.diagnostic(`${name}: kernel after ${kernel} s, kit shell after ${since(t0)} s`);
       } finally {
         await vm.end();
       }
