@@ -3,8 +3,8 @@
 // Snapshots are untrusted input. This takes a real snapshot — the bare-metal suspend guest on two
 // vCPUs with a (read-only) disk and an RNG, saved while suspended, deterministic time — mutates
 // its content with the checksum recomputed (header fields: configuration, vCPU and core state,
-// GIC, timers, devices, disk identities; the page index and chunk table; page contents; the
-// header's text; truncations) and resumes each case the way `dormouse resume` does, in a child
+// GIC, timers, devices, disk identities; values every check admits but no sane guest leaves;
+// the page index and chunk table; page contents; the header's text; truncations) and resumes each case the way `dormouse resume` does, in a child
 // process, each with a budget of host slices (deterministic: counted, not timed). Prints
 //
 //   snapshot-fuzz: cases=<n> clear_errors=<n> resumed=<n> stack_traces=<n> hangs=<n>
@@ -211,10 +211,130 @@ function mutateHeader(p: Parts, r: () => number): string {
   return `header ${q.join(".")}${roll < 0.08 ? " removed" : ""}`;
 }
 
-function mutate(base: Buffer, seed: number, i: number): { bytes: Buffer; what: string } {
+/** A random 64-bit value. */
+function u64(r: () => number): bigint {
+  return (BigInt(Math.floor(r() * 2 ** 32)) << 32n) | BigInt(Math.floor(r() * 2 ** 32));
+}
+
+/**
+ * Values every check admits but no well-behaved guest would leave: the MMU on over random tables,
+ * a breakpoint or software step armed, a random PC or vector base, timers and the watchdog due at
+ * once (its second expiry resets a VM that has no image to boot again), interrupts pending,
+ * the UART's FIFOs full. These resume, and test that whatever the guest then does stays its own.
+ */
+function mutatePlausible(p: Parts, r: () => number): string {
+  const h = p.header as Record<string, any>;
+  const k = Math.floor(r() * h.vcpus.length);
+  const v = h.vcpus[k];
+  const c = v.cpu;
+  const ramTop = 0x4000_0000 + h.config.ramSize;
+  const addr = () => BigInt(0x4000_0000 + Math.floor(r() * (ramTop - 0x4000_0000))) & ~3n;
+  const which = Math.floor(r() * 14);
+  switch (which) {
+    case 0:
+      c.pc = r() < 0.5 ? addr() : u64(r);
+      break;
+    case 1:
+      c.pstate = [0, 4, 5][Math.floor(r() * 3)] | (Math.floor(r() * 16) << 6) | (r() < 0.2 ? 1 << 20 : 0) | (r() < 0.2 ? 1 << 21 : 0);
+      break;
+    case 2:
+      c.sysregs.sctlr_el1 = (u64(r) & 0xfcff_ffffn) | 0x30d0_0800n | 1n;
+      c.sysregs.tcr_el1 = u64(r);
+      c.sysregs.ttbr0_el1 = r() < 0.5 ? addr() : u64(r);
+      c.sysregs.ttbr1_el1 = u64(r);
+      c.sysregs.mair_el1 = u64(r);
+      break;
+    case 3:
+      c.sysregs.vbar_el1 = (r() < 0.5 ? addr() : u64(r)) & ~0x7ffn;
+      break;
+    case 4:
+      c.sysregs.mdscr_el1 = 0x0000_a001n | (r() < 0.5 ? 1n : 0n);
+      c.sysregs.dbgbvr[0] = c.pc;
+      c.sysregs.dbgbcr[0] = 0x1e7n;
+      c.sysregs.dbgwvr[0] = addr() & ~7n;
+      c.sysregs.dbgwcr[0] = 0x1ff7n;
+      c.sysregs.oslsr_el1 = 0n;
+      c.pstate &= ~(1 << 9);
+      break;
+    case 5:
+      for (let n = 0; n < 31; n++) c.x[n] = r() < 0.5 ? addr() : u64(r);
+      c.sp = u64(r);
+      break;
+    case 6:
+      if (r() < 0.5) {
+        v.mpState = [0, 5, 10][Math.floor(r() * 3)];
+        v.inWfi = false;
+        v.pendingReset = null;
+      } else {
+        v.mpState = 0;
+        v.inWfi = false;
+        v.pendingReset = { pc: addr(), x0: u64(r) };
+      }
+      break;
+    case 7:
+      c.exclusive = { addr: addr(), size: [1, 2, 4, 8, 16][Math.floor(r() * 5)], value: u64(r), valueHi: u64(r), valid: true };
+      c.fpcr = Math.floor(r() * 2 ** 32) & 0x07c0_0000;
+      break;
+    case 8: {
+      const t = h.timers.vcpus[k];
+      t.vctl = 1n;
+      t.vcval = 0n;
+      t.pctl = r() < 0.5 ? 1n : 0n;
+      t.pcval = u64(r);
+      t.cntkctl = BigInt(Math.floor(r() * 0x400));
+      break;
+    }
+    case 9:
+      h.devices.watchdog = { version: 1, wcs: 1, wor: BigInt(Math.floor(r() * 1000)), remaining: 0n, paused: false };
+      break;
+    case 10: {
+      const g = h.gic;
+      g.ctlr = 3;
+      for (const x of g.spis.slice(0, 32)) Object.assign(x, { enabled: true, pendingLatch: r() < 0.5, group1: true, priority: 0x80 });
+      for (const x of g.private[k]) Object.assign(x, { enabled: true, pendingLatch: r() < 0.3, group1: true });
+      Object.assign(g.cpus[k], { pmr: 0xf8, grpen1: true, activePrio: r() < 0.5 ? [0xf0, 0x80] : [] });
+      c.pstate &= ~(1 << 7);
+      break;
+    }
+    case 11:
+      Object.assign(h.uart, {
+        rx: Array.from({ length: 16 }, () => Math.floor(r() * 256)),
+        backlog: Array.from({ length: 4096 }, () => Math.floor(r() * 256)),
+        tx: Array.from({ length: 16 }, () => Math.floor(r() * 256)),
+        ris: Math.floor(r() * 0x800),
+        imsc: Math.floor(r() * 0x800),
+        cr: 0x301,
+        lcr: 0x70,
+      });
+      break;
+    case 12: {
+      const q = h.devices.virtio[Math.floor(r() * h.devices.virtio.length)];
+      Object.assign(q, { status: 0xf, driverFeatures: 1n << 32n, interruptStatus: 1 });
+      Object.assign(q.queues[0], {
+        ready: true,
+        size: 1 << Math.floor(r() * 9),
+        desc: addr(),
+        driver: addr(),
+        device: addr(),
+        lastAvail: Math.floor(r() * 65536),
+      });
+      break;
+    }
+    default:
+      c.v = c.v.map(() => (u64(r) << 64n) | u64(r));
+      c.fpsr = Math.floor(r() * 2 ** 32) & 0x0800_009f;
+  }
+  return `plausible ${which} on vCPU ${k}`;
+}
+
+export function mutate(base: Buffer, seed: number, i: number): { bytes: Buffer; what: string } {
   const r = rng(seed, i);
   const p = parse(base);
   const kind = r();
+  if (kind < 0.16) {
+    const what = mutatePlausible(p, r);
+    return { bytes: seal(build(p)), what };
+  }
   if (kind < 0.62) {
     const what = mutateHeader(p, r);
     return { bytes: seal(build(p)), what };
@@ -296,7 +416,7 @@ function caseHost(bytes: () => Buffer, onYield: () => void): VmmHost {
 
 const turn = () => new Promise<void>((r) => setImmediate(r));
 
-async function runCase(bytes: Buffer, budget: number): Promise<{ outcome: Outcome; detail: string }> {
+export async function runCase(bytes: Buffer, budget: number): Promise<{ outcome: Outcome; detail: string }> {
   let yields = 0;
   const host = caseHost(
     () => bytes,
@@ -358,6 +478,8 @@ async function child(base: string, seed: number, from: number, to: number, budge
   });
   for (let i = from; i < to; i++) {
     const { bytes, what } = mutate(file, seed, i);
+    // What the case is, in case it never answers.
+    process.send?.({ i, starting: what });
     unhandled = null;
     let r = await runCase(bytes, budget);
     // Rejections surface on the next turns.
@@ -372,7 +494,7 @@ async function child(base: string, seed: number, from: number, to: number, budge
 // ---- The run -------------------------------------------------------------------------------
 
 /** The real snapshot the cases start from: the suspend guest saved while suspended. */
-async function baseSnapshot(dir: string): Promise<string> {
+export async function baseSnapshot(dir: string): Promise<string> {
   const disk = join(dir, "disk.img");
   writeFileSync(disk, Buffer.alloc(1 << 20, 0x5a));
   const path = join(dir, "base.snap");
@@ -414,6 +536,8 @@ export async function fuzzSnapshots(opts: {
   count: number;
   seed: number;
   budget: number;
+  /** The first case (to rerun one: from N, count N + 1). */
+  from?: number;
   log?: (r: Result) => void;
 }): Promise<FuzzSummary> {
   const dir = mkdtempSync(join(tmpdir(), "dormouse-snapfuzz-"));
@@ -435,7 +559,7 @@ export async function fuzzSnapshots(opts: {
       }
       opts.log?.(r);
     };
-    let next = 0;
+    let next = opts.from ?? 0;
     while (next < opts.count) {
       next = await new Promise<number>((resolve) => {
         let at = next;
@@ -452,20 +576,25 @@ export async function fuzzSnapshots(opts: {
           clearTimeout(timer);
           // A wall-clock backstop only: a case that wedges the host itself.
           timer = setTimeout(() => {
-            record({ i: at, outcome: "hang", detail: "the case stopped answering for 60 s" });
+            record({ i: at, outcome: "hang", detail: `${starting}: the case stopped answering for 60 s` });
             c.kill("SIGKILL");
             resolve(at + 1);
           }, 60_000);
         };
         arm();
-        c.on("message", (m: Result) => {
+        let starting = "";
+        c.on("message", (m: Result | { i: number; starting: string }) => {
+          if ("starting" in m) {
+            starting = m.starting;
+            return;
+          }
           record(m);
           at = m.i + 1;
           arm();
         });
         c.on("exit", () => {
           clearTimeout(timer);
-          if (at < opts.count && at === next) record({ i: at, outcome: "stack", detail: "the case process died" });
+          if (at < opts.count && at === next) record({ i: at, outcome: "stack", detail: `${starting}: the case process died` });
           resolve(at < opts.count && at === next ? at + 1 : at);
         });
       });
@@ -487,6 +616,7 @@ async function main(): Promise<void> {
       count: { type: "string", default: "600" },
       seed: { type: "string", default: "1" },
       budget: { type: "string", default: "16" },
+      from: { type: "string", default: "0" },
       verbose: { type: "boolean", short: "v", default: false },
     },
   });
@@ -501,10 +631,12 @@ async function main(): Promise<void> {
   const count = num("count", values.count as string);
   const seed = num("seed", values.seed as string);
   const budget = num("budget", values.budget as string);
+  const from = num("from", values.from as string);
   const s = await fuzzSnapshots({
     count,
     seed,
     budget,
+    from,
     log: values.verbose ? (r) => process.stderr.write(`case ${r.i}: ${r.outcome}: ${r.detail.split("\n")[0]}\n`) : undefined,
   });
   for (const p of s.problems.slice(0, 5)) process.stderr.write(`${p}\n`);

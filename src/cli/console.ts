@@ -27,6 +27,7 @@ function describeEvent(e: VmEvent): string {
     case "watchdog":
       return e.action === "reset" ? "system reset: the watchdog expired twice (WS1)" : "the watchdog expired (WS0)";
     case "shutdown":
+      if (e.reason === "reset") return "the guest reset the system: a VM resumed from a snapshot cannot boot again, so it is shut down";
       return e.reason === "guest" ? "guest powered off" : "stopped";
     case "paused":
       return `paused (${e.ms.toFixed(1)} ms)`;

@@ -416,10 +416,14 @@ export class Vcpu implements SmcccCaller, PsciTarget {
     const word = this.mmio.inFlight ? this.mmio.resumeWord(core.pc, core.instretLow) : null;
     if (word !== null) core.resumeMmio(word);
     const before = core.instretLow;
-    const r = this.vm.runCore(this, this.vm.sliceBudget(this, Math.max(1, limit)));
+    const steps = this.vm.sliceBudget(this, Math.max(1, limit));
+    const r = this.vm.runCore(this, steps);
     // The resumed instruction ran: unless an exit stopped it (or a later one) again, nothing is in flight.
     if (word !== null && core.mmioResumed && r !== ExitReason.Mmio) this.mmio.resumed();
-    this.budget -= Math.max(SLICE_COST, (core.instretLow - before) >>> 0);
+    // A slice that used its whole budget costs all of it, retired or not: a guest taking one
+    // exception after another (a vector in unmapped memory) retires nothing, and would otherwise
+    // hold the host for minutes at SLICE_COST a slice.
+    this.budget -= r === ExitReason.Budget ? Math.max(SLICE_COST, steps) : Math.max(SLICE_COST, (core.instretLow - before) >>> 0);
     this.vm.elapsed(this);
     switch (r) {
       case ExitReason.Budget:

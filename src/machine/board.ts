@@ -594,6 +594,11 @@ export class VirtBoard {
     return this.image.loaded;
   }
 
+  /** Whether the board has an image to boot (and so can be reset); not when it was built to restore a snapshot of a guest booted from an image. */
+  get bootable(): boolean {
+    return this.image !== null;
+  }
+
   /**
    * Boots the firmware in flash (BoardConfig.firmware), as QEMU's virt with -bios: the device
    * tree at the start of RAM for the firmware to find, the boot vCPU at the flash's first word

@@ -51,7 +51,8 @@ export type VmEvent = Stamp &
     | { event: "restored"; path: string; state: VmState; seconds: number }
     | { event: "hibernated" }
     /** `reason`: the guest powered off, or the host stopped the VM. */
-    | { event: "shutdown"; reason: "guest" | "host" }
+    /** reset: the guest (or the watchdog) reset a VM restored from a snapshot, which has no image to boot again. */
+    | { event: "shutdown"; reason: "guest" | "host" | "reset" }
     | { event: "reset"; reason: ResetReason }
     /** The SBSA watchdog expired: the first time an interrupt to the guest, the second a system reset. */
     | { event: "watchdog"; action: "interrupt" | "reset" }

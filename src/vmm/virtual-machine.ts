@@ -113,7 +113,7 @@ export class VirtualMachine {
       onWatchdogInterrupt: () => this.emit({ event: "watchdog", action: "interrupt" }),
       onWatchdogReset: () => {
         this.emit({ event: "watchdog", action: "reset" });
-        this.systemReset("watchdog");
+        void this.systemReset("watchdog");
       },
     });
     const image = spec.image;
@@ -335,6 +335,8 @@ export class VirtualMachine {
   /** A system reset requested by the host (QMP's system_reset): the VM reboots and keeps running. */
   reset(): Promise<void> {
     this.require("reset", ["running", "suspended"]);
+    if (!this.board.bootable)
+      throw new VmStateError("reset", this.current, "a VM restored from a snapshot has no image to boot again (stop it and boot it anew)");
     return this.systemReset("host");
   }
 
@@ -440,6 +442,12 @@ export class VirtualMachine {
 
   /** A system reset: hold the vCPUs, reset every device and reload the image, continue running. */
   private systemReset(reason: ResetReason): Promise<void> {
+    // A VM restored from a snapshot has no image to reload: the reset ends it, as a guest reboot
+    // ends a Firecracker microVM (and never as a rejection nobody handles).
+    if (!this.board.bootable) {
+      this.end("shutdown", { event: "shutdown", reason: "reset" });
+      return Promise.resolve();
+    }
     // Held at once, so the vCPU that asked runs no further guest code before the reset.
     const held = this.hold();
     return this.enqueue(async () => {

@@ -91,3 +91,38 @@ test("the GIC CPU interface is reachable from guest code, ICC_PMR_EL1 included",
   assert.equal(v.x(19), 0xf0n);
   assert.equal(v.x(20), 7n);
 });
+
+test("a guest taking exception after exception (its vector in unmapped memory) still yields to the host every slice", async () => {
+  let yields = 0;
+  let runs = 0;
+  const base = nodeHost();
+  const host = {
+    ...base,
+    clock: {
+      ...base.clock,
+      yield: () => {
+        yields++;
+        return new Promise<void>((r) => setImmediate(r));
+      },
+    },
+  };
+  const vm = new Vm({ host, ramSize: 16 << 20, clock: "deterministic" });
+  const v = vm.createVcpu();
+  v.init();
+  // VBAR_EL1 = 0 (nothing mapped there): every fetch from the vector faults to the vector again,
+  // and no instruction ever retires.
+  vm.core.writePhys(CODE, assemble("msr vbar_el1, xzr\n isb\n udf #0\n"));
+  v.pc = CODE;
+  const run = vm.core.run.bind(vm.core);
+  vm.core.run = (budget: number) => {
+    runs++;
+    return run(budget);
+  };
+  const pending = v.run();
+  for (let i = 0; i < 200 && yields < 3; i++) await new Promise((r) => setImmediate(r));
+  v.kick();
+  await pending;
+  assert.ok(yields >= 3, `it yielded ${yields} times`);
+  // Each yield follows a slice of the whole budget, not hundreds of them.
+  assert.ok(runs <= yields + 2, `${runs} core runs for ${yields} yields`);
+});

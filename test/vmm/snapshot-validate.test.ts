@@ -12,6 +12,8 @@ import { test } from "node:test";
 import { nodeHost, nodeSnapshotIo } from "../../src/host/node/index.ts";
 import { tempPath } from "../../src/host/node/snapshot.ts";
 import { MAX_SNAPSHOT_BYTES, readSnapshot, SnapshotError } from "../../src/vmm/snapshot.ts";
+import { MpState } from "../../src/hv/constants.ts";
+import { VmStateError } from "../../src/vmm/events.ts";
 import { VirtualMachine } from "../../src/vmm/virtual-machine.ts";
 import { buildGuest } from "../support/guests.ts";
 import { repoRoot } from "../support/toolchain.ts";
@@ -136,4 +138,38 @@ test("a save sweeps the temporary files of writers that died, and keeps a live w
   assert.equal(existsSync(stale), false, "the dead writer's temporary file is gone");
   assert.equal(existsSync(live), true, "a live writer's is kept");
   assert.equal(existsSync(tempPath(path)), false, "and the save left none of its own");
+});
+
+test("a VM restored from a snapshot has no image to boot again: a host reset is refused, a guest's ends it", async () => {
+  const { path } = await saved();
+  const host = nodeHost();
+  /** The snapshot restored paused, with vCPU 0 about to run `words` at 0x41000000 with x0 = `x0`. */
+  const restored = async (words: number[], x0: bigint) => {
+    const snap = readSnapshot(path, host.snapshots);
+    const vm = new VirtualMachine({ board: snap.header.config }, host);
+    await vm.restore(snap, path, { into: "paused" });
+    const at = 0x4100_0000n;
+    const code = new Uint8Array(new Uint32Array(words).buffer);
+    vm.board.vm.core.writePhys(at, code);
+    const v = vm.board.vcpus[0];
+    v.setMpState(MpState.RUNNABLE);
+    v.pc = at;
+    v.setX(0, x0);
+    return vm;
+  };
+  const spinning = await restored([0x1400_0000], 0n); // b .
+  await spinning.resume();
+  assert.throws(
+    () => spinning.reset(),
+    (e: unknown) => e instanceof VmStateError && /no image to boot again/.test(e.message),
+  );
+  await spinning.stop();
+  spinning.close();
+  const resetting = await restored([0xd400_0002], 0x8400_0009n); // hvc #0: PSCI SYSTEM_RESET
+  const events: string[] = [];
+  resetting.on((e) => events.push(e.event === "shutdown" ? `shutdown:${e.reason}` : e.event));
+  await resetting.resume();
+  assert.equal(await resetting.finished, "shutdown");
+  assert.deepEqual(events, ["resumed", "shutdown:reset"]);
+  resetting.close();
 });
