@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { setFlagsFromString } from "node:v8";
 
 let compiled: WebAssembly.Module | null = null;
 
@@ -28,6 +29,12 @@ export function coreModule(): WebAssembly.Module {
     } catch {
       throw new Error(`the CPU core is not built (${wasmPath()} missing): run "npm run build"`);
     }
+    // V8 compiles wasm functions lazily by default, and for every module compiled so it posts
+    // delayed tasks that report compile times seconds to a minute later: with the JIT's
+    // thousands of small modules a suspended VM's process woke 50-100 times a second for a
+    // minute after the guest went to sleep. Compiled at once (Liftoff, then tiered up as
+    // before), no such tasks exist. Set before the first module is compiled.
+    setFlagsFromString("--no-wasm-lazy-compilation");
     compiled = new WebAssembly.Module(bytes);
   }
   return compiled;
