@@ -254,9 +254,10 @@ export async function vmProcess(o: VmProcessOptions): Promise<number> {
     });
   }
 
-  // The alarm is the guest's to change at any time: looked at once a second, recorded when it moves.
+  // The alarm is the guest's to change while it runs: looked at once a second then, recorded when
+  // it moves (a suspended, paused or frozen guest changes nothing: its process sleeps undisturbed).
   const alarmTimer = setInterval(() => {
-    if (!vm || !started || final_.includes(vm.state)) return;
+    if (!vm || !started || vm.state !== "running") return;
     const a = pendingAlarm(vm);
     if (a !== alarm) {
       alarm = a;
