@@ -80,7 +80,11 @@ try {
   const thawed = await api.call<HostActionResult>("POST", "/host/actions", { action: "thaw" });
   const thawMs = now() - t0;
   if (thawed.vms.filter((v) => v.to === "running").length !== N) throw new Error(`thaw: ${JSON.stringify(thawed.vms)}`);
-  log(`froze ${N} running VMs in ${freezeMs.toFixed(1)} ms, thawed in ${thawMs.toFixed(1)} ms (${rss.toFixed(1)} MiB resident each)`);
+  const spread = (r: HostActionResult) =>
+    `each ${Math.min(...r.vms.map((v) => v.ms)).toFixed(1)}–${Math.max(...r.vms.map((v) => v.ms)).toFixed(1)} ms`;
+  log(
+    `froze ${N} running VMs in ${freezeMs.toFixed(1)} ms (${spread(frozen)}), thawed in ${thawMs.toFixed(1)} ms (${spread(thawed)}); ${rss.toFixed(1)} MiB resident each`,
+  );
   for (const n of running) await api.call("POST", `/vms/${n}/actions`, { action: "kill" });
 
   // N suspended VMs, no wake source: what they cost the host.
