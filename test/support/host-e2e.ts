@@ -4,7 +4,8 @@
 // host hibernation by the systemd-sleep hook `dormouse host install-hooks` writes, run as
 // systemd-sleep would run it (`pre suspend`, `post suspend`, `pre hibernate`), then a daemon
 // starting on a new boot of the host, and a saved VM woken by the daemon when its guest's RTC
-// alarm is due. Bare-metal guests (test/guests) keep it fast.
+// alarm is due. Bare-metal guests (test/guests) keep it fast; Debian's Linux (the guest kit) is
+// woken from its saved state by its own alarm.
 //
 //   freeze            the running VMs frozen (nothing runs), the suspended ones held, the paused
 //                     one paused, the saved one untouched; nothing starts while the host is frozen
@@ -15,7 +16,9 @@
 //   save_all          every VM with a process saved (none left), the rest untouched
 //   restore_all       a daemon on a new boot brings each back as it was: running, paused, suspended
 //   alarm_wake_saved  a VM saved when it suspended, with no process, woken when its alarm is due
-//                     (re-armed by a restarted daemon from its records); `wake` wakes a saved VM
+//                     (re-armed by a restarted daemon from its records) — a bare-metal guest, and
+//                     Debian's Linux (the guest kit) after `echo +N > /sys/class/rtc/rtc0/wakealarm;
+//                     echo mem > /sys/power/state`; `wake` wakes a saved VM on request
 //   disk_lock         a second VM on a running VM's disk image is refused
 import { execFile } from "node:child_process";
 import { existsSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -23,7 +26,8 @@ import { join } from "node:path";
 import { ApiClient } from "../../src/cli/api-client.ts";
 import { Daemon } from "../../src/daemon/daemon.ts";
 import type { HostInfo, VmInfo } from "../../src/daemon/schemas.ts";
-import { EventStream, inProcessDaemon, tempStateDir } from "./daemon.ts";
+import { guestKit } from "../../src/kit/guest-kit.ts";
+import { EventStream, inProcessDaemon, tempStateDir, vmConsole } from "./daemon.ts";
 import { buildGuest } from "./guests.ts";
 import { repoRoot } from "./toolchain.ts";
 
@@ -67,6 +71,9 @@ const WDT_MS = 1000;
 const ALARM_FROZEN = 3;
 /** The saved VM's alarm: comes after it was saved and the daemon restarted. */
 const ALARM_SAVED = 10;
+/** The Linux VM's alarm (seconds after `echo mem`): it is saved and its process gone meanwhile. */
+const LINUX_ALARM = 15;
+const LINUX_APPEND = "console=ttyAMA0 quiet no_console_suspend";
 
 /** Runs the whole scenario; never throws (failures are collected). */
 export async function hostE2e(opts: { log?: (m: string) => void } = {}): Promise<HostResult> {
@@ -91,6 +98,7 @@ export async function hostE2e(opts: { log?: (m: string) => void } = {}): Promise
   const alarmed = buildGuest("suspend", { VARIANT: 4, ALARM: ALARM_FROZEN });
   const waker = buildGuest("suspend", { VARIANT: 4, ALARM: ALARM_SAVED });
 
+  const kit = guestKit(join(repoRoot, ".cache/guest-kit"), { log });
   const stateDir = tempStateDir("host");
   const disk = join(stateDir, "ticker.img");
   writeFileSync(disk, Buffer.alloc(1 << 20));
@@ -313,6 +321,9 @@ export async function hostE2e(opts: { log?: (m: string) => void } = {}): Promise
     check((await act("waker", { action: "start" })).status === 200, "start waker");
     await stateOf("waker", "saved");
     const waker0 = await info("waker");
+    // And Debian's Linux (the guest kit), booting meanwhile: the same with its own RTC alarm.
+    await create("linux", { kernel: kit.kernel, initrd: kit.initramfs, memoryMiB: 256, append: LINUX_APPEND, onSuspend: "save" });
+    check((await act("linux", { action: "start" })).status === 200, "start linux");
 
     // The host boots again: a daemon started on the new boot restores what the save-all saved.
     await stage(["restore_all"], async () => {
@@ -355,7 +366,8 @@ export async function hostE2e(opts: { log?: (m: string) => void } = {}): Promise
       // The daemon was restarted since it was saved: the alarm is re-armed from its record.
       const due = Date.parse(waker0.alarm as string);
       check(due > Date.now(), "the alarm is still ahead");
-      const from = events.lines.length;
+      // (The event stream was reopened by the restart: its lines are this daemon's.)
+      const from = 0;
       const woken = await events.next((e) => e.vm === "waker" && e.event === "woken", ALARM_SAVED * 1000 + 30_000, "woken", from);
       r.figures.alarm_late_ms = Date.parse(woken.timestamp) - due;
       check(woken.reason === "rtc", `woken by ${String(woken.reason)}`);
@@ -372,6 +384,35 @@ export async function hostE2e(opts: { log?: (m: string) => void } = {}): Promise
       check(/saved: running/.test(out), `dormouse wake: ${out.trim()}`);
       const w = await events.next((e) => e.vm === "saved" && e.event === "woken", 30_000, "woken", f2);
       check(w.reason === "request", `woken by ${String(w.reason)}`);
+
+      // Linux: `echo +N > wakealarm; echo mem > /sys/power/state` with the save policy; its
+      // process ends, and the daemon restores it when the alarm is due: woken by the RTC, its
+      // shell answers.
+      let con = await vmConsole(daemon.socketPath, "linux");
+      try {
+        await con.console.wait(/dormouse-kit: shell ready/, 0, 600_000, "Linux's shell");
+        const marker = `${Date.now()}`;
+        await con.console.sh(`echo ${marker} > tmp/marker`);
+        const fl = events.lines.length;
+        con.console.send(`echo +${LINUX_ALARM} > /sys/class/rtc/rtc0/wakealarm; echo mem > /sys/power/state\n`);
+        await events.next((e) => e.vm === "linux" && e.event === "saved", 300_000, "Linux saved", fl);
+        await stateOf("linux", "saved");
+        const saved = await info("linux");
+        check(saved.pid === null && saved.alarm, `saved Linux records its alarm, with no process: ${JSON.stringify(saved)}`);
+        con.close();
+        const wl = await events.next((e) => e.vm === "linux" && e.event === "woken", LINUX_ALARM * 1000 + 120_000, "Linux woken", fl);
+        check(wl.reason === "rtc", `Linux woken by ${String(wl.reason)}`);
+        r.figures.linux_alarm_late_ms = Date.parse(wl.timestamp) - Date.parse(saved.alarm as string);
+        check(Date.parse(wl.timestamp) >= Date.parse(saved.alarm as string) - 1000, "Linux not woken before its alarm");
+        check(
+          eventsOf("linux", fl).some((e) => e.event === "alarm"),
+          "the daemon restored Linux for its alarm",
+        );
+        con = await vmConsole(daemon.socketPath, "linux");
+        check((await con.console.sh("cat tmp/marker", 120_000)).includes(marker), "Linux's shell answers, its tmpfs intact");
+      } finally {
+        con.close();
+      }
     });
   } catch (e) {
     r.failures.push(`setup: ${(e as Error).message}`);
