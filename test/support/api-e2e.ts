@@ -217,7 +217,14 @@ export async function apiE2e(opts: { log?: (m: string) => void } = {}): Promise<
       const v = await info();
       check(v.state === "running" && v.pid === pid, `re-adopted after a daemon restart (${v.state}, pid ${v.pid} was ${pid})`);
       g = await attach();
-      const swapped = await g.sh("mkswap /dev/vda >/dev/null; swapon /dev/vda; cat /proc/swaps");
+      // The console stops being a wake source first. Linux leaves a wakeup-armed IRQ as it is when
+      // it suspends its devices, so the image it writes has the UART's IRQ "enabled"; the boot
+      // kernel that restores it masks every IRQ it suspends (GICv3 is IRQCHIP_MASK_ON_SUSPEND),
+      // the UART's too, and the resumed image, whose IRQ was never suspended, never unmasks it:
+      // its console would print but take no input (as on hardware).
+      const swapped = await g.sh(
+        "echo disabled > /sys/class/tty/ttyAMA0/power/wakeup; mkswap /dev/vda >/dev/null; swapon /dev/vda; cat /proc/swaps",
+      );
       check(/\/dev\/vda\s+partition/.test(swapped), `swap on the virtio disk (${swapped.trim()})`);
       const from = events.lines.length;
       g.send("echo disk > /sys/power/state\n");
