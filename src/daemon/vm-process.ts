@@ -7,7 +7,7 @@
 // console.log in the VM's folder, any number of attached clients). Its state.json is rewritten on
 // every event; when the VM reaches a final state (shutdown, hibernated, saved, error) the
 // process records it (a hibernated VM with the fingerprint of its board and disks) and exits.
-import { closeSync, fstatSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, type FSWatcher, fstatSync, openSync, readFileSync, renameSync, rmSync, statSync, watch, writeSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { nodeHost } from "../host/node/index.ts";
@@ -178,6 +178,8 @@ export async function vmProcess(o: VmProcessOptions): Promise<number> {
   let socketIno = 0;
   /** A save that ends the process (the save action): the stop after it is not a shutdown. */
   let savingAway = false;
+  /** The VM's folder is gone (its state directory deleted): the VM ends with nothing to record. */
+  let orphaned = false;
   let started = false;
   const host = nodeHost();
   const hub = new ConsoleHub(join(dir, "console.log"));
@@ -200,7 +202,9 @@ export async function vmProcess(o: VmProcessOptions): Promise<number> {
       ...(held ? { frozenFrom: held } : {}),
     };
   };
-  const record_ = (final = false) => store.writeState(o.name, stateRecord(final));
+  const record_ = (final = false) => {
+    if (!orphaned) store.writeState(o.name, stateRecord(final));
+  };
   const setState = (s: NamedVmState) => {
     if (s !== state) since = new Date().toISOString();
     state = s;
@@ -240,6 +244,7 @@ export async function vmProcess(o: VmProcessOptions): Promise<number> {
     void vm.finished.then(async (final) => {
       setState(savingAway ? "saved" : final);
       vm.close();
+      if (orphaned) return ended();
       try {
         if (final === "hibernated") {
           const h = hibernationOf(record.spec);
@@ -265,6 +270,38 @@ export async function vmProcess(o: VmProcessOptions): Promise<number> {
       for (const s of subscribers) sendLine(s, { alarm });
     }
   }, 1000);
+
+  // A VM whose folder is deleted under it (its state directory removed, or another VM of its
+  // name made there since) has no daemon that could ever find it again: it ends rather than run
+  // on as an orphan. Watched (inotify) and looked at every 10 s as well; gone twice, a second apart.
+  const ours = () => {
+    try {
+      return store.readRecord(o.name).uuid === record.uuid;
+    } catch {
+      return false;
+    }
+  };
+  let looking = false;
+  const look = () => {
+    if (orphaned || looking || ours()) return;
+    looking = true;
+    setTimeout(() => {
+      looking = false;
+      if (orphaned || ours()) return;
+      orphaned = true;
+      process.stderr.write(`dormouse vm-process: ${dir} is gone (its state directory was deleted): the VM ends\n`);
+      if (vm && !final_.includes(vm.state)) void vm.stop().catch(() => ended());
+      else ended();
+    }, 1000);
+  };
+  const lookTimer = setInterval(look, 10_000);
+  let watcher: FSWatcher | null = null;
+  try {
+    watcher = watch(dir, look);
+    watcher.on("error", look);
+  } catch {
+    // no inotify here: the timer looks
+  }
 
   const status = (): VmStatus => ({ uuid: record.uuid, pid: process.pid, state, since, alarm, frozenFrom: frozenFrom() });
 
@@ -446,11 +483,14 @@ export async function vmProcess(o: VmProcessOptions): Promise<number> {
   await done;
   await Promise.race([Promise.allSettled([...inflight]), new Promise((r) => setTimeout(r, 10_000))]);
   clearInterval(alarmTimer);
+  clearInterval(lookTimer);
+  watcher?.close();
   hub.close();
   // Subscribers get every event before the connection ends (end() flushes what is written).
   for (const s of subscribers) s.end();
   server.close();
   rmSync(socketPath, { force: true });
+  if (orphaned) return 1;
   if (!vm) {
     // Restore the state it had (a failed start changes nothing), without the process.
     store.writeState(o.name, { ...before, pid: undefined, socket: undefined, socketIno: undefined });

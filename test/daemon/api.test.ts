@@ -334,3 +334,30 @@ test("GET /events?vm= filters by VM, and names an unknown VM as such", async () 
   assert.ok(only.lines.every((e) => e.vm === "filtered"));
   only.close();
 });
+
+test("a VM process whose state directory is deleted under it ends (with its daemon stopped, and with it running)", async () => {
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (const daemonRuns of [false, true]) {
+    const d = await inProcessDaemon();
+    const name = daemonRuns ? "watched" : "unwatched";
+    await d.api.call("POST", "/vms", { name, kernel: ticker, memoryMiB: 16 });
+    await d.api.call("POST", `/vms/${name}/actions`, { action: "start" });
+    const pid = (await d.api.call<VmInfo>("GET", `/vms/${name}`)).pid as number;
+    assert.ok(alive(pid));
+    if (!daemonRuns) await d.daemon.stop();
+    rmSync(d.stateDir, { recursive: true, force: true });
+    await until(`the end of the process of ${name}`, 20_000, async () => !alive(pid));
+    if (daemonRuns) {
+      // The daemon (its socket gone with the directory) sees the VM end without failing itself.
+      await sleep(1000);
+      await d.daemon.stop();
+    }
+  }
+});
