@@ -4,7 +4,7 @@
 // vCPUs with a (read-only) disk and an RNG, saved while suspended, deterministic time — mutates
 // its content with the checksum recomputed (header fields: configuration, vCPU and core state,
 // GIC, timers, devices, disk identities; values every check admits but no sane guest leaves;
-// the page index and chunk table; page contents; the header's text; truncations) and resumes each case the way `dormouse resume` does, in a child
+// the run table and checksums; page contents; the header's text; truncations) and resumes each case the way `dormouse resume` does, in a child
 // process, each with a budget of host slices (deterministic: counted, not timed). Prints
 //
 //   snapshot-fuzz: cases=<n> clear_errors=<n> resumed=<n> stack_traces=<n> hangs=<n>
@@ -15,8 +15,6 @@
 // end within its budget (its VM does not stop when asked) is a hang, and so is a child that stops
 // answering for a minute (it is replaced and the run goes on).
 import { fork } from "node:child_process";
-import { deflateRawSync, inflateRawSync } from "node:zlib";
-import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,10 +22,10 @@ import { parseArgs } from "node:util";
 import { DiskError } from "../src/devices/virtio/blk.ts";
 import { HvError } from "../src/hv/errors.ts";
 import { imageFiles, nodeHost } from "../src/host/node/index.ts";
-import { zlibCodec } from "../src/host/node/snapshot.ts";
+import { nodeSnapshotIo } from "../src/host/node/snapshot.ts";
 import { StateError } from "../src/schema/index.ts";
 import { VmStateError } from "../src/vmm/events.ts";
-import { openSnapshot, SnapshotError, type SnapshotIo } from "../src/vmm/snapshot.ts";
+import { openSnapshot, SnapshotError, type SnapshotFile, type SnapshotIo } from "../src/vmm/snapshot.ts";
 import { VirtualMachine, type VmmHost } from "../src/vmm/virtual-machine.ts";
 import { buildGuest } from "../test/support/guests.ts";
 
@@ -59,57 +57,63 @@ function rng(seed: number, i: number): () => number {
 
 interface Parts {
   header: Record<string, unknown>;
-  index: number[];
-  /** Per chunk: pages, and the pages' inflated content. */
-  chunks: { pages: number; data: Buffer }[];
+  /** Runs of saved pages: the first page, and the pages' content. */
+  runs: { first: number; data: Buffer }[];
 }
 
 const encode = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? { $bigint: x.toString() } : x));
 const decode = (s: string) =>
   JSON.parse(s, (_k, x) => (x && typeof x === "object" && "$bigint" in x ? BigInt(x.$bigint) : x)) as Record<string, unknown>;
+const checksum = (b: Buffer) => {
+  const h = nodeSnapshotIo.checksum();
+  h.update(b);
+  return Buffer.from(h.digest());
+};
+const padded = (n: number) => n + ((PAGE - (n % PAGE)) % PAGE);
 
+/** [magic][u32 header length][header][u32 run count][runs: u32 first page, u32 pages][checksum][padding][pages][checksum]. */
 function parse(file: Buffer): Parts {
   let off = MAGIC.length;
   const hlen = file.readUInt32LE(off);
   off += 4;
   const header = decode(file.subarray(off, off + hlen).toString("utf8"));
   off += hlen;
-  const count = file.readUInt32LE(off);
-  const nchunks = file.readUInt32LE(off + 4);
-  off += 8;
-  const index = Array.from({ length: count }, (_, i) => file.readUInt32LE(off + 4 * i));
-  off += 4 * count;
-  const table = Array.from({ length: nchunks }, (_, i) => [file.readUInt32LE(off + 8 * i), file.readUInt32LE(off + 8 * i + 4)]);
-  off += 8 * nchunks;
-  const chunks = table.map(([pages, len]) => {
-    const data = inflateRawSync(file.subarray(off, off + len));
-    off += len;
-    return { pages, data };
+  const nruns = file.readUInt32LE(off);
+  off += 4;
+  const table = Array.from({ length: nruns }, (_, i) => [file.readUInt32LE(off + 8 * i), file.readUInt32LE(off + 8 * i + 4)]);
+  off = padded(off + 8 * nruns + 8);
+  const runs = table.map(([first, pages]) => {
+    const data = Buffer.from(file.subarray(off, off + pages * PAGE));
+    off += pages * PAGE;
+    return { first, data };
   });
-  return { header, index, chunks };
+  return { header, runs };
 }
 
-/** Serialises parts; `raw` overrides parts of the layout (for structural mutations). */
-function build(p: Parts, raw: { headerText?: string; count?: number; table?: [number, number][]; deflated?: Buffer[] } = {}): Buffer {
+/**
+ * Serialises parts, all but the last checksum (seal() adds it); `raw` overrides parts of the
+ * layout (for structural mutations): the header's text, the run count, the run table, and the
+ * header's checksum left as it was before the change.
+ */
+function build(p: Parts, raw: { headerText?: string; count?: number; table?: [number, number][]; staleSum?: boolean } = {}): Buffer {
   const h = Buffer.from(raw.headerText ?? encode(p.header), "utf8");
-  const deflated = raw.deflated ?? p.chunks.map((c) => deflateRawSync(c.data, { level: 1 }));
-  const table = raw.table ?? p.chunks.map((c, i) => [c.pages, deflated[i].length] as [number, number]);
+  const table = raw.table ?? p.runs.map((c) => [c.first, c.data.length / PAGE] as [number, number]);
   const head = Buffer.alloc(4);
   head.writeUInt32LE(h.length);
-  const counts = Buffer.alloc(8);
-  counts.writeUInt32LE(raw.count ?? p.index.length, 0);
-  counts.writeUInt32LE(table.length, 4);
-  const index = Buffer.alloc(4 * p.index.length);
-  p.index.forEach((v, i) => index.writeUInt32LE(v >>> 0, 4 * i));
+  const count = Buffer.alloc(4);
+  count.writeUInt32LE((raw.count ?? table.length) >>> 0);
   const t = Buffer.alloc(8 * table.length);
-  table.forEach(([n, len], i) => {
-    t.writeUInt32LE(n >>> 0, 8 * i);
-    t.writeUInt32LE(len >>> 0, 8 * i + 4);
+  table.forEach(([first, n], i) => {
+    t.writeUInt32LE(first >>> 0, 8 * i);
+    t.writeUInt32LE(n >>> 0, 8 * i + 4);
   });
-  return Buffer.concat([MAGIC, head, h, counts, index, t, ...deflated]);
+  const meta = Buffer.concat([MAGIC, head, h, count, t]);
+  const sum = checksum(raw.staleSum ? Buffer.concat([meta, Buffer.from([1])]) : meta);
+  const pad = Buffer.alloc(padded(meta.length + 8) - meta.length - 8);
+  return Buffer.concat([meta, sum, pad, ...p.runs.map((c) => c.data)]);
 }
 
-const seal = (content: Buffer) => Buffer.concat([content, createHash("sha256").update(content).digest()]);
+const seal = (content: Buffer) => Buffer.concat([content, checksum(content)]);
 
 // ---- Mutations -----------------------------------------------------------------------------
 
@@ -341,28 +345,41 @@ export function mutate(base: Buffer, seed: number, i: number): { bytes: Buffer; 
   }
   if (kind < 0.74) {
     // Page contents: bytes of a saved page changed (a guest's memory is its own business).
-    const c = p.chunks[Math.floor(r() * p.chunks.length)];
+    const c = p.runs[Math.floor(r() * p.runs.length)];
     const at = Math.floor(r() * c.data.length);
     const n = 1 + Math.floor(r() * (r() < 0.2 ? PAGE : 16));
     for (let k = 0; k < n && at + k < c.data.length; k++) c.data[at + k] = Math.floor(r() * 256);
     return { bytes: seal(build(p)), what: `page bytes at ${at}` };
   }
   if (kind < 0.84) {
-    // The memory image's structure: page numbers, counts, the chunk table, a chunk's bytes.
-    const s = Math.floor(r() * 6);
-    const j = Math.floor(r() * p.index.length);
-    if (s === 0) p.index[j] = Math.floor(r() * 2 ** 32);
-    else if (s === 1) p.index[j] = p.index[Math.max(0, j - 1)];
-    else if (s === 2) return { bytes: seal(build(p, { count: p.index.length + (r() < 0.5 ? 1 : -1) })), what: "page count" };
-    else if (s === 3 || s === 4) {
-      const deflated = p.chunks.map((c) => deflateRawSync(c.data, { level: 1 }));
-      const table = p.chunks.map((c, k) => [c.pages, deflated[k].length] as [number, number]);
-      const k = Math.floor(r() * table.length);
-      if (s === 3) table[k][0] += r() < 0.5 ? 1 : -1;
-      else deflated[k] = Buffer.from(deflated[k].map((b) => (r() < 0.01 ? Math.floor(r() * 256) : b)));
-      return { bytes: seal(build(p, { table: s === 3 ? table : undefined, deflated })), what: `chunk ${k} ${s === 3 ? "pages" : "bytes"}` };
-    } else p.index.reverse();
-    return { bytes: seal(build(p)), what: `page index (${s})` };
+    // The memory image's structure: first pages, the run count, run lengths, checksums, the order.
+    const s = Math.floor(r() * 7);
+    const j = Math.floor(r() * p.runs.length);
+    const table = p.runs.map((c) => [c.first, c.data.length / PAGE] as [number, number]);
+    if (s === 0) p.runs[j].first = Math.floor(r() * 2 ** 32);
+    else if (s === 1) p.runs[j].first = p.runs[Math.max(0, j - 1)].first;
+    else if (s === 2) return { bytes: seal(build(p, { count: table.length + (r() < 0.5 ? 1 : -1) })), what: "run count" };
+    else if (s === 3) {
+      table[j][1] = r() < 0.2 ? Math.floor(r() * 2 ** 32) : table[j][1] + (r() < 0.5 ? 1 : -1);
+      return { bytes: seal(build(p, { table })), what: `run ${j} pages` };
+    } else if (s === 4) return { bytes: seal(build(p, { staleSum: true })), what: "header checksum" };
+    else if (s === 5) {
+      // A page byte changed after the file was sealed: the whole file's checksum no longer matches.
+      const bytes = seal(build(p));
+      const at =
+        bytes.length -
+        9 -
+        Math.floor(
+          r() *
+            Math.min(
+              bytes.length - 9,
+              p.runs.reduce((n, c) => n + c.data.length, 0),
+            ),
+        );
+      bytes[at] ^= 1 << Math.floor(r() * 8);
+      return { bytes, what: `damaged byte at ${at}` };
+    } else p.runs.reverse();
+    return { bytes: seal(build(p)), what: `runs (${s})` };
   }
   if (kind < 0.92) {
     // The header's text: a byte changed, inserted or removed.
@@ -392,14 +409,21 @@ function caseHost(bytes: () => Buffer, onYield: () => void): VmmHost {
   const base = nodeHost();
   const io: SnapshotIo = {
     storage: {
-      read(path, { minBytes, maxBytes }) {
+      open(path, { minBytes, maxBytes }): SnapshotFile {
         const b = bytes();
         if (b.length < minBytes || b.length > maxBytes) throw new SnapshotError(`${path} is not a Dormouse snapshot (${b.length} bytes)`);
-        return b;
+        return {
+          size: b.length,
+          read(position, into) {
+            if (position + into.length > b.length) throw new SnapshotError(`${path} is corrupted or truncated`);
+            into.set(b.subarray(position, position + into.length));
+          },
+          close() {},
+        };
       },
       write: () => Promise.reject(new SnapshotError("read-only")),
     },
-    codec: zlibCodec,
+    checksum: nodeSnapshotIo.checksum,
   };
   return {
     ...base,

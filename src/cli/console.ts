@@ -108,7 +108,9 @@ export async function attach(
     if (state === "error") throw new Failure(failed[0] ?? "the VM failed", { cause: vm.failure });
     if (state === "saved") {
       const path = vm.options.policy?.snapshotPath as string;
-      const size = host.snapshots.storage.read(path, { minBytes: 0, maxBytes: MAX_SNAPSHOT_BYTES }).length;
+      const file = host.snapshots.storage.open(path, { minBytes: 0, maxBytes: MAX_SNAPSHOT_BYTES });
+      const size = file.size;
+      file.close();
       process.stderr.write(
         `dormouse: guest suspended to ${path} (${(size / 1048576).toFixed(1)} MiB); resume it with: dormouse resume ${path}\n`,
       );

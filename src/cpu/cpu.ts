@@ -133,6 +133,12 @@ export class Cpu {
   readonly memory: WebAssembly.Memory;
   /** Guest RAM as bytes (a view into the wasm memory). */
   readonly ram: Uint8Array;
+  /**
+   * One byte per 4 KiB page of `ram`, non-zero once the page may have been written (by the guest
+   * through a writable translation, or by the host through writePhys/notifyWritten), never
+   * cleared: every other page still holds the zeros it started with.
+   */
+  readonly ramWritten: Uint8Array;
   /** The ROM devices' contents as bytes (views into the wasm memory), in CpuConfig.roms order. */
   readonly roms: Uint8Array[];
   readonly ramBase: bigint;
@@ -188,6 +194,8 @@ export class Cpu {
     this.ex.setJitThreshold(threshold);
     const ramHost = guestBase + romSize;
     this.ram = new Uint8Array(this.memory.buffer, ramHost, config.ramSize);
+    if (!("PAGE_TOUCHED_BASE" in this.L)) throw new Error("build/cpu.wasm is stale (no PAGE_TOUCHED_BASE): run npm run build");
+    this.ramWritten = new Uint8Array(this.memory.buffer, this.L.PAGE_TOUCHED_BASE + (ramHost - guestBase) / 4096, config.ramSize / 4096);
     this.ex.reset();
     this.roms = [];
     let romHost = guestBase;

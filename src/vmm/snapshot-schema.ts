@@ -12,8 +12,8 @@ import { checkVcpuSnapshot, VcpuSnapshotSchema } from "../hv/vcpu.ts";
 import { BoardDevicesStateSchema, checkDeviceStates } from "../machine/board.ts";
 import { Int, require, type Static, Struct, Type, validate } from "../schema/index.ts";
 
-/** The snapshot format this VMM writes and reads (3: the vCPU core's state as named fields). */
-export const SNAPSHOT_VERSION = 3;
+/** The snapshot format this VMM writes and reads (3: the vCPU core's state as named fields; 4: RAM pages as they are, in runs, XXH3-64 checksums). */
+export const SNAPSHOT_VERSION = 4;
 export const PAGE = 4096;
 /** The most RAM a VM has (the core's 4 GiB of wasm memory, less its own 64 MiB). */
 export const MAX_RAM = 4096 * 2 ** 20 - 64 * 2 ** 20;

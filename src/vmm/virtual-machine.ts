@@ -37,7 +37,7 @@ import {
 import { onSystemSuspend, onWakeup, type SuspendPolicy } from "./power.ts";
 import { type LoadedSnapshot, restoreSnapshot, saveSnapshot, type SnapshotConfig, type SnapshotIo } from "./snapshot.ts";
 
-/** Everything the VMM takes from its host: the board's services and snapshot storage and codec. */
+/** Everything the VMM takes from its host: the board's services and snapshot storage and checksum. */
 export interface VmmHost extends BoardHost {
   snapshots: SnapshotIo;
 }

@@ -4,7 +4,6 @@
 // of writers that died are swept by the next save beside them.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync, ftruncateSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -48,16 +47,27 @@ async function saved(): Promise<{ path: string; disk: string }> {
   return { path, disk };
 }
 
-/** The snapshot with its header changed by `edit` (on the JSON text) and the checksum recomputed. */
+const checksum = (b: Buffer) => {
+  const h = nodeSnapshotIo.checksum();
+  h.update(b);
+  return Buffer.from(h.digest());
+};
+const padded = (n: number) => n + ((4096 - (n % 4096)) % 4096);
+
+/** The snapshot with its header changed by `edit` (on the JSON text) and both checksums recomputed. */
 function edited(file: Buffer, edit: (header: string) => string): Buffer {
   const at = MAGIC.length;
   const hlen = file.readUInt32LE(at);
   const header = edit(file.subarray(at + 4, at + 4 + hlen).toString("utf8"));
+  const nruns = file.readUInt32LE(at + 4 + hlen);
+  const metaEnd = at + 4 + hlen + 4 + 8 * nruns;
+  const pages = file.subarray(padded(metaEnd + 8), file.length - 8);
   const h = Buffer.from(header, "utf8");
   const len = Buffer.alloc(4);
   len.writeUInt32LE(h.length);
-  const content = Buffer.concat([file.subarray(0, at), len, h, file.subarray(at + 4 + hlen, file.length - 32)]);
-  return Buffer.concat([content, createHash("sha256").update(content).digest()]);
+  const meta = Buffer.concat([file.subarray(0, at), len, h, file.subarray(at + 4 + hlen, metaEnd)]);
+  const content = Buffer.concat([meta, checksum(meta), Buffer.alloc(padded(meta.length + 8) - meta.length - 8), pages]);
+  return Buffer.concat([content, checksum(content)]);
 }
 
 const refused = (path: string, message: RegExp) =>
@@ -93,7 +103,7 @@ test("every field is checked before anything is built, naming the field; disks o
   const { path, disk } = await saved();
   const file = readFileSync(path);
   const host = nodeHost();
-  assert.equal(readSnapshot(path, host.snapshots).header.version, 3);
+  assert.equal(readSnapshot(path, host.snapshots).header.version, 4);
   const bad = (name: string, edit: (h: string) => string, message: RegExp) => {
     const p = join(dir, name);
     writeFileSync(p, edited(file, edit));
@@ -108,12 +118,52 @@ test("every field is checked before anything is built, naming the field; disks o
   bad("fifo.snap", (h) => h.replace('"rx":[]', `"rx":[${Array(17).fill(65).join(",")}]`), /uart\.rx: must not have more than 16 items/);
   bad("cpus.snap", (h) => h.replace('"cpus":2', '"cpus":3'), /vcpus: state of 2 vCPUs, the board has 3/);
   bad("ram.snap", (h) => h.replace('"ramSize":33554432', '"ramSize":33554433'), /config\.ramSize: 33554433 is not a multiple of 2 MiB/);
-  bad("old.snap", (h) => h.replace('"version":3', '"version":2'), /snapshot version 2; this Dormouse reads version 3/);
+  bad("old.snap", (h) => h.replace('"version":4', '"version":3'), /snapshot version 3; this Dormouse reads version 4/);
   bad("extra.snap", (h) => h.replace('"runState"', '"evil":1,"runState"'), /evil: unexpected field/);
   // A configuration naming another file than the disk identities do is refused before any file is opened.
   bad("passwd.snap", (h) => h.replace(`"disks":[{"path":${JSON.stringify(disk)}`, '"disks":[{"path":"/etc/passwd"'), /\/etc\/passwd/);
   const p = join(dir, "passwd.snap");
   assert.match(readFileSync(p, "utf8"), /"config":\{[^}]*"disks":\[\{"path":"\/etc\/passwd"/, "the configuration was the one changed");
+});
+
+test("the saved pages are every non-zero page of RAM (each one the core marked written), restored byte for byte", async () => {
+  const disk = join(dir, "pages.img");
+  writeFileSync(disk, Buffer.alloc(1 << 20, 7));
+  const path = join(dir, "pages.snap");
+  const host = nodeHost();
+  const vm = new VirtualMachine(
+    {
+      board: { cpus: 2, ramSize: 32 << 20, psciConduit: "hvc", systemSuspend: true, clock: "deterministic", disks: [{ path: disk }] },
+      image: { kind: "binary", bytes: readFileSync(buildGuest("suspend", { VARIANT: 0 })) },
+    },
+    host,
+    { policy: { onSuspend: "save", snapshotPath: path } },
+  );
+  vm.start();
+  assert.equal(await vm.finished, "saved");
+  const { ram, ramWritten } = vm.board.vm.core;
+  const nonZero: number[] = [];
+  for (let p = 0; p < ramWritten.length; p++) if (ram.subarray(p * 4096, (p + 1) * 4096).some((b) => b !== 0)) nonZero.push(p);
+  assert.ok(nonZero.length > 0);
+  assert.deepEqual(
+    nonZero.filter((p) => !ramWritten[p]),
+    [],
+    "no page the core did not mark written holds data",
+  );
+  const saved = Buffer.from(ram);
+  vm.close();
+  const snap = readSnapshot(path, host.snapshots);
+  assert.equal(snap.header.ramPages, nonZero.length, "every non-zero page is saved, and no other");
+  const back = new VirtualMachine({ board: snap.header.config }, host);
+  await back.restore(snap, path, { into: "paused" });
+  assert.ok(Buffer.from(back.board.vm.core.ram).equals(saved), "RAM restored byte for byte");
+  assert.deepEqual(
+    [...back.board.vm.core.ramWritten.keys()].filter((p) => back.board.vm.core.ramWritten[p]),
+    nonZero,
+    "the restored pages are marked written (a later save finds them)",
+  );
+  await back.stop();
+  back.close();
 });
 
 test("a save sweeps the temporary files of writers that died, and keeps a live writer's", async () => {

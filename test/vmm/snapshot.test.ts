@@ -3,7 +3,6 @@
 // bad snapshots and paths are clear errors with a nonzero exit, leaving files untouched.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -42,10 +41,8 @@ test("a suspended guest saved to disk resumes in another process; bad snapshots 
   flipped[flipped.length >> 1] ^= 0x40;
   bad("corrupted.snap", flipped, /corrupted or truncated/);
   bad("text.snap", Buffer.from("hello\n"), /not a Dormouse snapshot/);
-  // A well-formed file of another version (checksum recomputed, so only the version is wrong).
-  const other = Buffer.from(original.toString("latin1").replace('"version":3', '"version":9'), "latin1");
-  const body = other.subarray(0, other.length - 32);
-  bad("version.snap", Buffer.concat([body, createHash("sha256").update(body).digest()]), /snapshot version 9/);
+  // A file of another version (whose layout after the header this version does not know).
+  bad("version.snap", Buffer.from(original.toString("latin1").replace('"version":4', '"version":9'), "latin1"), /snapshot version 9/);
   // Options that describe another board are refused: the VM resumes on the board it was saved from.
   const smp = dormouse(["resume", snap, "--smp", "1"]);
   assert.notEqual(smp.status, 0);

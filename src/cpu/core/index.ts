@@ -16,7 +16,7 @@ import {
 import { hostAccessOk, hostRead, hostWrite, SCTLR_RESET } from "./sysreg";
 import { SR_COUNT, SR_SCTLR_EL1, srSet } from "./sysreg-slots";
 import { debugConfigChanged } from "./debug";
-import { codePageWritten, hostPageOf, isCodePage, setMmuIndex, tlbFlushAll } from "./tlb";
+import { codePageWritten, hostPageOf, isCodePage, markTouched, setMmuIndex, tlbFlushAll } from "./tlb";
 import { updateFpEnabled } from "./fpaccess";
 import { setPstateBits } from "./state";
 import { setSemihosting as setSemihostingImpl } from "./isa/system";
@@ -46,6 +46,7 @@ export const JIT_FP_ENABLED: u32 = <u32>L.JIT_FP_ENABLED;
 export const STOP_REQUESTED: u32 = <u32>L.STOP_REQUESTED;
 export const GIVE_WAY: u32 = <u32>L.GIVE_WAY;
 export const PAGE_GEN_BASE: u32 = <u32>L.PAGE_GEN_BASE;
+export const PAGE_TOUCHED_BASE: u32 = <u32>L.PAGE_TOUCHED_BASE;
 
 /**
  * Architectural reset: registers zero, EL1h with DAIF masked, MMU and caches off, the OS lock
@@ -149,7 +150,8 @@ export function flushBlocks(): void {
 
 /**
  * The host wrote guest memory [pa, pa+len) directly (loader, DMA, a flash device programming
- * itself, in whatever mode its region is): stale decoded code is dropped.
+ * itself, in whatever mode its region is): stale decoded code is dropped, and the pages are
+ * marked written (snapshots read them).
  */
 export function notifyHostWrite(paLo: u32, paHi: u32, len: u32): void {
   const pa = (<u64>paHi << 32) | paLo;
@@ -158,6 +160,7 @@ export function notifyHostWrite(paLo: u32, paHi: u32, len: u32): void {
     const host = paToBacking(p);
     if (host == 0) continue;
     const hp = hostPageOf(host);
+    markTouched(hp);
     if (isCodePage(hp)) codePageWritten(hp);
   }
 }

@@ -9,6 +9,7 @@
 //   0x0010_0000  AssemblyScript static data and heap (asconfig memoryBase)
 //   0x0100_0000  decoded-block hash table
 //   0x0110_0000  per-guest-page code-generation counters
+//   0x0160_0000  per-guest-page written flags (snapshots read only written pages)
 //   0x0200_0000  decoded-block arena
 //   0x0400_0000  guest physical memory (RAM, ROM), mapped by the region table
 
@@ -91,6 +92,13 @@ export const PAGE_GEN_BASE: usize = 0x0110_0000;
 export const PAGE_GEN_BYTES: usize = 0x0040_0000;
 export const PAGE_CODE_BASE: usize = 0x0150_0000;
 export const PAGE_CODE_BYTES: usize = 0x0010_0000;
+/**
+ * Per-page "may have been written" flag (u8), indexed by guest-memory page: set when a TLB entry
+ * that allows writes is filled for the page and when the host writes it (notifyHostWrite), never
+ * cleared. A snapshot reads only these pages: the rest of RAM is still the zeros it started as.
+ */
+export const PAGE_TOUCHED_BASE: usize = 0x0160_0000;
+export const PAGE_TOUCHED_BYTES: usize = 0x0010_0000;
 /** Decoded-block arena. */
 export const ARENA_BASE: usize = 0x0200_0000;
 export const ARENA_END: usize = 0x0400_0000;

@@ -21,6 +21,7 @@ import {
   ATTR_WATCH,
   hostPageOf,
   isCodePage,
+  markTouched,
   TLB_INVALID,
   TLB_SLOW,
   tlbEntry,
@@ -248,6 +249,8 @@ export function tlbFill(va: u64, idx: u32, acc: u32): usize {
   tlbNoteFill(e, attrs);
   store<u64>(e, wPerm & pR ? page | (slowData ? TLB_SLOW : 0) : TLB_INVALID);
   const slowW = slowData || attrs & ATTR_ROM || (host != 0 && isCodePage(hostPage));
+  // Every store to memory goes through a writable entry filled here (the JIT's inline lookups too).
+  if (wPerm & pW && host != 0) markTouched(hostPage);
   store<u64>(e, wPerm & pW ? page | (slowW ? TLB_SLOW : 0) : TLB_INVALID, 8);
   store<u64>(e, wPerm & pX && host != 0 ? page : TLB_INVALID, 16);
   store<u64>(e, <u64>host - page, 24);

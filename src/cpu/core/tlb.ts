@@ -12,7 +12,7 @@
 //   +56 blockShift log2 of the size of the mapping it came from (12 for a page, 21/30 for blocks)
 // A tag equal to the VA's page (low 12 bits clear) allows the fast path; TLB_SLOW in a tag
 // sends the access to the slow path with a valid translation; TLB_INVALID means "walk".
-import { GUEST_BASE, PAGE_CODE_BASE, PAGE_GEN_BASE, TLB_BASE, TLB_ENTRIES, TLB_ENTRY_SIZE, TLB_IDX_BYTES } from "./layout";
+import { GUEST_BASE, PAGE_CODE_BASE, PAGE_GEN_BASE, PAGE_TOUCHED_BASE, TLB_BASE, TLB_ENTRIES, TLB_ENTRY_SIZE, TLB_IDX_BYTES } from "./layout";
 
 export const TLB_SLOW: u64 = 1;
 export const TLB_INVALID: u64 = 4;
@@ -145,6 +145,12 @@ export function tlbProtectCodePage(hostPage: u32): void {
 export function codePageWritten(hostPage: u32): void {
   store<u32>(PAGE_GEN_BASE + ((<usize>hostPage) << 2), pageGen(hostPage) + 1);
   store<u8>(PAGE_CODE_BASE + <usize>hostPage, 0);
+}
+
+/** The page may have been written (a writable TLB entry for it, or a host write): a snapshot reads it. */
+// @ts-ignore: decorator
+@inline export function markTouched(hostPage: u32): void {
+  store<u8>(PAGE_TOUCHED_BASE + <usize>hostPage, 1);
 }
 
 /** Marks a page as holding decoded code. */

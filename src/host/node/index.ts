@@ -1,5 +1,5 @@
 // The Node host: every service the VM takes from its host (src/hv/host.ts, the board's disks and
-// gzip, the VMM's snapshot storage and codec), implemented with Node's modules. The CLI, tests
+// gzip, the VMM's snapshot storage and checksum), implemented with Node's modules. The CLI, tests
 // and tools hand nodeHost() to the VM; nothing below src/host imports node:*.
 import { gunzipSync } from "node:zlib";
 import type { VmmHost } from "../../vmm/virtual-machine.ts";
