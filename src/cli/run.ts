@@ -1,7 +1,7 @@
 // dormouse run and dormouse resume: a thin adapter from argv to a plain VM spec and policy, the VM
 // object (src/vmm/virtual-machine.ts) on the Node host, with its console attached (console.ts).
 import { resolve } from "node:path";
-import { nodeHost, streamSink } from "../host/node/index.ts";
+import { compileCoreModule, imageFiles, nodeHost, nodeSnapshotIo, streamSink } from "../host/node/index.ts";
 import { isLinuxImage, maybeGunzip } from "../machine/linux.ts";
 import { guestKit } from "../kit/guest-kit.ts";
 import type { SuspendPolicy } from "../vmm/power.ts";
@@ -226,10 +226,12 @@ async function resume(argv: string[]): Promise<number> {
   const disks = values.disk === undefined ? undefined : diskOptions(values.disk);
   if (policy.snapshotPath) checkSnapshotTarget(policy.snapshotPath);
   const log = values.verbose ? (m: string) => process.stderr.write(`dormouse: ${m}\n`) : undefined;
-  const host = nodeHost();
+  // The core compiles on V8's threads while the snapshot is read and checked (a missing core is
+  // reported by nodeHost() below, as for every command).
+  const core = compileCoreModule().catch(() => null);
   const path = positionals[0];
   checkSnapshotSource(path);
-  const snap = readSnapshot(path, host.snapshots);
+  const snap = readSnapshot(path, nodeSnapshotIo);
   // The board comes from the snapshot; options given here must describe the same board.
   const saved = snap.header.config;
   const differs = (what: string, was: unknown, now: unknown) => {
@@ -242,7 +244,9 @@ async function resume(argv: string[]): Promise<number> {
     if (fmt(disks) !== fmt(saved.disks ?? [])) differs("--disk", fmt(saved.disks ?? []), fmt(disks));
   }
   checkDistinctDisks(saved.disks ?? []);
-  checkDisks(snap, (p) => host.blocks.identify(p));
+  checkDisks(snap, (p) => imageFiles.identify(p));
+  await core;
+  const host = nodeHost();
   const out = streamSink(process.stdout);
   const vm = new VirtualMachine({ board: saved }, host, { policy, console: out });
   const failed = report(vm, log);

@@ -358,10 +358,15 @@ function explain(errors: SchemaError[], what: string): string {
   return `${at ? `"${at}"` : what} ${e.message}`;
 }
 
-/** A compiled check of `schema`: returns the value typed, or throws a ValidationError. */
+/**
+ * A compiled check of `schema`: returns the value typed, or throws a ValidationError. Compiled on
+ * first use: every command of the CLI loads these modules (compiling them all cost 15-30 ms of
+ * each `dormouse resume`'s start), few commands check anything with them.
+ */
 export function validator<T extends TSchema>(schema: T, what: string): (value: unknown) => Static<T> {
-  const check = Compile(schema);
+  let compiled: { Check(value: unknown): boolean; Errors(value: unknown): Iterable<unknown> } | undefined;
   return (value) => {
+    const check = (compiled ??= Compile(schema));
     if (check.Check(value)) return value as Static<T>;
     throw new ValidationError(explain([...check.Errors(value)] as SchemaError[], what));
   };

@@ -20,22 +20,42 @@ export function wasmPath(): string {
   return join(dirname(fileURLToPath(import.meta.url)), "../../../build/cpu.wasm");
 }
 
+/** The core's wasm, with V8 set up to compile it (an Error saying how to build it when build/cpu.wasm is missing). */
+function coreBytes(): Buffer {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(wasmPath());
+  } catch {
+    throw new Error(`the CPU core is not built (${wasmPath()} missing): run "npm run build"`);
+  }
+  // V8 compiles wasm functions lazily by default, and for every module compiled so it posts
+  // delayed tasks that report compile times seconds to a minute later: with the JIT's
+  // thousands of small modules a suspended VM's process woke 50-100 times a second for a
+  // minute after the guest went to sleep. Compiled at once (Liftoff, then tiered up as
+  // before), no such tasks exist. Set before the first module is compiled.
+  setFlagsFromString("--no-wasm-lazy-compilation");
+  return bytes;
+}
+
 /** The compiled core (an Error saying how to build it when build/cpu.wasm is missing). */
 export function coreModule(): WebAssembly.Module {
-  if (!compiled) {
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(wasmPath());
-    } catch {
-      throw new Error(`the CPU core is not built (${wasmPath()} missing): run "npm run build"`);
-    }
-    // V8 compiles wasm functions lazily by default, and for every module compiled so it posts
-    // delayed tasks that report compile times seconds to a minute later: with the JIT's
-    // thousands of small modules a suspended VM's process woke 50-100 times a second for a
-    // minute after the guest went to sleep. Compiled at once (Liftoff, then tiered up as
-    // before), no such tasks exist. Set before the first module is compiled.
-    setFlagsFromString("--no-wasm-lazy-compilation");
-    compiled = new WebAssembly.Module(bytes);
-  }
+  compiled ??= new WebAssembly.Module(coreBytes());
   return compiled;
+}
+
+let compiling: Promise<WebAssembly.Module> | null = null;
+
+/**
+ * Compiles the core on V8's background threads, for a caller with other work to do meanwhile
+ * (dormouse resume reads and checks the snapshot): coreModule() returns it once this resolves.
+ */
+export function compileCoreModule(): Promise<WebAssembly.Module> {
+  compiling ??= (async () => {
+    if (!compiled) {
+      const m = await WebAssembly.compile(coreBytes());
+      compiled ??= m;
+    }
+    return compiled;
+  })();
+  return compiling;
 }

@@ -11,6 +11,7 @@ import { nodeSnapshotIo } from "./snapshot.ts";
 export { streamSink, type StreamSink } from "./console.ts";
 export { nodeClock, nodeEntropy } from "./clock.ts";
 export { imageFiles } from "./block.ts";
+export { compileCoreModule } from "./core.ts";
 export { nodeSnapshotIo } from "./snapshot.ts";
 
 /** Node's implementations of every host service (the core is compiled on first use, once per process). */
