@@ -3,9 +3,8 @@
 import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { request } from "node:http";
-import { join } from "node:path";
-import { StateStore } from "../daemon/store.ts";
-import { connectUnix, dormouseCommand } from "../daemon/supervisor.ts";
+import { join, resolve } from "node:path";
+import { apiSocketOf, connectUnix, dormouseCommand } from "../daemon/locate.ts";
 
 /** An answer of the API that is not a success: its status and message. */
 export class ApiClientError extends Error {
@@ -74,7 +73,7 @@ export class ApiClient {
 /** Whether a daemon answers on the state directory's socket. */
 export async function daemonRunning(stateDir: string): Promise<boolean> {
   try {
-    (await connectUnix(new StateStore(stateDir).apiSocket, 2000)).destroy();
+    (await connectUnix(apiSocketOf(resolve(stateDir)), 2000)).destroy();
     return true;
   } catch {
     return false;
@@ -86,12 +85,12 @@ export async function daemonRunning(stateDir: string): Promise<boolean> {
  * waits until it serves; returns a client of it.
  */
 export async function ensureDaemon(stateDir: string, command = dormouseCommand()): Promise<ApiClient> {
-  const store = new StateStore(stateDir);
-  const client = new ApiClient(store.apiSocket);
+  const dir = resolve(stateDir);
+  const client = new ApiClient(apiSocketOf(dir));
   if (await daemonRunning(stateDir)) return client;
-  mkdirSync(store.dir, { recursive: true, mode: 0o700 });
-  const log = openSync(join(store.dir, "daemon.log"), "a", 0o600);
-  const child = spawn(command[0], [...command.slice(1), "daemon", "--state-dir", store.dir], {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const log = openSync(join(dir, "daemon.log"), "a", 0o600);
+  const child = spawn(command[0], [...command.slice(1), "daemon", "--state-dir", dir], {
     detached: true,
     stdio: ["ignore", log, log],
   });
@@ -107,7 +106,5 @@ export async function ensureDaemon(stateDir: string, command = dormouseCommand()
     if (exited) break;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(
-    `the daemon did not start (${exited ? `it exited, ${exited}` : "no answer in 30 s"}): see ${join(store.dir, "daemon.log")}`,
-  );
+  throw new Error(`the daemon did not start (${exited ? `it exited, ${exited}` : "no answer in 30 s"}): see ${join(dir, "daemon.log")}`);
 }

@@ -2,17 +2,42 @@
 // helpers in args.ts) and turns whatever they throw, or a run raises later, into one line on
 // stderr and an exit status: 2 for usage errors, 1 otherwise; --debug adds the stack.
 import { type Command, formatError, UsageError } from "./args.ts";
-import { firmwareCommand } from "./firmware.ts";
-import { hostCommand } from "./host.ts";
-import { kitCommand } from "./kit.ts";
-import { RUN_DESCRIPTION, resumeCommand, runCommand } from "./run.ts";
-import { VM_COMMANDS, withNamedResume } from "./vms.ts";
+import { VM_COMMAND_NAMES } from "./vm-command-names.ts";
 
-/** The subcommands, in the order `dormouse --help` lists them. */
-const COMMANDS: Command[] = [runCommand, withNamedResume(resumeCommand), kitCommand, firmwareCommand, ...VM_COMMANDS, hostCommand];
+/**
+ * The subcommands by module, in the order `dormouse --help` lists them. A module is loaded only
+ * when one of its commands runs: `dormouse list` and the other clients of the daemon load
+ * neither the VMM nor the daemon (the CLI bundle is split along these imports).
+ */
+const MODULES: { names: readonly string[]; load: () => Promise<Command[]> }[] = [
+  { names: ["run"], load: async () => [(await import("./run.ts")).runCommand] },
+  {
+    names: ["resume"],
+    load: async () => {
+      const [{ resumeCommand }, { withNamedResume }] = await Promise.all([import("./run.ts"), import("./vms.ts")]);
+      return [withNamedResume(resumeCommand)];
+    },
+  },
+  { names: ["guest-kit"], load: async () => [(await import("./kit.ts")).kitCommand] },
+  { names: ["firmware"], load: async () => [(await import("./firmware.ts")).firmwareCommand] },
+  { names: VM_COMMAND_NAMES, load: async () => (await import("./vms.ts")).VM_COMMANDS },
+  { names: ["host"], load: async () => [(await import("./host.ts")).hostCommand] },
+];
 
-function usage(): string {
-  const lines = COMMANDS.flatMap((c) => c.synopsis).map((l, i) => `${i ? "       " : "usage: "}dormouse ${l}`);
+/** The command called `name`, loaded (undefined: there is none). */
+async function command(name: string | undefined): Promise<Command | undefined> {
+  const m = MODULES.find((x) => name !== undefined && x.names.includes(name));
+  return m ? (await m.load()).find((c) => c.name === name) : undefined;
+}
+
+/** Every command (for the usage), loaded. */
+async function allCommands(): Promise<Command[]> {
+  return (await Promise.all(MODULES.map((m) => m.load()))).flat();
+}
+
+async function usage(): Promise<string> {
+  const [commands, { RUN_DESCRIPTION }] = await Promise.all([allCommands(), import("./run.ts")]);
+  const lines = commands.flatMap((c) => c.synopsis).map((l, i) => `${i ? "       " : "usage: "}dormouse ${l}`);
   return `${lines.join("\n")}\n\n${RUN_DESCRIPTION}\n\n\`dormouse <command> --help\` shows one command's usage.`;
 }
 
@@ -45,25 +70,26 @@ export async function main(argv: string[]): Promise<number> {
   // before a VM is attached (the process still starting) is ignored instead.
   process.on("SIGUSR1", ignoreEarlySignal);
   const [name, ...rest] = args;
-  const command = COMMANDS.find((c) => c.name === name);
+  let cmd: Command | undefined;
   try {
     if (name === "--help" || name === "-h" || name === "help") {
-      const about = COMMANDS.find((c) => c.name === rest[0]);
+      const about = await command(rest[0]);
       if (rest[0] !== undefined && !about) throw new UsageError(`unknown command "${rest[0]}"`);
-      process.stdout.write(`${about?.help ?? usage()}\n`);
+      process.stdout.write(`${about?.help ?? (await usage())}\n`);
       return 0;
     }
-    if (!command) {
+    cmd = await command(name);
+    if (!cmd) {
       if (name?.startsWith("-")) throw new UsageError(`the command comes first, before options such as ${name}`);
       throw new UsageError(name ? `unknown command "${name}"` : "no command given");
     }
     if (flagged(rest, "--help", "-h")) {
-      process.stdout.write(`${command.help ?? usage()}\n`);
+      process.stdout.write(`${cmd.help ?? (await usage())}\n`);
       return 0;
     }
-    return await command.run(rest);
+    return await cmd.run(rest);
   } catch (e) {
-    const hint = command ? `dormouse ${command.name} --help shows its usage` : "dormouse --help shows the usage";
+    const hint = cmd ? `dormouse ${cmd.name} --help shows its usage` : "dormouse --help shows the usage";
     const { text, status } = formatError(e, { debug, usageHint: hint });
     process.stderr.write(text);
     return status;

@@ -4,14 +4,11 @@
 import { existsSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { Daemon } from "../daemon/daemon.ts";
+import { defaultStateDir, isVmName, vmDirOf } from "../daemon/locate.ts";
 import type { VmInfo } from "../daemon/schemas.ts";
-import { isVmName } from "../daemon/schemas.ts";
-import { defaultStateDir, StateStore } from "../daemon/store.ts";
-import { vmProcess } from "../daemon/vm-process.ts";
-import { guestKit } from "../kit/guest-kit.ts";
-import { ApiClient, ensureDaemon } from "./api-client.ts";
+import { ensureDaemon } from "./api-client.ts";
 import { type Command, parseInteger, parseOptions, parseSize, UsageError } from "./args.ts";
+import { VM_COMMAND_NAMES } from "./vm-command-names.ts";
 import { attachConsole } from "./vm-console.ts";
 
 export const VM_USAGE = `named VMs (clients of the daemon, which they start when it is not running):
@@ -39,7 +36,7 @@ const int = (s: string, what: string) => parseInteger(s, what, 1, 64);
 export function isNamedVm(arg: string, stateDirArg?: string): boolean {
   if (!isVmName(arg)) return false;
   if (existsSync(arg) && statSync(arg).isFile()) return false;
-  return new StateStore(stateDirOf(stateDirArg)).exists(arg);
+  return existsSync(join(vmDirOf(stateDirOf(stateDirArg), arg), "vm.json"));
 }
 
 const age = (iso: string) => {
@@ -105,6 +102,9 @@ async function run(cmd: string, argv: string[]): Promise<number> {
 
   if (cmd === "vm-process") {
     if (!values.name || (values.mode !== "boot" && values.mode !== "restore")) throw new UsageError("vm-process is run by the daemon");
+    // The daemon, a VM's process and the guest kit are loaded only by the commands that need
+    // them: the client commands start without compiling the daemon's schemas or the VMM.
+    const { vmProcess } = await import("../daemon/vm-process.ts");
     return vmProcess({
       stateDir,
       name: values.name,
@@ -116,6 +116,7 @@ async function run(cmd: string, argv: string[]): Promise<number> {
   }
   if (cmd === "daemon") {
     if (positionals.length) throw new UsageError("daemon takes no arguments but --state-dir");
+    const { Daemon } = await import("../daemon/daemon.ts");
     const d = new Daemon({ stateDir, log: (m) => process.stderr.write(`dormouse-daemon: ${m}\n`) });
     await d.start();
     process.stderr.write(`dormouse-daemon: listening on ${d.socketPath}\n`);
@@ -146,6 +147,7 @@ async function run(cmd: string, argv: string[]): Promise<number> {
       let kernel = values.kernel;
       let initrd = values.initrd;
       if (!kernel) {
+        const { guestKit } = await import("../kit/guest-kit.ts");
         const k = guestKit(join(homedir(), ".cache", "dormouse", "guest-kit"), { log: (m) => process.stderr.write(`guest-kit: ${m}\n`) });
         kernel = k.kernel;
         initrd ??= k.initramfs;
@@ -257,25 +259,7 @@ const SYNOPSIS: Record<string, string> = {
 };
 
 /** The named-VM commands (vm-process is the daemon's, for no user). */
-export const VM_COMMANDS: Command[] = [
-  "create",
-  "list",
-  "start",
-  "console",
-  "pause",
-  "wake",
-  "powerdown",
-  "sleep",
-  "reset",
-  "kill",
-  "save",
-  "snapshot",
-  "restore",
-  "show",
-  "delete",
-  "daemon",
-  "vm-process",
-].map((name) => ({
+export const VM_COMMANDS: Command[] = VM_COMMAND_NAMES.map((name) => ({
   name,
   synopsis: SYNOPSIS[name] ? [SYNOPSIS[name]] : [],
   help: VM_USAGE,

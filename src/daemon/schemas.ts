@@ -5,12 +5,9 @@
 import Type, { type Static, type TSchema } from "typebox";
 import { Compile } from "typebox/compile";
 
-/** A VM's name: what the CLI, the API's paths and the state directory's folders use. */
-export const VM_NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$";
-const NAME_RE = new RegExp(VM_NAME_PATTERN);
+import { isVmName, VM_NAME_PATTERN } from "./locate.ts";
 
-/** Whether `s` is a valid VM name. */
-export const isVmName = (s: string): boolean => NAME_RE.test(s);
+export { isVmName, VM_NAME_PATTERN };
 
 /** The states of a named VM (design.md, "Control plane"); `frozen` is the host's (issue 12). */
 export const VM_STATES = ["created", "running", "paused", "suspended", "saved", "hibernated", "frozen", "shutdown", "error"] as const;

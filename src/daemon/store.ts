@@ -8,18 +8,14 @@
 //   <dir>/run/           the VM processes' sockets (short names: a unix socket path has ~107 bytes)
 //   <dir>/vms/NAME/      vm.json, state.json, console.log, process.log, saved.snap, disks it made
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
-import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { apiSocketOf, defaultStateDir, vmDirOf } from "./locate.ts";
 import { isVmName, StateRecord, ValidationError, validator, VmRecord } from "./schemas.ts";
+
+export { defaultStateDir };
 
 /** A state directory that cannot be used, or a record that cannot be read. */
 export class StoreError extends Error {}
-
-/** $XDG_STATE_HOME/dormouse, else ~/.local/state/dormouse. */
-export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
-  const xdg = env.XDG_STATE_HOME;
-  return xdg && xdg.startsWith("/") ? join(xdg, "dormouse") : join(homedir(), ".local", "state", "dormouse");
-}
 
 /** The longest unix socket path Linux takes (sun_path is 108 bytes with its NUL). */
 export const MAX_SOCKET_PATH = 107;
@@ -79,7 +75,7 @@ export class StateStore {
 
   /** The daemon's API socket. */
   get apiSocket(): string {
-    return join(this.dir, "dormouse.sock");
+    return apiSocketOf(this.dir);
   }
 
   get runDir(): string {
@@ -100,7 +96,7 @@ export class StateStore {
   }
 
   vmDir(name: string): string {
-    return join(this.dir, "vms", name);
+    return vmDirOf(this.dir, name);
   }
 
   /** A VM process's socket, named by its UUID (a short path whatever the VM's name). */

@@ -5,25 +5,16 @@
 // alive, the socket the very inode the process recorded (a recycled pid or a stale socket is not
 // the VM), and the process must answer with the VM's UUID.
 import { spawn } from "node:child_process";
-import { existsSync, openSync, closeSync, readFileSync, renameSync, statSync } from "node:fs";
-import { connect, type Socket } from "node:net";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { openSync, closeSync, readFileSync, renameSync, statSync } from "node:fs";
+import type { Socket } from "node:net";
+import { join } from "node:path";
 import { ApiError } from "./http.ts";
+import { connectUnix, dormouseCommand } from "./locate.ts";
 import { readLines, sendLine, type VmCommand, type VmStatus } from "./protocol.ts";
 import type { StateRecord } from "./schemas.ts";
 import type { StateStore } from "./store.ts";
 
-/** The command that runs `dormouse` (the checkout's bin/dormouse.mjs, found upward from this module). */
-export function dormouseCommand(): string[] {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const p = join(dir, "bin/dormouse.mjs");
-    if (existsSync(p) && existsSync(join(dir, "package.json"))) return [process.execPath, p];
-    dir = dirname(dir);
-  }
-  return [process.execPath, process.argv[1]];
-}
+export { connectUnix, dormouseCommand };
 
 /** A connection to one VM process: commands with replies, and the VM's events. */
 export class VmLink {
@@ -98,26 +89,6 @@ export class VmLink {
   close(): void {
     this.socket.destroy();
   }
-}
-
-/** Connects to a unix socket (rejects when nobody listens there). */
-export function connectUnix(path: string, timeoutMs = 5000): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = connect(path);
-    const t = setTimeout(() => {
-      s.destroy();
-      reject(new Error(`no answer on ${path}`));
-    }, timeoutMs);
-    s.once("connect", () => {
-      clearTimeout(t);
-      s.removeAllListeners("error");
-      resolve(s);
-    });
-    s.once("error", (e) => {
-      clearTimeout(t);
-      reject(e);
-    });
-  });
 }
 
 /** Whether a process with this pid exists. */

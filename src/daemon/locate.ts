@@ -1,0 +1,59 @@
+// What a client of the local daemon needs without loading the daemon (the CLI's client commands
+// start in a few milliseconds with no schemas compiled): the name rule of VMs, where the state
+// directory, its API socket and a VM's folder are, a connection to a unix socket, and the
+// command that runs dormouse.
+import { existsSync } from "node:fs";
+import { connect, type Socket } from "node:net";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** A VM's name: what the CLI, the API's paths and the state directory's folders use. */
+export const VM_NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$";
+const NAME_RE = new RegExp(VM_NAME_PATTERN);
+
+/** Whether `s` is a valid VM name. */
+export const isVmName = (s: string): boolean => NAME_RE.test(s);
+
+/** $XDG_STATE_HOME/dormouse, else ~/.local/state/dormouse. */
+export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
+  const xdg = env.XDG_STATE_HOME;
+  return xdg && xdg.startsWith("/") ? join(xdg, "dormouse") : join(homedir(), ".local", "state", "dormouse");
+}
+
+/** The daemon's API socket in the state directory `dir`. */
+export const apiSocketOf = (dir: string): string => join(dir, "dormouse.sock");
+
+/** The folder of the VM `name` in the state directory `dir`. */
+export const vmDirOf = (dir: string, name: string): string => join(dir, "vms", name);
+
+/** The command that runs `dormouse` (the checkout's bin/dormouse.mjs, found upward from this module). */
+export function dormouseCommand(): string[] {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const p = join(dir, "bin/dormouse.mjs");
+    if (existsSync(p) && existsSync(join(dir, "package.json"))) return [process.execPath, p];
+    dir = dirname(dir);
+  }
+  return [process.execPath, process.argv[1]];
+}
+
+/** A connection to the unix socket `path`, or the error (no answer within `timeoutMs`). */
+export function connectUnix(path: string, timeoutMs = 5000): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect(path);
+    const t = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`no answer on ${path}`));
+    }, timeoutMs);
+    s.once("connect", () => {
+      clearTimeout(t);
+      s.removeAllListeners("error");
+      resolve(s);
+    });
+    s.once("error", (e) => {
+      clearTimeout(t);
+      reject(e);
+    });
+  });
+}
