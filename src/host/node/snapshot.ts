@@ -1,8 +1,8 @@
 // Snapshot storage and checksum for Node: files written atomically (a temporary file beside the
 // target named with the writer's pid, fsync, rename; temporary files whose writer died are
-// removed by the next write beside them), read only when they are regular files of a size a
-// snapshot can have, a range at a time straight into where it goes (guest RAM); XXH3-64
-// (@node-rs/xxhash, loaded on first use).
+// removed by the next write beside them; guest pages with O_DIRECT where the file system takes
+// it), read only when they are regular files of a size a snapshot can have, a range at a time
+// straight into where it goes (guest RAM); XXH3-64 (@node-rs/xxhash, loaded on first use).
 import { closeSync, constants, fstatSync, fsyncSync, openSync, readdirSync, readSync, renameSync, unlinkSync, writevSync } from "node:fs";
 import { createRequire } from "node:module";
 import { basename, dirname, join } from "node:path";
@@ -103,7 +103,7 @@ export const snapshotFiles: SnapshotStorage = {
     }
     try {
       try {
-        writeAll(fd, parts);
+        writeParts(fd, tmp, parts);
         fsyncSync(fd);
       } finally {
         closeSync(fd);
@@ -120,14 +120,58 @@ export const snapshotFiles: SnapshotStorage = {
   },
 };
 
-/** Writes every byte of `parts` (writev, at most IOV_MAX buffers a call, resumed after a short write). */
-function writeAll(fd: number, parts: Uint8Array[]): void {
-  const queue = parts.filter((p) => p.length);
+/** Writes every byte of `parts` at `position` on (writev, resumed after a short write). */
+function writeAllAt(fd: number, parts: Uint8Array[], position: number): void {
+  const queue = [...parts];
   let i = 0;
   while (i < queue.length) {
-    let n = writevSync(fd, queue.slice(i, i + 1024));
+    let n = writevSync(fd, queue.slice(i), position);
+    position += n;
     while (i < queue.length && n >= queue[i].length) n -= queue[i++].length;
     if (n) queue[i] = queue[i].subarray(n);
+  }
+}
+
+/** The block size O_DIRECT writes are made of (offsets, lengths and buffers aligned to it). */
+const BLOCK = 4096;
+
+/**
+ * Writes `parts` one after the other into the new file `path` open as `fd`. Parts that are whole
+ * blocks at block-aligned offsets (a snapshot's pages: views of guest RAM, aligned in memory too)
+ * go through a second descriptor opened O_DIRECT, straight from where they are to the disk; the
+ * rest, and everything wherever O_DIRECT is refused (a file system without it, a buffer not
+ * aligned in memory: EINVAL), through the page cache. Measured here for the 82 MiB of a Linux
+ * guest's pages: 0.05 s and 5 ms of CPU with O_DIRECT, 0.03-0.33 s of CPU copying them into the
+ * page cache and 0.03-0.06 s of fsync buffered; nor do a saved VM's pages crowd the host's page
+ * cache until it resumes.
+ */
+function writeParts(fd: number, path: string, parts: Uint8Array[]): void {
+  const list = parts.filter((p) => p.length);
+  const aligned = (p: Uint8Array, at: number) => at % BLOCK === 0 && p.length % BLOCK === 0;
+  let directOk = constants.O_DIRECT !== undefined;
+  let direct: number | null = null;
+  try {
+    for (let i = 0, at = 0; i < list.length;) {
+      const a = aligned(list[i], at);
+      let j = i;
+      let end = at;
+      while (j < list.length && j - i < 1024 && aligned(list[j], end) === a) end += list[j++].length;
+      const batch = list.slice(i, j);
+      if (a && directOk) {
+        try {
+          direct ??= openSync(path, constants.O_WRONLY | constants.O_DIRECT);
+          writeAllAt(direct, batch, at);
+        } catch (e) {
+          if (code(e) !== "EINVAL") throw e;
+          directOk = false;
+          writeAllAt(fd, batch, at);
+        }
+      } else writeAllAt(fd, batch, at);
+      i = j;
+      at = end;
+    }
+  } finally {
+    if (direct !== null) closeSync(direct);
   }
 }
 
