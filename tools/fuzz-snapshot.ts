@@ -418,6 +418,9 @@ function caseHost(bytes: () => Buffer, onYield: () => void): VmmHost {
             if (position + into.length > b.length) throw new SnapshotError(`${path} is corrupted or truncated`);
             into.set(b.subarray(position, position + into.length));
           },
+          async readAsync(position, into) {
+            this.read(position, into);
+          },
           close() {},
         };
       },

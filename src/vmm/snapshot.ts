@@ -41,6 +41,9 @@ export interface SnapshotFile {
   readonly size: number;
   /** Fills `into` from byte `position` on; a SnapshotError when it cannot (the file ended, an I/O error). */
   read(position: number, into: Uint8Array): void;
+  /** read(), off the main thread where the host can (several at once keep a disk busy). */
+  readAsync(position: number, into: Uint8Array): Promise<void>;
+  /** Closes the file (with no readAsync in flight). */
   close(): void;
 }
 
@@ -218,8 +221,12 @@ export interface LoadedSnapshot {
    * Reads the saved pages into `ram` (a freshly built board's, all zeros), checking the whole
    * file's checksum; a SnapshotError when the file is damaged (or was replaced since it was read).
    */
-  load(ram: Uint8Array): void;
+  load(ram: Uint8Array): Promise<void>;
 }
+
+/** Pages are read in pieces of at most this many bytes, READERS at a time. */
+const PIECE = 4 << 20;
+const READERS = 4;
 
 /**
  * Reads and checks a snapshot file before anything is built from it: magic, version, the
@@ -297,24 +304,42 @@ export function readSnapshot(path: string, io: SnapshotIo): LoadedSnapshot {
   return {
     header: checked,
     runs,
-    load(ram) {
+    async load(ram) {
       if (ram.length !== checked.config.ramSize) throw new SnapshotError("the snapshot's memory does not fit this VM");
       // Opened again: the file was closed once its header was read (a snapshot read and never
       // restored holds nothing open); one replaced since fails the checksum, which covers it all.
       const f = io.storage.open(path, limits);
       try {
         if (f.size !== expected) throw damaged(`${f.size} bytes, its memory image needs ${expected}`);
-        const all = io.checksum();
         const head = new Uint8Array(dataStart);
         f.read(0, head);
-        all.update(head);
+        const views: Uint8Array[] = [];
+        const pieces: [number, Uint8Array][] = [];
         let at = dataStart;
         for (let k = 0; k < runs.length; k += 2) {
-          const pages = ram.subarray(runs[k] * PAGE, (runs[k] + runs[k + 1]) * PAGE);
-          f.read(at, pages);
-          all.update(pages);
-          at += pages.length;
+          const view = ram.subarray(runs[k] * PAGE, (runs[k] + runs[k + 1]) * PAGE);
+          views.push(view);
+          for (let o = 0; o < view.length; o += PIECE) pieces.push([at + o, view.subarray(o, o + PIECE)]);
+          at += view.length;
         }
+        // Straight into RAM, several pieces at once; every read ends before the file is closed.
+        let next = 0;
+        let failed = false;
+        const reader = async () => {
+          while (!failed && next < pieces.length) {
+            const [position, into] = pieces[next++];
+            await f.readAsync(position, into).catch((e) => {
+              failed = true;
+              throw e;
+            });
+          }
+        };
+        const done = await Promise.allSettled(Array.from({ length: READERS }, reader));
+        const error = done.find((r) => r.status === "rejected");
+        if (error) throw (error as PromiseRejectedResult).reason;
+        const all = io.checksum();
+        all.update(head);
+        for (const v of views) all.update(v);
         const sum = new Uint8Array(SUM);
         f.read(at, sum);
         const want = all.digest();
@@ -333,7 +358,7 @@ export function readSnapshot(path: string, io: SnapshotIo): LoadedSnapshot {
  */
 export async function restoreSnapshot(board: VirtBoard, s: LoadedSnapshot): Promise<void> {
   const ram = board.vm.core.ram;
-  s.load(ram);
+  await s.load(ram);
   const written = board.vm.core.ramWritten;
   for (let k = 0; k < s.runs.length; k += 2) written.fill(1, s.runs[k], s.runs[k] + s.runs[k + 1]);
   board.vm.core.flushCaches();

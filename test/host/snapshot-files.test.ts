@@ -1,7 +1,8 @@
 // Snapshot files under Node: what write() is given is what the file holds, whether a part goes
 // through O_DIRECT (whole blocks at aligned offsets from memory aligned as guest RAM is) or
 // through the page cache (everything else, and blocks O_DIRECT refuses: memory not aligned);
-// open() reads ranges into the caller's buffers and no further than the size it found.
+// open() reads ranges into the caller's buffers (one at a time, or several at once off the main
+// thread) and no further than the size it found.
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -51,6 +52,13 @@ test("open() reads ranges into the caller's buffer, and a range past the end is 
     assert.deepEqual(into, bytes.subarray(4000, 9000));
     assert.throws(
       () => f.read(9000, new Uint8Array(1001)),
+      (e: unknown) => e instanceof SnapshotError && /corrupted or truncated/.test(e.message),
+    );
+    const pieces = [0, 2500, 5000, 7500].map((at) => [at, new Uint8Array(2500)] as const);
+    await Promise.all(pieces.map(([at, b]) => f.readAsync(at, b)));
+    assert.deepEqual(Buffer.concat(pieces.map(([, b]) => b)), Buffer.from(bytes), "readAsync: several at once");
+    await assert.rejects(
+      f.readAsync(9999, new Uint8Array(2)),
       (e: unknown) => e instanceof SnapshotError && /corrupted or truncated/.test(e.message),
     );
   } finally {

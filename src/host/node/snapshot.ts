@@ -3,7 +3,19 @@
 // removed by the next write beside them; guest pages with O_DIRECT where the file system takes
 // it), read only when they are regular files of a size a snapshot can have, a range at a time
 // straight into where it goes (guest RAM); XXH3-64 (@node-rs/xxhash, loaded on first use).
-import { closeSync, constants, fstatSync, fsyncSync, openSync, readdirSync, readSync, renameSync, unlinkSync, writevSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  openSync,
+  read,
+  readdirSync,
+  readSync,
+  renameSync,
+  unlinkSync,
+  writevSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { basename, dirname, join } from "node:path";
 import type { xxh3 } from "@node-rs/xxhash";
@@ -86,6 +98,20 @@ export const snapshotFiles: SnapshotStorage = {
           throw new SnapshotError(`cannot read ${path}: ${code(e)}`);
         }
         if (at < into.length) throw new SnapshotError(`${path} is corrupted or truncated (it ended at byte ${position + at})`);
+      },
+      readAsync(position, into) {
+        if (position + into.length > size)
+          return Promise.reject(new SnapshotError(`${path} is corrupted or truncated (it ends at byte ${size})`));
+        return new Promise((resolve, reject) => {
+          const step = (at: number) =>
+            read(fd, into, at, Math.min(into.length - at, 1 << 30), position + at, (e, n) => {
+              if (e) reject(new SnapshotError(`cannot read ${path}: ${code(e)}`));
+              else if (n === 0) reject(new SnapshotError(`${path} is corrupted or truncated (it ended at byte ${position + at})`));
+              else if (at + n < into.length) step(at + n);
+              else resolve();
+            });
+          step(0);
+        });
       },
       close() {
         closeSync(fd);
