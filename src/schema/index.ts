@@ -4,6 +4,7 @@
 // The only module that imports the schema library: every layer may use it (it is pure data and
 // code, no host services).
 import Type, { type Static, type TSchema } from "typebox";
+import { Compile } from "typebox/compile";
 import Value from "typebox/value";
 
 export { Type, type Static, type TSchema };
@@ -93,6 +94,30 @@ export function validate<T extends TSchema>(
     ? `must be ${here.map((e) => show((e.params as { allowedValue?: unknown }).allowedValue)).join(" or ")}`
     : deepest.message;
   throw new Err(`${fieldName(what, deepest.instancePath)}: ${message} (is ${show(got)})`);
+}
+
+const compiled = new WeakMap<TSchema, { Check(value: unknown): boolean }>();
+
+/**
+ * validate(), with typebox's compiled check first (10 times faster than the interpreted one cold:
+ * 5 ms against 20-60 ms for a 2-vCPU GIC state), the interpreted one only when it fails (to name
+ * the field). Only for schemas the compiler checks exactly: it writes bigint bounds as JavaScript
+ * numbers, so every bigint field must be bounded below 2^53 by a refinement as well (BigBits with
+ * a mask of fewer bits), never a plain U64 or BigRange.
+ */
+export function validateCompiled<T extends TSchema>(
+  schema: T,
+  value: unknown,
+  what: string,
+  Err: new (message: string) => StateError = StateError,
+): asserts value is Static<T> {
+  let check = compiled.get(schema);
+  if (!check) {
+    check = Compile(schema);
+    compiled.set(schema, check);
+  }
+  if (check.Check(value)) return;
+  validate(schema, value, what, Err);
 }
 
 /** A StateError unless `ok` (for checks across fields that a schema cannot say). */

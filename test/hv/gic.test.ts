@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { IccReg } from "../../src/hv/gicv3/cpu-interface.ts";
-import { GICD_BASE, GICR_BASE, Gicv3, INTID_SPURIOUS } from "../../src/hv/gicv3/index.ts";
+import { checkGicSnapshot, GICD_BASE, GICR_BASE, Gicv3, INTID_SPURIOUS } from "../../src/hv/gicv3/index.ts";
 
 function gic(cpus = 2) {
   const g = new Gicv3({ spis: 64 });
@@ -184,5 +184,24 @@ describe("GICv3", () => {
     assert.deepEqual(b.g.save(), snap);
     assert.equal(b.icc(0, IccReg.RPR), 0x60n, "active priority survives");
     assert.throws(() => gic(3).g.restore(snap), /gic.private: state of 2 redistributors, this VM has 3 vCPUs/);
+  });
+
+  test("a state out of range is refused naming the field (the compiled check, then the interpreted one for the message)", () => {
+    const snap = gic(2).g.save();
+    const bad = (edit: (s: typeof snap) => void, message: RegExp) => {
+      const s = structuredClone(snap);
+      edit(s);
+      assert.throws(() => checkGicSnapshot(s, 2, 64), message);
+    };
+    // IROUTER is a 64-bit field the compiler bounds only as a double: 2^64 and beyond, and bits
+    // outside the mask, are refused all the same.
+    bad((s) => (s.spis[3].route = 1n << 64n), /gic.spis\[3\].route/);
+    bad((s) => (s.spis[3].route = (1n << 64n) - 1n), /gic.spis\[3\].route/);
+    bad((s) => (s.spis[3].route = -1n), /gic.spis\[3\].route/);
+    bad((s) => ((s.spis[3] as { route: unknown }).route = 5), /gic.spis\[3\].route/);
+    bad((s) => (s.spis[0].priority = 0xf9), /gic.spis\[0\].priority/);
+    bad((s) => ((s.private[1][4] as Record<string, unknown>).extra = 1), /gic.private\[1\]\[4\].extra: unexpected field/);
+    bad((s) => s.cpus[0].activePrio.push(0x80, 0x80), /activePrio\[1\]: not below/);
+    checkGicSnapshot(structuredClone(snap), 2, 64);
   });
 });
