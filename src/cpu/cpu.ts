@@ -188,6 +188,9 @@ export class Cpu {
         STOP_REQUESTED: this.L.STOP_REQUESTED,
         PAGE_GEN_BASE: this.L.PAGE_GEN_BASE,
         GUEST_BASE: this.L.GUEST_BASE,
+        JIT_CHAIN_OFF: this.L.JIT_CHAIN_OFF,
+        BLOCK_HASH_BASE: this.L.BLOCK_HASH_BASE,
+        BLOCK_HASH_BITS: this.L.BLOCK_HASH_BITS,
       },
       threshold === 1 ? 1 : undefined,
     );

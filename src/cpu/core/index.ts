@@ -45,6 +45,9 @@ export const JIT_NEXT_PC: u32 = <u32>L.JIT_NEXT_PC;
 export const JIT_FP_ENABLED: u32 = <u32>L.JIT_FP_ENABLED;
 export const STOP_REQUESTED: u32 = <u32>L.STOP_REQUESTED;
 export const GIVE_WAY: u32 = <u32>L.GIVE_WAY;
+export const JIT_CHAIN_OFF: u32 = <u32>L.JIT_CHAIN_OFF;
+export const BLOCK_HASH_BASE: u32 = <u32>L.BLOCK_HASH_BASE;
+export const BLOCK_HASH_BITS: u32 = L.BLOCK_HASH_BITS;
 export const PAGE_GEN_BASE: u32 = <u32>L.PAGE_GEN_BASE;
 export const PAGE_TOUCHED_BASE: u32 = <u32>L.PAGE_TOUCHED_BASE;
 

@@ -75,6 +75,11 @@ export const STOP_REQUESTED: usize = 0x8110;
  * YIELD then ends run() (EXIT_YIELD) so the host can switch to it.
  */
 export const GIVE_WAY: usize = 0x8114;
+/**
+ * JIT mailbox: non-zero while compiled blocks must return to the run loop after every block
+ * instead of chaining to their successor (u32; the checked loop, debug.ts, sets it).
+ */
+export const JIT_CHAIN_OFF: usize = 0x8118;
 
 /** Software TLB: TLB_ENTRIES entries of 64 bytes per MMU index (see tlb.ts). */
 export const TLB_BASE: usize = 0x10000;

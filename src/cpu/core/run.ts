@@ -12,13 +12,15 @@
 // the instruction word (u32).
 //
 // JIT tier: once a block has run `jitThreshold` times the host compiles it to a wasm function
-// (src/cpu/jit) that the loop calls through the function table as `(pc: i64, tlb: i32) → i32`.
-// `(pc: i64, tlb: i32, budget: i32) → i32`, where budget (at most 0xffff, at least the block's
-// length) bounds the instructions a block that loops to itself may run. It answers
-// `k | kind << 16`: JIT_DONE or JIT_JUMPED (k instructions retired, continue at JIT_NEXT_PC),
-// JIT_CTL (k retired, then the instruction at JIT_NEXT_PC ran in the interpreter and set
-// `ctl`: handled exactly as the interpreted loop handles it) or JIT_DECLINE (nothing ran;
-// interpret the block this time).
+// (src/cpu/jit) that the loop calls through the function table as
+// `(pc: i64, tlb: i32, budget: i32, cnt: i32) → i32`, with cnt 0, where budget (at most 0xffff,
+// at least the block's length) bounds the instructions the call may run: a block that loops to
+// itself, or chains to the compiled block that follows it (compiler.ts; not in the checked loop,
+// which sets JIT_CHAIN_OFF). It answers `k | kind << 16`: JIT_DONE or JIT_JUMPED (k instructions
+// retired, continue at JIT_NEXT_PC), JIT_CTL (k retired, then the instruction at JIT_NEXT_PC ran
+// in the interpreter and set `ctl`: handled exactly as the interpreted loop handles it) or
+// JIT_DECLINE (k retired by the blocks chained before, continue at JIT_NEXT_PC; k = 0: nothing
+// ran, interpret the block this time).
 //
 // MMIO steps (memory.ts): an instruction that stops with CTL_MMIO is executed again at once as
 // an MMIO step, wherever it stopped (interpreted block or compiled one). An instruction an
@@ -51,7 +53,7 @@ import {
   stepStateSet,
 } from "./debug";
 import { arenaCommit, arenaReserve, hashSlot } from "./blockcache";
-import { INSTRET_ADDR, IRQ_LINES, JIT_NEXT_PC, MBOX_EXIT_INFO0, PC_ADDR, STOP_REQUESTED } from "./layout";
+import { INSTRET_ADDR, IRQ_LINES, JIT_CHAIN_OFF, JIT_NEXT_PC, MBOX_EXIT_INFO0, PC_ADDR, STOP_REQUESTED } from "./layout";
 import { ACC_EXEC, tlbFill } from "./mmu";
 import { beginMmioStep, endMmioStep } from "./memory";
 import {
@@ -359,6 +361,8 @@ function runChecked(budget: u32): u32 {
   let steps: u32 = 0;
   let retired: u64 = 0;
   setExitReason(EXIT_BUDGET);
+  // Breakpoints and software step are checked at every block boundary: no chaining past them.
+  store<u32>(JIT_CHAIN_OFF, checked ? 1 : 0);
   while (steps < budget) {
     if (load<u32>(STOP_REQUESTED)) {
       store<u32>(STOP_REQUESTED, 0);
@@ -400,7 +404,7 @@ function runChecked(budget: u32): u32 {
       const fn = load<u32>(b, 16);
       const avail = budget - steps;
       if (fn - 1 < JIT_PENDING - 1 && n <= avail) {
-        const r = call_indirect<u32>(fn, pc, tlbCur, avail > 0xffff ? 0xffff : avail);
+        const r = call_indirect<u32>(fn, pc, tlbCur, avail > 0xffff ? 0xffff : avail, 0);
         const k = r & 0xffff;
         const kind = r >>> 16;
         if (kind == JIT_CTL) {
@@ -424,7 +428,8 @@ function runChecked(budget: u32): u32 {
           }
           continue;
         }
-        if (kind != JIT_DECLINE) {
+        // JIT_DONE, JIT_JUMPED, or JIT_DECLINE by a block chained to (k > 0).
+        if (kind != JIT_DECLINE || k != 0) {
           steps += k;
           retired += k;
           pc = load<u64>(JIT_NEXT_PC);

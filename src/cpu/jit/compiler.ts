@@ -1,5 +1,14 @@
 // The JIT's block compiler: turns one decoded block of the core (src/cpu/core/run.ts) into a
-// wasm function `(pc: i64, tlb: i32) → i32` with the run loop's calling convention.
+// wasm function `(pc: i64, tlb: i32, budget: i32, cnt: i32) → i32` with the run loop's calling
+// convention.
+//
+// Chaining: a block that leaves normally (JIT_DONE or JIT_JUMPED) looks its successor up as the
+// run loop would (alignment, the TLB's execute tag, the block hash, the page's code generation,
+// a compiled function) and, when found, no interrupt line is up, no stop is requested, chaining
+// is allowed (JIT_CHAIN_OFF clear: not the checked loop) and the budget holds the successor,
+// tail-calls it with the instructions retired so far as `cnt`, so the run loop sees one call
+// retiring them all. Blocks with an interpreted system instruction (it may change the EL, the
+// translation regime or the debug state without ending the block) always return to the loop.
 //
 // General registers the block touches live in wasm locals: loaded at entry, stored at every
 // exit, spilled before and reloaded after each instruction handed to the interpreter (the
@@ -30,6 +39,9 @@ export interface CoreLayout {
   STOP_REQUESTED: number;
   PAGE_GEN_BASE: number;
   GUEST_BASE: number;
+  JIT_CHAIN_OFF: number;
+  BLOCK_HASH_BASE: number;
+  BLOCK_HASH_BITS: number;
 }
 
 /** One decoded block: ops (the core's op numbers) and instruction words. */
@@ -50,28 +62,31 @@ export type Emitter = (c: BlockCompiler, w: number) => boolean;
 /** Local indices. */
 export const L_PC = 0;
 export const L_TLB = 1;
-/** Instructions the block may run when it loops to itself (i32 parameter). */
+/** Instructions this call may run, its chained successors' included (i32 parameter). */
 const L_BUDGET = 2;
-const L_X = 3; // X0..X30, SP (slot 31): 32 i64 locals
+/**
+ * Instructions retired before this iteration of the block: by the blocks chained to it (i32
+ * parameter, 0 from the run loop), then by earlier iterations of a self-loop.
+ */
+const L_CNT = 3;
+const L_X = 4; // X0..X30, SP (slot 31): 32 i64 locals
 /** i64 scratch locals. */
-export const L_T0 = 35;
-export const L_T1 = 36;
-export const L_T2 = 37;
-export const L_T3 = 38;
+export const L_T0 = 36;
+export const L_T1 = 37;
+export const L_T2 = 38;
+export const L_T3 = 39;
 /** Operands and result of the last flag-setting instruction (i64, 32-bit values zero-extended). */
-const L_FA = 39;
-const L_FB = 40;
-const L_FR = 41;
+const L_FA = 40;
+const L_FB = 41;
+const L_FR = 42;
 /** The guest address of the access being compiled (i64). */
-export const L_ADDR = 42;
-const L_NZCV = 43;
+export const L_ADDR = 43;
+const L_NZCV = 44;
 /** i32 scratch locals. */
-export const L_E = 44;
-export const L_HA = 45;
-export const L_I0 = 46;
-const L_RET = 47;
-/** Instructions retired by earlier iterations of a self-loop (i32). */
-const L_CNT = 48;
+export const L_E = 45;
+export const L_HA = 46;
+export const L_I0 = 47;
+const L_RET = 48;
 /** v128 scratch locals. */
 export const L_V0 = 49;
 export const L_V1 = 50;
@@ -83,6 +98,18 @@ const LOCALS: [number, T][] = [
 
 /** Import index of jitStep. */
 const F_STEP = 0;
+/** Type index of compiled blocks (jit.ts TYPES). */
+const TYPE_BLOCK = 0;
+/** Block header fields (run.ts): first instruction, code generation, length, function index. */
+const HDR_HOST = 0;
+const HDR_GEN = 4;
+const HDR_LEN = 8;
+const HDR_FN = 16;
+/** Header value of a block queued for compilation (run.ts): with 0 and DECLINED, not callable. */
+const JIT_PENDING = 0xffff_fffe;
+/** TLB entry fields (tlb.ts): execute tag, guest-to-wasm addend. */
+const TLB_EXEC_TAG = 16;
+const TLB_ADDEND = 24;
 
 type FlagKind = "sub" | "add" | "logic";
 
@@ -156,6 +183,8 @@ export class BlockCompiler {
   private fpOnly = false;
   usesFp = false;
   compiled = 0;
+  /** No interpreted system instruction: the block may chain to its successor. */
+  chainable = true;
 
   constructor(
     readonly L: CoreLayout,
@@ -416,6 +445,7 @@ export class BlockCompiler {
   fallback(regs?: number[]): void {
     const c = this.c;
     const L = this.L;
+    if (this.input.groups[this.k] === "system") this.chainable = false;
     const spill = (r: number) =>
       c
         .i32(0)
@@ -489,6 +519,50 @@ export class BlockCompiler {
     this.usesFp = true;
   }
 
+  /**
+   * Tail-calls the successor of a block that left normally (L_RET: instructions retired, kind
+   * JIT_DONE or JIT_JUMPED; the target in JIT_NEXT_PC, every register stored) when the run loop
+   * would call it next, with nothing to do in between; falls through otherwise.
+   */
+  private chain(): void {
+    const c = this.c;
+    const L = this.L;
+    c.block();
+    c.i32(0).mem(Op.I32Load, L.IRQ_LINES).i32(0).mem(Op.I32Load, L.STOP_REQUESTED).op(Op.I32Or);
+    c.i32(0).mem(Op.I32Load, L.JIT_CHAIN_OFF).op(Op.I32Or).brIf(0);
+    // The target: aligned and in the current TLB's execute tag (as blockAt checks).
+    c.i32(0).mem(Op.I64Load, L.JIT_NEXT_PC).tee(L_T0).op(Op.I32WrapI64).i32(3).op(Op.I32And).brIf(0);
+    c.get(L_TLB).get(L_T0).i64(12n).op(Op.I64ShrU, Op.I32WrapI64).i32(1023).op(Op.I32And).i32(6).op(Op.I32Shl, Op.I32Add).tee(L_E);
+    c.mem(Op.I64Load, TLB_EXEC_TAG).get(L_T0).i64(~0xfffn).op(Op.I64And, Op.I64Ne).brIf(0);
+    c.get(L_T0).get(L_E).mem(Op.I64Load, TLB_ADDEND).op(Op.I64Add, Op.I32WrapI64).tee(L_HA);
+    // Its decoded block (blockcache.ts hashSlot), current for its page's code generation.
+    c.i32(2).op(Op.I32ShrU).get(L_HA).i32(14).op(Op.I32ShrU, Op.I32Xor);
+    c.i32((1 << L.BLOCK_HASH_BITS) - 1)
+      .op(Op.I32And)
+      .i32(2)
+      .op(Op.I32Shl)
+      .mem(Op.I32Load, L.BLOCK_HASH_BASE)
+      .tee(L_E)
+      .op(Op.I32Eqz)
+      .brIf(0);
+    c.get(L_E).mem(Op.I32Load, HDR_HOST).get(L_HA).op(Op.I32Ne).brIf(0);
+    c.get(L_E).mem(Op.I32Load, HDR_GEN);
+    c.get(L_HA).i32(L.GUEST_BASE).op(Op.I32Sub).i32(12).op(Op.I32ShrU).i32(2).op(Op.I32Shl).mem(Op.I32Load, L.PAGE_GEN_BASE);
+    c.op(Op.I32Ne).brIf(0);
+    // Compiled, and it fits in what is left of the budget.
+    c.get(L_E)
+      .mem(Op.I32Load, HDR_FN)
+      .tee(L_I0)
+      .i32(1)
+      .op(Op.I32Sub)
+      .i32(JIT_PENDING - 1)
+      .op(Op.I32GeU)
+      .brIf(0);
+    c.get(L_RET).i32(0xffff).op(Op.I32And).get(L_E).mem(Op.I32Load, HDR_LEN).op(Op.I32Add).get(L_BUDGET).op(Op.I32GtU).brIf(0);
+    c.get(L_T0).get(L_TLB).get(L_BUDGET).get(L_RET).i32(0xffff).op(Op.I32And).get(L_I0).returnCallIndirect(TYPE_BLOCK);
+    c.end();
+  }
+
   // ---- Driver ------------------------------------------------------------------------------
 
   /** Compiles the whole block; returns the function. */
@@ -530,6 +604,7 @@ export class BlockCompiler {
           .mem(Op.I64Store, this.L.X_BASE + 8 * r);
     }
     if (this.flagsWritten) c.i32(0).get(L_NZCV).mem(Op.I32Store, this.L.NZCV_ADDR);
+    if (this.chainable) this.chain();
     c.get(L_RET).op(Op.Return);
     c.end();
     c.set(L_RET);
@@ -549,8 +624,9 @@ export class BlockCompiler {
         .mem(Op.I32Load, this.L.JIT_FP_ENABLED)
         .op(Op.I32Eqz)
         .if()
+        .get(L_CNT)
         .i32(JIT_DECLINE << 16)
-        .op(Op.Return)
+        .op(Op.I32Or, Op.Return)
         .end();
     }
     for (let r = 0; r < 32; r++) {

@@ -23,6 +23,7 @@ export const enum Op {
   BrIf = 0x0d,
   Return = 0x0f,
   Call = 0x10,
+  ReturnCallIndirect = 0x13,
   Drop = 0x1a,
   Select = 0x1b,
   LocalGet = 0x20,
@@ -280,6 +281,13 @@ export class Code {
     uleb(this.b, f);
     return this;
   }
+  /** Tail-calls the function at the table index on the stack (type `type`, table 0). */
+  returnCallIndirect(type: number): this {
+    this.b.push(Op.ReturnCallIndirect);
+    uleb(this.b, type);
+    uleb(this.b, 0);
+    return this;
+  }
 }
 
 /** A function of the module: its body and its locals after the parameters, as [count, type] runs. */
@@ -306,7 +314,7 @@ export interface FuncType {
 }
 
 /**
- * Assembles a module importing memory "c.m" and functions "c.<name>", defining `funcs` (all of
+ * Assembles a module importing memory "c.m", function table "c.t" and functions "c.<name>", defining `funcs` (all of
  * type `types[0]`) exported as "f0", "f1", ….
  */
 export function assembleModule(types: FuncType[], imports: { name: string; type: number }[], funcs: FuncDef[]): Uint8Array {
@@ -322,10 +330,13 @@ export function assembleModule(types: FuncType[], imports: { name: string; type:
   }
   section(out, 1, ty);
   const im: number[] = [];
-  uleb(im, imports.length + 1);
+  uleb(im, imports.length + 2);
   name(im, "c");
   name(im, "m");
   im.push(0x02, 0x00, 0x00); // memory, limits: min 0, no max
+  name(im, "c");
+  name(im, "t");
+  im.push(0x01, 0x70, 0x00, 0x00); // funcref table, limits: min 0, no max
   for (const f of imports) {
     name(im, "c");
     name(im, f.name);
