@@ -6,8 +6,8 @@
 // run loop would (alignment, the TLB's execute tag, the block hash, the page's code generation,
 // a compiled function) and, when found, no interrupt line is up, no stop is requested, chaining
 // is allowed (JIT_CHAIN_OFF clear: not the checked loop) and the budget holds the successor,
-// tail-calls it with the instructions retired so far as `cnt`, so the run loop sees one call
-// retiring them all. Blocks with an interpreted system instruction (it may change the EL, the
+// tail-calls it with the instructions retired so far as `cnt` (through the trampoline in jit.ts),
+// so the run loop sees one call retiring them all. Blocks with an interpreted system instruction (it may change the EL, the
 // translation regime or the debug state without ending the block) always return to the loop.
 //
 // General registers the block touches live in wasm locals: loaded at entry, stored at every
@@ -98,8 +98,8 @@ const LOCALS: [number, T][] = [
 
 /** Import index of jitStep. */
 const F_STEP = 0;
-/** Type index of compiled blocks (jit.ts TYPES). */
-const TYPE_BLOCK = 0;
+/** Import index of the chaining trampoline (jit.ts): a block's arguments and its table index. */
+const F_CHAIN = 1;
 /** Block header fields (run.ts): first instruction, code generation, length, function index. */
 const HDR_HOST = 0;
 const HDR_GEN = 4;
@@ -559,7 +559,7 @@ export class BlockCompiler {
       .op(Op.I32GeU)
       .brIf(0);
     c.get(L_RET).i32(0xffff).op(Op.I32And).get(L_E).mem(Op.I32Load, HDR_LEN).op(Op.I32Add).get(L_BUDGET).op(Op.I32GtU).brIf(0);
-    c.get(L_T0).get(L_TLB).get(L_BUDGET).get(L_RET).i32(0xffff).op(Op.I32And).get(L_I0).returnCallIndirect(TYPE_BLOCK);
+    c.get(L_T0).get(L_TLB).get(L_BUDGET).get(L_RET).i32(0xffff).op(Op.I32And).get(L_I0).returnCall(F_CHAIN);
     c.end();
   }
 

@@ -7,7 +7,7 @@ import { type BlockInput, compileBlock, type CoreLayout, type Emitter } from "./
 import { INT_EMITTERS } from "./emit-int.ts";
 import { MEM_EMITTERS } from "./emit-mem.ts";
 import { SIMD_EMITTERS } from "./emit-simd.ts";
-import { assembleModule, type FuncDef, T } from "./wasm.ts";
+import { assembleModule, Code, type FuncDef, T } from "./wasm.ts";
 
 /** The parts of a WebAssembly.Table the JIT uses (Node's typings do not declare the class). */
 export interface FuncTable {
@@ -46,8 +46,29 @@ for (const [names, e] of [...INT_EMITTERS, ...MEM_EMITTERS, ...SIMD_EMITTERS]) f
 const TYPES = [
   { params: [T.I64, T.I32, T.I32, T.I32], results: [T.I32] },
   { params: [T.I32, T.I32, T.I64], results: [T.I32] },
+  { params: [T.I64, T.I32, T.I32, T.I32, T.I32], results: [T.I32] },
 ];
-const IMPORTS = [{ name: "s", type: 1 }];
+const IMPORTS = [
+  { name: "s", type: 1 },
+  { name: "x", type: 2 },
+];
+
+/**
+ * The chaining trampoline `(pc, tlb, budget, cnt, fn)`: tail-calls table slot fn with the rest.
+ * Compiled blocks chain through it (a tail call to an import) rather than importing the core's
+ * table themselves: V8 updates every instance that imports a table on each table.set and grow,
+ * which with one module per 16 blocks made compiling quadratic (a Linux boot took twice as long).
+ */
+function trampoline(core: JitCore): WebAssembly.ImportValue {
+  const body = new Code();
+  for (let i = 0; i < 5; i++) body.get(i);
+  // Type 1 of this module: a compiled block (its own function is type 0, TYPES[2]).
+  body.returnCallIndirect(1);
+  const bytes = assembleModule([TYPES[2], TYPES[0]], [], [{ locals: [], body }], true);
+  return new WebAssembly.Instance(new WebAssembly.Module(bytes), {
+    c: { m: core.memory, t: core.table as unknown as WebAssembly.ImportValue },
+  }).exports.f0 as WebAssembly.ImportValue;
+}
 const GROUPS = OP_SOURCES.map((s) => s.replace(/\.decode:\d+$/, ""));
 /** Table slots added at a time. */
 const TABLE_CHUNK = 1024;
@@ -67,6 +88,8 @@ export class Jit {
   private epoch: number;
   /** Blocks queued for the next module (wasm addresses of their headers). */
   private pending: number[] = [];
+  /** The chaining trampoline every module imports. */
+  private readonly chain: WebAssembly.ImportValue;
 
   /**
    * `batch`: blocks per module (1 compiles each block as soon as it is hot, which tests use to
@@ -80,6 +103,7 @@ export class Jit {
     this.firstSlot = Math.max(1, core.table.length);
     this.nextSlot = this.firstSlot;
     this.epoch = core.blockEpoch();
+    this.chain = trampoline(core);
   }
 
   /**
@@ -122,8 +146,7 @@ export class Jit {
       try {
         const bytes = assembleModule(TYPES, IMPORTS, fns);
         const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
-          // The core's table (a WebAssembly.Table, which FuncTable describes): blocks chain through it.
-          c: { m: this.core.memory, t: this.core.table as unknown as WebAssembly.ImportValue, s: this.core.jitStep },
+          c: { m: this.core.memory, s: this.core.jitStep, x: this.chain },
         });
         exports = inst.exports;
         this.stats.modules++;

@@ -23,6 +23,7 @@ export const enum Op {
   BrIf = 0x0d,
   Return = 0x0f,
   Call = 0x10,
+  ReturnCall = 0x12,
   ReturnCallIndirect = 0x13,
   Drop = 0x1a,
   Select = 0x1b,
@@ -281,6 +282,12 @@ export class Code {
     uleb(this.b, f);
     return this;
   }
+  /** Tail-calls function f. */
+  returnCall(f: number): this {
+    this.b.push(Op.ReturnCall);
+    uleb(this.b, f);
+    return this;
+  }
   /** Tail-calls the function at the table index on the stack (type `type`, table 0). */
   returnCallIndirect(type: number): this {
     this.b.push(Op.ReturnCallIndirect);
@@ -314,10 +321,10 @@ export interface FuncType {
 }
 
 /**
- * Assembles a module importing memory "c.m", function table "c.t" and functions "c.<name>", defining `funcs` (all of
+ * Assembles a module importing memory "c.m", with `table` function table "c.t", and functions "c.<name>", defining `funcs` (all of
  * type `types[0]`) exported as "f0", "f1", ….
  */
-export function assembleModule(types: FuncType[], imports: { name: string; type: number }[], funcs: FuncDef[]): Uint8Array {
+export function assembleModule(types: FuncType[], imports: { name: string; type: number }[], funcs: FuncDef[], table = false): Uint8Array {
   const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   const ty: number[] = [];
   uleb(ty, types.length);
@@ -330,13 +337,15 @@ export function assembleModule(types: FuncType[], imports: { name: string; type:
   }
   section(out, 1, ty);
   const im: number[] = [];
-  uleb(im, imports.length + 2);
+  uleb(im, imports.length + (table ? 2 : 1));
   name(im, "c");
   name(im, "m");
   im.push(0x02, 0x00, 0x00); // memory, limits: min 0, no max
-  name(im, "c");
-  name(im, "t");
-  im.push(0x01, 0x70, 0x00, 0x00); // funcref table, limits: min 0, no max
+  if (table) {
+    name(im, "c");
+    name(im, "t");
+    im.push(0x01, 0x70, 0x00, 0x00); // funcref table, limits: min 0, no max
+  }
   for (const f of imports) {
     name(im, "c");
     name(im, f.name);
