@@ -13,8 +13,10 @@ cd "$(dirname "$0")/.."
 #   qemu-system-arm: bare-metal guests and the device tree under QEMU (started with -nic none,
 #     so no option ROM package is needed)
 #   xz-utils: the guest kit's kernel modules (.ko.xz), the UEFI Shell inside the firmware (LZMA)
-#   dosfstools, mtools: the FAT EFI system partition of the firmware test's disk
-need=(gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user qemu-system-arm xz-utils dosfstools mtools)
+#   dosfstools, mtools: the FAT EFI system partitions of the firmware test's disk and the Debian image
+#   fakeroot, e2fsprogs: the Debian image's root file system without root (unpacked under fakeroot,
+#     made with mke2fs -d in the same session; debugfs reads and writes it without mounting)
+need=(gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user qemu-system-arm xz-utils dosfstools mtools fakeroot e2fsprogs)
 missing=()
 for p in "${need[@]}"; do
   [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" = installed ] || missing+=("$p")

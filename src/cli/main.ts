@@ -20,6 +20,7 @@ const MODULES: { names: readonly string[]; load: () => Promise<Command[]> }[] = 
   },
   { names: ["guest-kit"], load: async () => [(await import("./kit.ts")).kitCommand] },
   { names: ["firmware"], load: async () => [(await import("./firmware.ts")).firmwareCommand] },
+  { names: ["image"], load: async () => [(await import("./image.ts")).imageCommand] },
   { names: VM_COMMAND_NAMES, load: async () => (await import("./vms.ts")).VM_COMMANDS },
   { names: ["host"], load: async () => [(await import("./host.ts")).hostCommand] },
 ];

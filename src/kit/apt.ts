@@ -11,6 +11,11 @@ export interface AptOptions {
   arch?: string;
   /** More suites of the same archive in the sources list (e.g. bookworm-backports). */
   extraSuites?: string[];
+  /**
+   * Resolve against an empty dpkg status (a system with nothing installed, as when building a
+   * disk image) instead of this machine's, and ignore its apt preferences.
+   */
+  emptyStatus?: boolean;
 }
 
 export class AptCache {
@@ -37,6 +42,15 @@ export class AptCache {
       "-o=Debug::NoLocking=1",
       "-o=APT::Sandbox::User=root",
     ];
+    if (options.emptyStatus) {
+      mkdirSync(join(dir, "state"), { recursive: true });
+      writeFileSync(join(dir, "state/status"), "");
+      this.opts.push(
+        `-o=Dir::State::status=${join(dir, "state/status")}`,
+        "-o=Dir::Etc::Preferences=/dev/null",
+        "-o=Dir::Etc::PreferencesParts=/dev/null",
+      );
+    }
   }
 
   private apt(tool: string, args: string[], cwd?: string, withStderr = false): string {
@@ -47,7 +61,13 @@ export class AptCache {
         if (r.status !== 0) throw Object.assign(new Error(`exit ${r.status}`), { stderr: r.stderr });
         return `${r.stdout}\n${r.stderr}`;
       }
-      return execFileSync(tool, [...this.opts, ...args], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 600_000 });
+      return execFileSync(tool, [...this.opts, ...args], {
+        cwd,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+        timeout: 600_000,
+        maxBuffer: 1 << 30,
+      });
     } catch (e) {
       const err = e as { stderr?: string; code?: string };
       if (err.code === "ENOENT") throw new KitError(`${tool} is missing: the guest kit needs Debian's apt`);
@@ -100,6 +120,55 @@ export class AptCache {
     return readdirSync(archives)
       .filter((f) => f.endsWith(".deb"))
       .map((f) => join(archives, f));
+  }
+
+  /** Names of the packages of a priority (e.g. "required") in the sources. */
+  packagesOfPriority(priority: string): string[] {
+    const out = this.apt("apt-cache", ["dumpavail"]);
+    const names = new Set<string>();
+    for (const rec of out.split("\n\n")) {
+      const p = /^Package: (\S+)$/m.exec(rec);
+      if (p && new RegExp(`^Priority: ${priority}$`, "m").test(rec)) names.add(p[1]);
+    }
+    return [...names].sort();
+  }
+
+  /**
+   * What installing `pkgs` (names, or name/suite) would install, resolved by apt without
+   * recommendations, `defaultRelease` preferred: every package with its version.
+   */
+  resolve(pkgs: string[], defaultRelease: string): { name: string; version: string }[] {
+    const out = this.apt("apt-get", [
+      "-q",
+      "-s",
+      "-y",
+      "--no-install-recommends",
+      `-o=APT::Default-Release=${defaultRelease}`,
+      "install",
+      ...pkgs,
+    ]);
+    const found: { name: string; version: string }[] = [];
+    for (const m of out.matchAll(/^Inst (\S+) \((\S+) /gm)) found.push({ name: m[1].replace(/:.*$/, ""), version: m[2] });
+    if (found.length === 0) throw new KitError(`apt resolved nothing to install for ${pkgs.join(" ")}`);
+    return found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** Downloads these exact package versions into the cache (reusing what is there); returns their paths in order. */
+  downloadExact(pkgs: { name: string; version: string }[]): string[] {
+    const debs = join(this.dir, "debs");
+    const fileOf = (p: { name: string; version: string }) => {
+      const prefix = `${p.name}_${p.version.replace(":", "%3a")}_`;
+      return readdirSync(debs).find((f) => f.startsWith(prefix) && f.endsWith(".deb"));
+    };
+    const missing = pkgs.filter((p) => !fileOf(p));
+    // In batches: one apt-get per package would take minutes, one for hundreds can pass ARG_MAX.
+    for (let i = 0; i < missing.length; i += 100)
+      this.apt("apt-get", ["-q", "download", ...missing.slice(i, i + 100).map((p) => `${p.name}=${p.version}`)], debs);
+    return pkgs.map((p) => {
+      const f = fileOf(p);
+      if (!f) throw new KitError(`apt-get download ${p.name}=${p.version} produced no file`);
+      return join(debs, f);
+    });
   }
 
   /** Downloads a package's .deb into the cache (reused when present); returns its path. */

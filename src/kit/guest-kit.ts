@@ -62,8 +62,11 @@ echo "dormouse-kit: shell ready"
 exec setsid cttyhack sh
 `;
 
-/** Builds the kit's initramfs around a busybox binary and the modules (name → .ko bytes). */
-export function buildInitramfs(busybox: Uint8Array, modules: ReadonlyMap<string, Uint8Array> = new Map()): Uint8Array {
+/**
+ * Builds the kit's initramfs around a busybox binary and the modules (name → .ko bytes); `init`
+ * replaces the kit's /init (KIT_INIT).
+ */
+export function buildInitramfs(busybox: Uint8Array, modules: ReadonlyMap<string, Uint8Array> = new Map(), init = KIT_INIT): Uint8Array {
   const mods = [...modules].map(([name, data]) => ({ name: `lib/modules/${name}.ko`, mode: S_IFREG | 0o644, data }));
   return writeCpio([
     { name: "bin", mode: S_IFDIR | 0o755 },
@@ -74,11 +77,11 @@ export function buildInitramfs(busybox: Uint8Array, modules: ReadonlyMap<string,
     { name: "dev/console", mode: S_IFCHR | 0o600, rdevMajor: 5, rdevMinor: 1 },
     { name: "bin/busybox", mode: S_IFREG | 0o755, data: busybox },
     { name: "bin/sh", mode: S_IFLNK | 0o777, data: "busybox" },
-    { name: "init", mode: S_IFREG | 0o755, data: KIT_INIT },
+    { name: "init", mode: S_IFREG | 0o755, data: init },
   ]);
 }
 
-function findFile(root: string, test: (name: string) => boolean): string | null {
+export function findFile(root: string, test: (name: string) => boolean): string | null {
   if (!existsSync(root)) return null;
   for (const e of readdirSync(root, { withFileTypes: true })) {
     const p = join(root, e.name);
@@ -91,7 +94,7 @@ function findFile(root: string, test: (name: string) => boolean): string | null 
 }
 
 /** A module file's bytes, decompressed (Debian ships .ko.xz since 6.x; .ko, .ko.gz and .ko.zst too). */
-function readModule(path: string): Uint8Array {
+export function readModule(path: string): Uint8Array {
   const tool = path.endsWith(".xz") ? "xz" : path.endsWith(".zst") ? "zstd" : null;
   if (path.endsWith(".gz")) return gunzipSync(readFileSync(path));
   if (!tool) return readFileSync(path);
@@ -164,6 +167,16 @@ export function guestKit(
 
 /** Waits for and holds a lock file (holding this process's pid; a dead holder's lock is taken over). */
 export function withLock<T>(lock: string, log: (m: string) => void, fn: () => T): T {
+  const release = acquireLock(lock, log);
+  try {
+    return fn();
+  } finally {
+    release();
+  }
+}
+
+/** Waits for and takes a lock file as withLock does; returns its release. */
+export function acquireLock(lock: string, log: (m: string) => void): () => void {
   mkdirSync(dirname(lock), { recursive: true });
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
   const deadline = Date.now() + 20 * 60_000;
@@ -191,11 +204,7 @@ export function withLock<T>(lock: string, log: (m: string) => void, fn: () => T)
     told = true;
     Atomics.wait(sleeper, 0, 0, 250);
   }
-  try {
-    return fn();
-  } finally {
-    rmSync(lock, { force: true });
-  }
+  return () => rmSync(lock, { force: true });
 }
 
 /** Fetches the kit's packages and writes the kit (each file written whole, then renamed). */
