@@ -2,10 +2,10 @@
 // (its firmware volumes, PI spec vol. 3: FFS files and sections, LZMA-compressed sections
 // decompressed with xz), and a GPT disk with a FAT EFI system partition (mkfs.fat, mtools).
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { crc32 } from "node:zlib";
+import { PART_TYPE, writeGpt } from "../../src/kit/gpt.ts";
 
 /** gUefiShellFileGuid (ShellPkg), the FFS file of the UEFI Shell application. */
 const SHELL_FILE = "7c04a583-9e3e-4f1c-ad65-e05268d0b4d1";
@@ -100,49 +100,7 @@ export function extractShell(firmware: Uint8Array): Uint8Array {
   throw new Error("no UEFI Shell in the firmware image");
 }
 
-const SECTOR = 512;
 const MIB = 1 << 20;
-
-/** A GPT (with its protective MBR) of one EFI system partition from 1 MiB spanning `espBytes`. */
-function gpt(diskBytes: number, espBytes: number): { head: Uint8Array; tail: Uint8Array } {
-  const sectors = diskBytes / SECTOR;
-  const entries = new Uint8Array(128 * 128);
-  const guid = (s: string) => {
-    const h = Buffer.from(s.replace(/-/g, ""), "hex");
-    return Buffer.concat([h.subarray(0, 4).reverse(), h.subarray(4, 6).reverse(), h.subarray(6, 8).reverse(), h.subarray(8)]);
-  };
-  const e = Buffer.from(entries.buffer);
-  guid("c12a7328-f81f-11d2-ba4b-00a0c93ec93b").copy(e, 0); // EFI system partition
-  guid("9d2f8a4e-1c6b-4e0a-9a52-5f0b6c1e2d3f").copy(e, 16);
-  e.writeBigUInt64LE(BigInt(MIB / SECTOR), 32);
-  e.writeBigUInt64LE(BigInt((MIB + espBytes) / SECTOR - 1), 40);
-  Buffer.from("ESP", "utf16le").copy(e, 56);
-  const header = (self: number, other: number, table: number) => {
-    const h = Buffer.alloc(SECTOR);
-    h.write("EFI PART", 0, "latin1");
-    h.writeUInt32LE(0x10000, 8);
-    h.writeUInt32LE(92, 12);
-    h.writeBigUInt64LE(BigInt(self), 24);
-    h.writeBigUInt64LE(BigInt(other), 32);
-    h.writeBigUInt64LE(BigInt(MIB / SECTOR), 40);
-    h.writeBigUInt64LE(BigInt(sectors - 34), 48);
-    guid("4b1f3c2a-8d7e-4f60-b5a9-0c1d2e3f4a5b").copy(h, 56);
-    h.writeBigUInt64LE(BigInt(table), 72);
-    h.writeUInt32LE(128, 80);
-    h.writeUInt32LE(128, 84);
-    h.writeUInt32LE(crc32(entries), 88);
-    h.writeUInt32LE(crc32(h.subarray(0, 92)), 16);
-    return h;
-  };
-  const mbr = Buffer.alloc(SECTOR);
-  mbr.writeUInt8(0xee, 446 + 4);
-  mbr.writeUInt32LE(1, 446 + 8);
-  mbr.writeUInt32LE(Math.min(sectors - 1, 0xffffffff), 446 + 12);
-  mbr.writeUInt16LE(0xaa55, 510);
-  const head = Buffer.concat([mbr, header(1, sectors - 1, 2), entries]);
-  const tail = Buffer.concat([entries, header(sectors - 1, 1, sectors - 33)]);
-  return { head, tail };
-}
 
 /**
  * Writes a GPT disk image at `path` whose one partition is a FAT EFI system partition holding
@@ -164,12 +122,17 @@ export function buildEspDisk(path: string, files: Record<string, Uint8Array | st
       execFileSync("mcopy", ["-i", fat, local, `::/${name}`]);
     }
     const diskBytes = MIB + espBytes + MIB;
-    const { head, tail } = gpt(diskBytes, espBytes);
-    const disk = Buffer.alloc(diskBytes);
-    disk.set(head, 0);
-    disk.set(readFileSync(fat), MIB);
-    disk.set(tail, diskBytes - tail.length);
-    writeFileSync(path, disk);
+    writeFileSync(path, "");
+    writeGpt(path, diskBytes, "4b1f3c2a-8d7e-4f60-b5a9-0c1d2e3f4a5b", [
+      { type: PART_TYPE.esp, guid: "9d2f8a4e-1c6b-4e0a-9a52-5f0b6c1e2d3f", name: "ESP", start: MIB, end: MIB + espBytes },
+    ]);
+    const fd = openSync(path, "r+");
+    try {
+      const data = readFileSync(fat);
+      writeSync(fd, data, 0, data.length, MIB);
+    } finally {
+      closeSync(fd);
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
