@@ -52,24 +52,27 @@ echo "dormouse-stage2: status=$status"
 `;
 }
 
+/** Where the second stage's initramfs mounts the image's root (a path inside the guest, initramfs-tools' rootmnt). */
+const MNT = "/root";
+
 /** The second stage's initramfs /init: the modules, the root mounted, the script chrooted. */
 export function stage2Init(modules: string[]): string {
   return `#!/bin/busybox sh
-/bin/busybox mkdir -p /proc /sys /dev /root /sbin /usr/bin /usr/sbin
+/bin/busybox mkdir -p /proc /sys /dev ${MNT} /sbin /usr/bin /usr/sbin
 /bin/busybox mount -t proc proc /proc
 /bin/busybox mount -t sysfs sysfs /sys
 /bin/busybox mount -t devtmpfs devtmpfs /dev
 /bin/busybox --install -s
 for m in ${modules.join(" ")}; do insmod /lib/modules/$m.ko || echo "dormouse-stage2: insmod $m failed"; done
-if mount -t ext4 ${ROOT_DEVICE} /root; then
-  mount -t proc proc /root/proc
-  mount -t sysfs sysfs /root/sys
-  mount -t devtmpfs devtmpfs /root/dev
-  mount -t tmpfs tmpfs /root/run
-  chroot /root /bin/sh /${STAGE2_PATH} || echo "dormouse-stage2: status=$?"
-  umount /root/run /root/dev /root/sys /root/proc
-  mount -o remount,ro /root
-  umount /root
+if mount -t ext4 ${ROOT_DEVICE} ${MNT}; then
+  mount -t proc proc ${MNT}/proc
+  mount -t sysfs sysfs ${MNT}/sys
+  mount -t devtmpfs devtmpfs ${MNT}/dev
+  mount -t tmpfs tmpfs ${MNT}/run
+  chroot ${MNT} /bin/sh /${STAGE2_PATH} || echo "dormouse-stage2: status=$?"
+  umount ${MNT}/run ${MNT}/dev ${MNT}/sys ${MNT}/proc
+  mount -o remount,ro ${MNT}
+  umount ${MNT}
 else
   echo "dormouse-stage2: status=100 (cannot mount ${ROOT_DEVICE})"
 fi
