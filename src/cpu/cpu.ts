@@ -182,6 +182,8 @@ export class Cpu {
         X_BASE: this.L.X_BASE,
         NZCV_ADDR: this.L.NZCV_ADDR,
         V_BASE: this.L.V_BASE,
+        FPCR_ADDR: this.L.FPCR_ADDR,
+        FPSR_ADDR: this.L.FPSR_ADDR,
         JIT_NEXT_PC: this.L.JIT_NEXT_PC,
         JIT_FP_ENABLED: this.L.JIT_FP_ENABLED,
         IRQ_LINES: this.L.IRQ_LINES,

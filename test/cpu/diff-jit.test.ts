@@ -11,7 +11,20 @@ import { checkOracle } from "../../tools/diff/oracle.ts";
 process.env.DORMOUSE_JIT = "1";
 const SEED = 20261122;
 const PER_GROUP = 800;
-const GROUPS = ["dp_imm", "dp_reg", "branch", "ldst", "ldst_reg", "ldst_pair", "ldst_fp", "simd_int_same", "simd_shift"];
+const GROUPS = [
+  "dp_imm",
+  "dp_reg",
+  "branch",
+  "ldst",
+  "ldst_reg",
+  "ldst_pair",
+  "ldst_fp",
+  "simd_int_same",
+  "simd_shift",
+  "simd_int_copy",
+  "simd_int_misc",
+  "simd_fp_same",
+];
 
 describe("differential execution with every block compiled", () => {
   const results = new Map<string, DiffResult>();

@@ -3,13 +3,14 @@
 // qemu-system-aarch64 in the same invocation. Prints:
 //   cpu-bench: insns=<n> dormouse_s=<s> qemu_s=<s> ratio=<dormouse_s/qemu_s> dormouse_mips=<n> qemu=<version> qemu_from=<suite>
 // against the newest QEMU Debian offers for this machine (tools/bench/qemu.ts).
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Cpu, ExitReason } from "../../src/cpu/cpu.ts";
 import { Semihosting } from "../../src/cpu/semihost.ts";
 import { newestQemu, type Qemu, qemuFields } from "./qemu.ts";
 import { coreModule } from "../../src/host/node/core.ts";
+import { buildWorkload } from "./workload.ts";
 
 const here = import.meta.dirname;
 const root = join(here, "../..");
@@ -18,36 +19,6 @@ const LOAD_ADDR = 0x4008_0000n;
 function fail(msg: string): never {
   console.error(`bench:cpu: ${msg}`);
   process.exit(1);
-}
-
-function build(): { elf: string; bin: string } {
-  const dir = join(root, ".cache/bench");
-  mkdirSync(dir, { recursive: true });
-  const elf = join(dir, "workload.elf");
-  const bin = join(dir, "workload.bin");
-  const srcs = ["start.S", "workload.c", "link.ld"].map((f) => join(here, f));
-  const newest = Math.max(...srcs.map((f) => Number(execFileSync("stat", ["-c", "%Y", f], { encoding: "utf8" }))));
-  const fresh = existsSync(bin) && Number(execFileSync("stat", ["-c", "%Y", bin], { encoding: "utf8" })) >= newest;
-  if (!fresh) {
-    execFileSync("aarch64-linux-gnu-gcc", [
-      "-O2",
-      "-ffreestanding",
-      "-nostdlib",
-      "-static",
-      "-fno-pie",
-      "-no-pie",
-      "-Wl,--no-warn-rwx-segments",
-      "-Wl,--build-id=none",
-      "-T",
-      srcs[2],
-      "-o",
-      elf,
-      srcs[0],
-      srcs[1],
-    ]);
-    execFileSync("aarch64-linux-gnu-objcopy", ["-O", "binary", elf, bin]);
-  }
-  return { elf, bin };
 }
 
 function runQemu(qemu: Qemu, elf: string): { seconds: number; output: string } {
@@ -109,7 +80,7 @@ function runDormouse(bin: Uint8Array): { seconds: number; output: string; insns:
   return { seconds, output, insns: cpu.instret };
 }
 
-const { elf, bin } = build();
+const { elf, bin } = buildWorkload();
 const qemu = newestQemu(join(root, ".cache/qemu"), (m) => console.error(`bench:cpu: ${m}`));
 if (qemu.note) console.error(`bench:cpu: ${qemu.note}`);
 const q = runQemu(qemu, elf);

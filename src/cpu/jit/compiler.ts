@@ -33,6 +33,8 @@ export interface CoreLayout {
   X_BASE: number;
   NZCV_ADDR: number;
   V_BASE: number;
+  FPCR_ADDR: number;
+  FPSR_ADDR: number;
   JIT_NEXT_PC: number;
   JIT_FP_ENABLED: number;
   IRQ_LINES: number;
@@ -90,10 +92,12 @@ const L_RET = 48;
 /** v128 scratch locals. */
 export const L_V0 = 49;
 export const L_V1 = 50;
+/** v128 locals L_V0 + i, i < V_LOCALS. */
+export const V_LOCALS = 10;
 const LOCALS: [number, T][] = [
   [L_NZCV - L_X, T.I64],
   [L_V0 - L_NZCV, T.I32],
-  [2, T.V128],
+  [V_LOCALS, T.V128],
 ];
 
 /** Import index of jitStep. */
@@ -512,6 +516,17 @@ export class BlockCompiler {
     this.else();
     this.fallback(regs);
     this.end();
+  }
+
+  /**
+   * Runs the FP/SIMD data-processing instruction being compiled in the interpreter (the slow
+   * path of a guarded inline form): it writes no general register and no flags.
+   */
+  fallbackFp(): void {
+    const fpOnly = this.fpOnly;
+    this.fpOnly = true;
+    this.fallback();
+    this.fpOnly = fpOnly;
   }
 
   /** Marks the FP/SIMD instruction being compiled (the block checks FP access at entry). */

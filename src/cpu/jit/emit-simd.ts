@@ -1,7 +1,9 @@
 // JIT emitters for the SIMD&FP instructions compiled code meets most: moves between general
-// and FP registers, bitwise and integer add/sub on vectors, shifts by immediate. Vector
+// and FP registers, bitwise and integer add/sub on vectors, shifts by immediate (widening
+// ones too), element inserts and duplicates, MOVI. Vector
 // registers stay in core memory (V_BASE); wasm SIMD does the lane arithmetic. Mirrors
-// src/cpu/core/isa/fp_cvt.ts, fp_dp.ts, simd_int_same.ts and simd_shift.ts.
+// src/cpu/core/isa/fp_cvt.ts, fp_dp.ts, simd_int_same.ts, simd_shift.ts, simd_int_misc.ts
+// and simd_int_copy.ts.
 import { type BlockCompiler, type Emitter } from "./compiler.ts";
 import { fld } from "./emit-int.ts";
 import { Op, SimdOp } from "./wasm.ts";
@@ -164,6 +166,127 @@ function vecShift(b: BlockCompiler, w: number, name: string): boolean {
   return true;
 }
 
+const EXTEND: SimdOp[][] = [
+  // [unsigned low, unsigned high, signed low, signed high] per source element size
+  [SimdOp.I16x8ExtendLowI8x16U, SimdOp.I16x8ExtendHighI8x16U, SimdOp.I16x8ExtendLowI8x16S, SimdOp.I16x8ExtendHighI8x16S],
+  [SimdOp.I32x4ExtendLowI16x8U, SimdOp.I32x4ExtendHighI16x8U, SimdOp.I32x4ExtendLowI16x8S, SimdOp.I32x4ExtendHighI16x8S],
+  [SimdOp.I64x2ExtendLowI32x4U, SimdOp.I64x2ExtendHighI32x4U, SimdOp.I64x2ExtendLowI32x4S, SimdOp.I64x2ExtendHighI32x4S],
+];
+const SHL_WIDE = [SimdOp.I16x8Shl, SimdOp.I32x4Shl, SimdOp.I64x2Shl];
+
+/** Widens half Q of Vn (elements of 8 << esz bits) and shifts the wide lanes left into Vd. */
+function widenShift(b: BlockCompiler, Q: number, esz: number, signed: boolean, shift: number, Rn: number, Rd: number): void {
+  const c = b.c;
+  b.fp();
+  c.i32(0);
+  loadV(b, Rn);
+  c.simd(EXTEND[esz][(signed ? 2 : 0) + Q]);
+  if (shift) c.i32(shift).simd(SHL_WIDE[esz]);
+  c.simdMem(SimdOp.V128Store, vAddr(b, Rd));
+}
+
+/** SSHLL/USHLL (SXTL/UXTL): immh<3> set is UNDEFINED. */
+function shll(b: BlockCompiler, w: number, signed: boolean): boolean {
+  const immh = fld(w, 19, 4);
+  if (immh === 0 || immh & 8) return false;
+  const esz = 31 - Math.clz32(immh);
+  widenShift(b, fld(w, 30, 1), esz, signed, fld(w, 16, 7) - (8 << esz), fld(w, 5, 5), fld(w, 0, 5));
+  return true;
+}
+
+/** SHLL (shift left long by the element size); size 3 is UNDEFINED. */
+function shllMisc(b: BlockCompiler, w: number): boolean {
+  const size = fld(w, 22, 2);
+  if (size === 3) return false;
+  widenShift(b, fld(w, 30, 1), size, false, 8 << size, fld(w, 5, 5), fld(w, 0, 5));
+  return true;
+}
+
+/** Element size of an INS/DUP imm5 (4: reserved). */
+const insSize = (imm5: number): number => (imm5 & 15 ? 31 - Math.clz32(imm5 & -imm5) : 4);
+const ELEM_LOAD = [Op.I64Load8U, Op.I64Load16U, Op.I64Load32U, Op.I64Load];
+const ELEM_STORE = [Op.I64Store8, Op.I64Store16, Op.I64Store32, Op.I64Store];
+
+/** INS (element): Vd[i] = Vn[j]. */
+function insElem(b: BlockCompiler, w: number): boolean {
+  const imm5 = fld(w, 16, 5);
+  const size = insSize(imm5);
+  if (size > 3) return false;
+  const dst = vAddr(b, fld(w, 0, 5)) + ((imm5 >> (size + 1)) << size);
+  const src = vAddr(b, fld(w, 5, 5)) + ((fld(w, 11, 4) >> size) << size);
+  b.fp();
+  b.c.i32(0).i32(0).mem(ELEM_LOAD[size], src).mem(ELEM_STORE[size], dst);
+  return true;
+}
+
+/** INS (general): Vd[i] = Xn. */
+function insGeneral(b: BlockCompiler, w: number): boolean {
+  const imm5 = fld(w, 16, 5);
+  const size = insSize(imm5);
+  if (size > 3) return false;
+  b.fp();
+  b.c.i32(0);
+  b.x(fld(w, 5, 5));
+  b.c.mem(ELEM_STORE[size], vAddr(b, fld(w, 0, 5)) + ((imm5 >> (size + 1)) << size));
+  return true;
+}
+
+/** DUP (element, scalar): the element zero-extended into Vd, the rest cleared. */
+function dupScalar(b: BlockCompiler, w: number): boolean {
+  const imm5 = fld(w, 16, 5);
+  const size = insSize(imm5);
+  if (size > 3) return false;
+  b.fp();
+  setD(b, fld(w, 0, 5), () => b.c.i32(0).mem(ELEM_LOAD[size], vAddr(b, fld(w, 5, 5)) + ((imm5 >> (size + 1)) << size)));
+  return true;
+}
+
+/** Replicates the low `8 << size` bits of x over 64 bits. */
+function replicate64(x: bigint, size: number): bigint {
+  const bits = 8n << BigInt(size);
+  x &= (1n << bits) - 1n;
+  let r = 0n;
+  for (let i = 0n; i < 64n; i += bits) r |= x << i;
+  return r;
+}
+
+/** AdvSIMDExpandImm for MOVI's cmodes (as simd_int_copy.ts). */
+function expandImm(op: number, cmode: number, imm8: number): bigint {
+  const v = BigInt(imm8);
+  switch (cmode >> 1) {
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+      return replicate64(v << BigInt(8 * (cmode >> 1)), 2);
+    case 4:
+    case 5:
+      return replicate64(v << BigInt(8 * ((cmode >> 1) & 1)), 1);
+    case 6:
+      return replicate64(cmode & 1 ? (v << 16n) | 0xffffn : (v << 8n) | 0xffn, 2);
+    default: {
+      if (op === 0) return replicate64(v, 0);
+      let r = 0n;
+      for (let i = 0; i < 8; i++) if ((imm8 >> i) & 1) r |= 0xffn << BigInt(8 * i);
+      return r;
+    }
+  }
+}
+
+/** MOVI (vector and 64-bit scalar). */
+function movi(b: BlockCompiler, w: number): boolean {
+  const Q = fld(w, 30, 1);
+  const imm = expandImm(fld(w, 29, 1), fld(w, 12, 4), (fld(w, 16, 3) << 5) | fld(w, 5, 5));
+  const d = vAddr(b, fld(w, 0, 5));
+  b.fp();
+  b.c.i32(0).i64(imm).mem(Op.I64Store, d);
+  b.c
+    .i32(0)
+    .i64(Q ? imm : 0n)
+    .mem(Op.I64Store, d + 8);
+  return true;
+}
+
 const named =
   (f: (b: BlockCompiler, w: number, name: string) => boolean, name: string): Emitter =>
   (b, w) =>
@@ -180,4 +303,11 @@ export const SIMD_EMITTERS: [string[], Emitter][] = [
   [["FMOV_reg"], fmovReg],
   ...SAME.map((n): [string[], Emitter] => [[n], named(vecSame, n)]),
   ...["SHL_v", "USHR_v", "SSHR_v"].map((n): [string[], Emitter] => [[n], named(vecShift, n)]),
+  [["USHLL_v"], (b, w) => shll(b, w, false)],
+  [["SSHLL_v"], (b, w) => shll(b, w, true)],
+  [["SHLL_asimdmisc_S"], shllMisc],
+  [["INS_asimdins_IV_v"], insElem],
+  [["INS_asimdins_IR_r"], insGeneral],
+  [["DUP_asisdone_only"], dupScalar],
+  [["MOVI_asimdimm"], movi],
 ];

@@ -7,6 +7,7 @@ import { type BlockInput, compileBlock, type CoreLayout, type Emitter } from "./
 import { INT_EMITTERS } from "./emit-int.ts";
 import { MEM_EMITTERS } from "./emit-mem.ts";
 import { SIMD_EMITTERS } from "./emit-simd.ts";
+import { FP_EMITTERS } from "./emit-fp.ts";
 import { assembleModule, Code, type FuncDef, T } from "./wasm.ts";
 
 /** The parts of a WebAssembly.Table the JIT uses (Node's typings do not declare the class). */
@@ -41,7 +42,7 @@ export interface JitStats {
 }
 
 const EMITTERS: Map<string, Emitter> = new Map();
-for (const [names, e] of [...INT_EMITTERS, ...MEM_EMITTERS, ...SIMD_EMITTERS]) for (const n of names) EMITTERS.set(n, e);
+for (const [names, e] of [...INT_EMITTERS, ...MEM_EMITTERS, ...SIMD_EMITTERS, ...FP_EMITTERS]) for (const n of names) EMITTERS.set(n, e);
 
 const TYPES = [
   { params: [T.I64, T.I32, T.I32, T.I32], results: [T.I32] },

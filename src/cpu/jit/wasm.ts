@@ -114,12 +114,47 @@ export const enum Op {
 /** SIMD opcodes (after the 0xfd prefix, LEB128-encoded). */
 export const enum SimdOp {
   V128Load = 0x00,
+  V128Load64Splat = 0x0a,
   V128Store = 0x0b,
+  V128Const = 0x0c,
+  F32x4Eq = 0x41,
+  F64x2Eq = 0x47,
+  F64x2Lt = 0x49,
+  F64x2Gt = 0x4a,
   V128Not = 0x4d,
   V128And = 0x4e,
   V128AndNot = 0x4f,
   V128Or = 0x50,
   V128Xor = 0x51,
+  I32x4AllTrue = 0xa3,
+  I64x2AllTrue = 0xc3,
+  F32x4Lt = 0x43,
+  F32x4Gt = 0x44,
+  F32x4Ne = 0x42,
+  F64x2Ne = 0x48,
+  I64x2Eq = 0xd6,
+  I16x8ExtendLowI8x16S = 0x87,
+  I16x8ExtendHighI8x16S = 0x88,
+  I16x8ExtendLowI8x16U = 0x89,
+  I16x8ExtendHighI8x16U = 0x8a,
+  I32x4ExtendLowI16x8S = 0xa7,
+  I32x4ExtendHighI16x8S = 0xa8,
+  I32x4ExtendLowI16x8U = 0xa9,
+  I32x4ExtendHighI16x8U = 0xaa,
+  I64x2ExtendLowI32x4S = 0xc7,
+  I64x2ExtendHighI32x4S = 0xc8,
+  I64x2ExtendLowI32x4U = 0xc9,
+  I64x2ExtendHighI32x4U = 0xca,
+  F32x4Abs = 0xe0,
+  F32x4Add = 0xe4,
+  F32x4Sub = 0xe5,
+  F32x4Mul = 0xe6,
+  F32x4Div = 0xe7,
+  F64x2Abs = 0xec,
+  F64x2Add = 0xf0,
+  F64x2Sub = 0xf1,
+  F64x2Mul = 0xf2,
+  F64x2Div = 0xf3,
   I8x16Shl = 0x6b,
   I8x16ShrS = 0x6c,
   I8x16ShrU = 0x6d,
@@ -240,14 +275,23 @@ export class Code {
     uleb(this.b, offset >>> 0);
     return this;
   }
-  simd(o: SimdOp): this {
-    this.b.push(0xfd);
-    uleb(this.b, o);
+  simd(...ops: SimdOp[]): this {
+    for (const o of ops) {
+      this.b.push(0xfd);
+      uleb(this.b, o);
+    }
     return this;
   }
-  simdMem(o: SimdOp.V128Load | SimdOp.V128Store, offset: number): this {
+  /** v128.const from two 64-bit halves (low, high). */
+  v128(lo: bigint, hi: bigint): this {
+    this.simd(SimdOp.V128Const);
+    for (const h of [lo, hi]) for (let i = 0n; i < 64n; i += 8n) this.b.push(Number((BigInt.asUintN(64, h) >> i) & 0xffn));
+    return this;
+  }
+  /** A v128 load, store or load-and-splat (the alignment hint: the access's natural one). */
+  simdMem(o: SimdOp.V128Load | SimdOp.V128Store | SimdOp.V128Load64Splat, offset: number): this {
     this.simd(o);
-    uleb(this.b, 4);
+    uleb(this.b, o === SimdOp.V128Load64Splat ? 3 : 4);
     uleb(this.b, offset >>> 0);
     return this;
   }
