@@ -16,7 +16,8 @@ cd "$(dirname "$0")/.."
 #   dosfstools, mtools: the FAT EFI system partitions of the firmware test's disk and the Debian image
 #   fakeroot, e2fsprogs: the Debian image's root file system without root (unpacked under fakeroot,
 #     made with mke2fs -d in the same session; debugfs reads and writes it without mounting)
-need=(gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user qemu-system-arm xz-utils dosfstools mtools fakeroot e2fsprogs)
+#   kmod: the Debian image's modules.dep (depmod -b over the image's kernel, on this machine)
+need=(gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user qemu-system-arm xz-utils dosfstools mtools fakeroot e2fsprogs kmod)
 missing=()
 for p in "${need[@]}"; do
   [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" = installed ] || missing+=("$p")

@@ -24,13 +24,23 @@ import {
 } from "node:fs";
 import { join, resolve } from "node:path";
 import { AptCache, KitError, versionGreater } from "./apt.ts";
-import { makeEsp, makeExt4, moduleClosure, readExt4File, registerUnpacked, unpackPackages, writeSystemConfig } from "./debian-rootfs.ts";
+import {
+  checkHostTools,
+  hostDepmod,
+  makeEsp,
+  makeExt4,
+  moduleClosure,
+  readExt4File,
+  registerUnpacked,
+  unpackPackages,
+  writeSystemConfig,
+} from "./debian-rootfs.ts";
 import { ROOT_DEVICE, runStage2, STAGE2_PATH, stage2Script } from "./debian-stage2.ts";
 import { PART_TYPE, randomUuid, writeGpt, writeSwapHeader } from "./gpt.ts";
 import { acquireLock, findFile } from "./guest-kit.ts";
 
 /** Bumped when the image's layout or configuration changes, so older cached images are rebuilt. */
-const IMAGE_FORMAT = 2;
+const IMAGE_FORMAT = 3;
 const MIB = 1 << 20;
 
 /**
@@ -197,6 +207,7 @@ export async function debianImage(cacheArg: string, opts: DebianImageOptions = {
   const release = acquireLock(join(cacheDir, `.lock-${suite}-${key}`), log);
   try {
     if (!opts.refresh && isComplete(dir, key)) return cachedImage(dir, false);
+    checkHostTools();
     log(`downloading ${packages.length} packages`);
     const debs = apt.downloadExact(packages);
     const [busyboxDeb] = apt.downloadExact([{ name: "busybox-static", version: busyboxVersion }]);
@@ -259,7 +270,10 @@ async function build(work: string, p: BuildPlan): Promise<ImageVersions> {
   const espId = randomBytes(4).toString("hex").toUpperCase();
   const espUuid = `${espId.slice(0, 4)}-${espId.slice(4)}`;
   const cmdline = `root=UUID=${rootUuid} rw console=ttyAMA0 resume=UUID=${swapUuid}`;
+  p.log(`depmod for ${kernelRelease} (on this machine)`);
+  const depmodFiles = hostDepmod(root, kernelRelease);
   const owned = writeSystemConfig(root, { hostname: "dormouse", rootUuid, espUuid, swapUuid, kernelVersion: kernelRelease });
+  owned.push(...depmodFiles);
   writeFileSync(join(root, STAGE2_PATH), stage2Script(kernelRelease), { mode: 0o755 });
   owned.push(STAGE2_PATH);
   const modules = moduleClosure(join(root, "usr/lib/modules", kernelRelease), ["virtio_mmio", "virtio_blk", "ext4"]);

@@ -11,12 +11,30 @@ import { basename, join } from "node:path";
 import { KitError } from "./apt.ts";
 import { readModule } from "./guest-kit.ts";
 
+/**
+ * The environment the build's commands run in: mke2fs, mkfs.fat and depmod are in /usr/sbin
+ * (/sbin), which is not in a Debian user's PATH, so it is added.
+ */
+export function toolEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const path = (process.env.PATH ?? "/usr/bin:/bin").split(":").filter(Boolean);
+  for (const d of ["/usr/sbin", "/sbin"]) if (!path.includes(d)) path.push(d);
+  return { ...process.env, ...extra, PATH: path.join(":") };
+}
+
+/** The one-line error for a missing build command (installing a package needs root: say so). */
+export function missingTool(cmd: string, what: string): KitError {
+  const pkg = HOST_PACKAGES[cmd] ?? cmd;
+  return new KitError(
+    `${cmd} is missing: ${what} needs it (Debian package ${pkg}; installing it needs root: ask an administrator for "apt-get install ${pkg}")`,
+  );
+}
+
 function run(cmd: string, args: string[], what: string, input?: string): string {
   try {
-    return execFileSync(cmd, args, { encoding: "utf8", input, maxBuffer: 1 << 30, stdio: ["pipe", "pipe", "pipe"] });
+    return execFileSync(cmd, args, { encoding: "utf8", input, maxBuffer: 1 << 30, stdio: ["pipe", "pipe", "pipe"], env: toolEnv() });
   } catch (e) {
     const err = e as { code?: string; stderr?: string };
-    if (err.code === "ENOENT") throw new KitError(`${cmd} is missing: ${what} needs it (Debian package ${HOST_PACKAGES[cmd] ?? cmd})`);
+    if (err.code === "ENOENT") throw missingTool(cmd, what);
     const tail = (err.stderr ?? String(e)).trim().split("\n").slice(-3).join(" / ");
     throw new KitError(`${what} failed: ${tail}`);
   }
@@ -32,7 +50,15 @@ export const HOST_PACKAGES: Record<string, string> = {
   mmd: "mtools",
   mcopy: "mtools",
   bash: "bash",
+  depmod: "kmod",
 };
+
+/** Throws the one-line error for the first build command that is not installed (before anything is downloaded). */
+export function checkHostTools(): void {
+  const path = (toolEnv().PATH ?? "").split(":");
+  for (const cmd of Object.keys(HOST_PACKAGES))
+    if (!path.some((d) => existsSync(join(d, cmd)))) throw missingTool(cmd, "building a Debian image");
+}
 
 /**
  * Unpacks `debs` into `root` (merged /usr: /bin, /sbin and /lib are links into /usr, as
@@ -175,17 +201,16 @@ mke2fs -q -F -t ext4 -L root -U "$MKE2FS_UUID" -E "offset=$MKE2FS_OFFSET" -d "$r
   try {
     execFileSync("fakeroot", ["-i", state, "-s", state, "--", "bash", "-c", script, "mkfs", root, ...ownedByRoot], {
       stdio: ["ignore", "pipe", "pipe"],
-      env: {
-        ...process.env,
+      env: toolEnv({
         MKE2FS_UUID: uuid,
         MKE2FS_OFFSET: String(offset),
         MKE2FS_DISK: disk,
         MKE2FS_BLOCKS: `${Math.floor(bytes / 1024)}k`,
-      },
+      }),
     });
   } catch (e) {
     const err = e as { code?: string; stderr?: Buffer };
-    if (err.code === "ENOENT") throw new KitError("fakeroot is missing: building a disk image needs it (Debian package fakeroot)");
+    if (err.code === "ENOENT") throw missingTool("fakeroot", "building a disk image");
     throw new KitError(`mke2fs -d (the root file system) failed: ${err.stderr?.toString().trim().split("\n").slice(-3).join(" / ") ?? e}`);
   }
 }
@@ -209,6 +234,39 @@ export function makeEsp(image: string, bytes: number, uuid: string, files: Recor
     run("mcopy", ["-i", image, local, `::/${name}`], "mcopy");
   }
   rmSync(local, { force: true });
+}
+
+/**
+ * Runs depmod for the kernel `release` unpacked in `root` on the build machine (Debian's kmod
+ * reads a foreign tree with -b; the modules are arm64 ELF, compressed with xz), which the
+ * emulated second stage took about 7 minutes for over the kernel's ~4,500 modules. Checks that
+ * every module got a modules.dep line; returns the files it wrote, relative to `root` (not in
+ * fakeroot's records: the caller makes them root's).
+ */
+export function hostDepmod(root: string, release: string): string[] {
+  const rel = `usr/lib/modules/${release}`;
+  const dir = join(root, rel);
+  const before = new Set(readdirSync(dir));
+  // Older kmod looks under <root>/lib/modules; the merged-/usr tree has /lib -> usr/lib.
+  run("depmod", ["-b", root, "-a", release], "making the modules' dependency lists (modules.dep)");
+  const modules = countModules(dir);
+  const lines = readFileSync(join(dir, "modules.dep"), "utf8")
+    .split("\n")
+    .filter((l) => l.includes(":")).length;
+  if (lines !== modules)
+    throw new KitError(`depmod listed ${lines} of the kernel's ${modules} modules in modules.dep (does this depmod read .ko.xz files?)`);
+  return readdirSync(dir)
+    .filter((f) => !before.has(f))
+    .map((f) => `${rel}/${f}`);
+}
+
+function countModules(dir: string): number {
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.isDirectory()) n += countModules(join(dir, e.name));
+    else if (/\.ko(\.xz|\.zst|\.gz)?$/.test(e.name)) n++;
+  }
+  return n;
 }
 
 /** A kernel module's dependencies, from its .modinfo section ("depends=a,b"). */

@@ -25,6 +25,26 @@ export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 LANG=C.UTF-8
 export DEBIAN_FRONTEND=noninteractive DEBCONF_NONINTERACTIVE_SEEN=true
 cd /
 status=0
+# depmod for the image's kernel ran on the build machine (the first stage: modules.dep is
+# there), and the initramfs is made once, after every package is configured: during
+# dpkg --configure -a the kernel's postinst hook (update-initramfs -c), the update-initramfs
+# trigger (-u) and linux-modules' depmod would each redo that work under emulation.
+shims=/run/dormouse-stage2
+mkdir -p $shims
+cat > $shims/depmod <<'EOS'
+#!/bin/sh
+if [ "$#" = 1 ] && [ "$1" = ${kernelVersion} ] && [ -s /usr/lib/modules/${kernelVersion}/modules.dep ]; then
+  echo "stage2 shim: depmod ${kernelVersion} ran on the build machine"
+  exit 0
+fi
+exec /usr/sbin/depmod "$@"
+EOS
+cat > $shims/update-initramfs <<'EOS'
+#!/bin/sh
+case "$1" in --version | -h | --help) exec /usr/sbin/update-initramfs "$@" ;; esac
+echo "stage2 shim: update-initramfs $* deferred to the end of the second stage"
+EOS
+chmod 755 $shims/depmod $shims/update-initramfs
 echo "dormouse-stage2: preinst"
 for f in /var/lib/dpkg/info/*.preinst; do
   p=\${f##*/}; p=\${p%.preinst}
@@ -32,13 +52,17 @@ for f in /var/lib/dpkg/info/*.preinst; do
     "$f" install </dev/null >/dev/null 2>&1 || echo "dormouse-stage2: preinst of $p exited $?"
 done
 echo "dormouse-stage2: dpkg --configure -a"
-dpkg --configure -a </dev/null || status=1
+PATH=$shims:$PATH dpkg --configure -a </dev/null || status=1
+rm -r $shims
 echo "dormouse-stage2: triggers"
 ldconfig || status=1
-[ ! -x /usr/bin/systemd-hwdb ] || systemd-hwdb update || status=1
-[ ! -x /usr/bin/journalctl ] || journalctl --update-catalog || true
+# udev's and systemd's postinsts build the hardware database and the journal's catalog; these
+# are for a package set whose postinsts did not.
+[ ! -x /usr/bin/systemd-hwdb ] || [ -e /usr/lib/udev/hwdb.bin ] || systemd-hwdb --usr update || status=1
+[ ! -x /usr/bin/journalctl ] || [ -e /var/lib/systemd/catalog/database ] || journalctl --update-catalog || true
 [ ! -x /usr/sbin/update-shells ] || update-shells || true
-[ -e /boot/initrd.img-${kernelVersion} ] || update-initramfs -c -k ${kernelVersion} || status=1
+echo "dormouse-stage2: update-initramfs"
+update-initramfs -c -k ${kernelVersion} || status=1
 [ -e /boot/initrd.img-${kernelVersion} ] || { echo "dormouse-stage2: no initramfs"; status=1; }
 echo "dormouse-stage2: root without a password, multi-user"
 passwd -d root || status=1
@@ -101,6 +125,7 @@ export async function runStage2(o: Stage2Options): Promise<void> {
   // The console goes to the log as it comes, a line at a time (a stage that hangs can be watched).
   const logFd = openSync(o.logFile, "w");
   let configured = 0;
+  const t0 = Date.now();
   const vm = new VirtualMachine(
     {
       board: {
@@ -123,8 +148,10 @@ export async function runStage2(o: Stage2Options): Promise<void> {
           lastLine += c;
           return;
         }
-        writeSync(logFd, `${lastLine}\n`);
-        if (lastLine.startsWith("dormouse-stage2:")) o.log(lastLine.trim());
+        // Each line has the seconds since the stage started (where its time goes).
+        const at = ((Date.now() - t0) / 1000).toFixed(1).padStart(7);
+        writeSync(logFd, `${at} ${lastLine}\n`);
+        if (lastLine.startsWith("dormouse-stage2:")) o.log(`${lastLine.trim()} (${at.trim()} s)`);
         if (lastLine.startsWith("Setting up ") && ++configured % 25 === 0) o.log(`${configured} packages configured`);
         lastLine = "";
       },
