@@ -28,6 +28,15 @@ export enum ExitReason {
   Yield = 11,
 }
 
+/**
+ * An HVC the core answers by itself (Cpu.setHypercallAnswers): for function ID `fid` (x0's low
+ * 32 bits), x0..x3 become `regs[0..3]` where given; the others keep their values.
+ */
+export interface HypercallAnswer {
+  fid: number;
+  regs: readonly (bigint | undefined)[];
+}
+
 /** Status a host callout answers with when it returns no value. */
 export enum HostStatus {
   Ok = 0,
@@ -148,6 +157,7 @@ export class Cpu {
   private readonly L: Record<string, number>;
   private callbacks: CpuCallbacks;
   private readonly jit: Jit;
+  private answersOwner: unknown = null;
 
   constructor(config: CpuConfig, callbacks: CpuCallbacks = {}) {
     this.callbacks = callbacks;
@@ -199,6 +209,7 @@ export class Cpu {
     this.ex.setJitThreshold(threshold);
     const ramHost = guestBase + romSize;
     this.ram = new Uint8Array(this.memory.buffer, ramHost, config.ramSize);
+    if (!("HCALL_ANSWERS" in this.L)) throw new Error("build/cpu.wasm is stale (no HCALL_ANSWERS): run npm run build");
     if (!("PAGE_TOUCHED_BASE" in this.L)) throw new Error("build/cpu.wasm is stale (no PAGE_TOUCHED_BASE): run npm run build");
     this.ramWritten = new Uint8Array(this.memory.buffer, this.L.PAGE_TOUCHED_BASE + (ramHost - guestBase) / 4096, config.ramSize / 4096);
     this.ex.reset();
@@ -391,6 +402,38 @@ export class Cpu {
   /** Interrupt lines into the core: bit0 IRQ, bit1 FIQ, bit2 SError. */
   setIrqLines(lines: number): void {
     this.ex.setIrqLines(lines);
+  }
+  /**
+   * HVC calls the core answers without calling the host (at most 8; none by default): each costs
+   * `stepCost` steps of run()'s budget. `owner` is remembered (hypercallAnswersOwner) so a
+   * caller can tell whether the table is still the one it set.
+   */
+  setHypercallAnswers(answers: readonly HypercallAnswer[], stepCost: number, owner: unknown): void {
+    const base = this.L.HCALL_ANSWERS;
+    if (answers.length > this.L.HCALL_MAX) throw new RangeError(`at most ${this.L.HCALL_MAX} hypercall answers`);
+    answers.forEach((a, i) => {
+      const e = base + 16 + i * this.L.HCALL_ENTRY;
+      let mask = 0;
+      for (let r = 0; r < 4; r++) {
+        const v = a.regs[r];
+        if (v === undefined) continue;
+        mask |= 1 << r;
+        this.setU64(e + 8 + 8 * r, v);
+      }
+      this.dv.setUint32(e, a.fid >>> 0, true);
+      this.dv.setUint32(e + 4, mask, true);
+    });
+    this.dv.setUint32(base + 4, stepCost >>> 0, true);
+    this.dv.setUint32(base, answers.length, true);
+    this.answersOwner = owner;
+  }
+  /** The `owner` given with the table of answers in place (null: none set). */
+  get hypercallAnswersOwner(): unknown {
+    return this.answersOwner;
+  }
+  /** HVC calls the core answered by itself in the last run(). */
+  get hypercallsAnswered(): number {
+    return this.dv.getUint32(this.L.HCALL_ANSWERS + 8, true);
   }
   /** Makes a running run() return ExitReason.Stop at the next block boundary (from a callout). */
   requestStop(): void {

@@ -61,8 +61,15 @@ export class FirmwareRegs {
     throw new HvError("ENOENT", `no firmware register 0x${id.toString(16)}`);
   }
 
+  /**
+   * Bumped by every set() (answers worked out from these registers are stale then); the fields
+   * are changed through set() only.
+   */
+  generation = 0;
+
   /** KVM_SET_ONE_REG; `hasRun` is whether any vCPU of the VM has run. */
   set(id: bigint, value: bigint, psci02: boolean, hasRun: boolean): void {
+    this.generation++;
     if ((id & SIZE_MASK) !== SIZE_U64) throw new HvError("ENOENT", "firmware registers are 64 bits wide");
     if (id === FW_REG.PSCI_VERSION) {
       const v = Number(value);

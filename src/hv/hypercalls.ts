@@ -164,6 +164,81 @@ export function handleSmccc(vm: SmcccVm, c: SmcccCaller, conduit: "hvc" | "smc",
   }
 }
 
+/**
+ * Calls whose answer can depend on nothing but the VM's configuration (the filter, the firmware
+ * registers) and the caller's PSCI version: fixedAnswers tries these.
+ */
+const FIXED_CANDIDATES: readonly number[] = [
+  Psci.VERSION,
+  Psci.MIGRATE_INFO_TYPE,
+  Smccc.VERSION,
+  Smccc.ARCH_WORKAROUND_1,
+  Smccc.ARCH_WORKAROUND_2,
+  Smccc.ARCH_WORKAROUND_3,
+  Smccc.TRNG_VERSION,
+];
+
+/** What fixedAnswers' probe was not allowed to touch. */
+class NotFixed extends Error {}
+
+function notFixed(): never {
+  throw new NotFixed();
+}
+
+/**
+ * The HVC calls a caller may have answered without the dispatcher (the CPU core writes the
+ * registers itself, Cpu.setHypercallAnswers): each candidate is dispatched by handleSmccc with a
+ * VM that offers only its filter and firmware registers and a caller that offers only x0 (read
+ * once) and its PSCI version, and kept when the call continues having written only x0..x3 —
+ * anything else it reaches for (another register, the vCPUs, time, entropy, the system-suspend
+ * capability) throws and leaves it to the dispatcher. The answers hold while the filter, the
+ * firmware registers and the caller's PSCI version stay as they are.
+ */
+export function fixedAnswers(vm: SmcccVm, psciVersion: number): { fid: number; regs: (bigint | undefined)[] }[] {
+  const probeVm: SmcccVm = {
+    filter: vm.filter,
+    firmware: vm.firmware,
+    get systemSuspendEnabled(): boolean {
+      return notFixed();
+    },
+    get vcpus(): readonly PsciTarget[] {
+      return notFixed();
+    },
+    stopAll: notFixed,
+    random64: notFixed,
+    ptpTime: notFixed,
+    stolenTimeAddress: notFixed,
+    hasStolenTime: notFixed,
+  };
+  const out: { fid: number; regs: (bigint | undefined)[] }[] = [];
+  for (const fid of FIXED_CANDIDATES) {
+    const regs: (bigint | undefined)[] = [];
+    let x0Read = false;
+    const probe: SmcccCaller = {
+      id: -1,
+      psciVersion,
+      get bigEndian(): boolean {
+        return notFixed();
+      },
+      x(n: number): bigint {
+        if (n !== 0 || x0Read) notFixed();
+        x0Read = true;
+        return BigInt(fid);
+      },
+      setX(n: number, v: bigint): void {
+        if (n > 3) notFixed();
+        regs[n] = BigInt.asUintN(64, v);
+      },
+    };
+    try {
+      if (handleSmccc(probeVm, probe, "hvc", 0).kind === "continue") out.push({ fid, regs });
+    } catch (e) {
+      if (!(e instanceof NotFixed)) throw e;
+    }
+  }
+  return out;
+}
+
 /** KVM's allow-list: default-allowed IDs, or IDs whose firmware-bitmap bit is set. */
 function allowed(vm: SmcccVm, fid: number): boolean {
   const fw = vm.firmware;

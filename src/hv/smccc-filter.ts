@@ -25,6 +25,8 @@ const RESERVED: readonly Range[] = [
 
 export class SmcccFilter {
   private ranges: Range[] = [];
+  /** Bumped by every change (answers worked out from the filter are stale then). */
+  generation = 0;
 
   /** True once any range has been inserted. */
   get configured(): boolean {
@@ -51,6 +53,7 @@ export class SmcccFilter {
     }
     ranges.push({ start, end, action: req.action as FilterAction });
     this.ranges = ranges.sort((a, b) => a.start - b.start);
+    this.generation++;
   }
 
   /** The action for a function ID (HANDLE where no range covers it). */

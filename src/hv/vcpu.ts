@@ -8,7 +8,7 @@
 // Fairness: a vCPU yields to the host (console input, signals, timers, a control API) after a
 // budget of instructions, and exits count against that budget, so a guest that spins on an MMIO
 // register or prints as fast as it can never starves the host.
-import { type CoreContext, type Cpu, type CpuState, ExitReason, HostStatus } from "../cpu/cpu.ts";
+import { type CoreContext, type Cpu, type CpuState, ExitReason, HostStatus, type HypercallAnswer } from "../cpu/cpu.ts";
 import { CpuStateSchema } from "../cpu/cpu-state.ts";
 import { BigBits, Int, require, type Static, Struct, Type, U64, validate } from "../schema/index.ts";
 import { MAX_VCPUS, MPIDR_HWID_BITMASK, MpState, PSTATE_RESET, SystemEventType } from "./constants.ts";
@@ -16,7 +16,7 @@ import { HvError } from "./errors.ts";
 import type { Exit } from "./exits.ts";
 import type { FirmwareRegs } from "./firmware-regs.ts";
 import type { Gicv3 } from "./gicv3/index.ts";
-import { handleSmccc, type PsciTarget, type SmcccCaller, type SmcccOutcome, type SmcccVm } from "./hypercalls.ts";
+import { fixedAnswers, handleSmccc, type PsciTarget, type SmcccCaller, type SmcccOutcome, type SmcccVm } from "./hypercalls.ts";
 import { MmioInflight } from "./mmio-inflight.ts";
 import type { Timers } from "./timer.ts";
 
@@ -105,6 +105,8 @@ const EXIT_COST = 2_000;
 const SLICE_COST = 256;
 /** What an SMCCC call the hypervisor answers inside the core costs of that budget. */
 const HYPERCALL_COST = 256;
+/** What an MMIO access the hypervisor's devices answer inside the slice costs of that budget. */
+const IN_KERNEL_COST = 256;
 const SYSREG_MPIDR = 0xc005;
 
 export class Vcpu implements SmcccCaller, PsciTarget {
@@ -124,6 +126,14 @@ export class Vcpu implements SmcccCaller, PsciTarget {
   private outcome: SmcccOutcome | null = null;
   /** Instructions left before the next yield to the host. */
   private budget = SLICE;
+  /**
+   * The HVC calls the core answers by itself for this vCPU (hypercalls.ts fixedAnswers), the
+   * filter and firmware generations and PSCI version they were worked out for, and the token
+   * the core's table carries while it is this vCPU's.
+   */
+  private answers: HypercallAnswer[] = [];
+  private answersFor = { filter: -1, firmware: -1, psci: -1 };
+  private answersToken: object = {};
 
   constructor(
     readonly vm: VcpuVm,
@@ -308,7 +318,14 @@ export class Vcpu implements SmcccCaller, PsciTarget {
   mmioAccess(phys: bigint, size: number, write: boolean, value: bigint, ordinal: number, resumed: boolean): bigint | HostStatus {
     const done = this.mmio.replay(phys, size, write, ordinal, resumed);
     if (done !== undefined) return done;
-    return this.mmio.record(phys, size, write, value, ordinal, this.vm.mmioInKernel(this, phys, size, write, value));
+    const result = this.vm.mmioInKernel(this, phys, size, write, value);
+    if (result !== undefined) {
+      // Host work like an exit, without one: it counts against the budget (a guest spinning on a
+      // device register still yields to the host).
+      this.budget -= IN_KERNEL_COST;
+      if (this.budget <= 0) this.vm.core.requestStop();
+    }
+    return this.mmio.record(phys, size, write, value, ordinal, result);
   }
 
   /**
@@ -324,6 +341,24 @@ export class Vcpu implements SmcccCaller, PsciTarget {
     this.budget -= HYPERCALL_COST;
     if (this.budget <= 0) this.vm.core.requestStop();
     return HostStatus.Ok;
+  }
+
+  /**
+   * Puts this vCPU's table of HVC calls the core answers by itself in the core (worked out
+   * again when the filter, the firmware registers or the PSCI version changed): the calls
+   * handleSmccc answers the same way whatever the state, without the round trip through the
+   * hypercall callout. They cost of the budget what the callout charges (HYPERCALL_COST).
+   */
+  private armAnswers(): void {
+    const vm = this.vm;
+    const f = this.answersFor;
+    const psci = this.psciVersion;
+    if (f.filter !== vm.filter.generation || f.firmware !== vm.firmware.generation || f.psci !== psci) {
+      this.answers = fixedAnswers(vm, psci);
+      this.answersFor = { filter: vm.filter.generation, firmware: vm.firmware.generation, psci };
+      this.answersToken = {};
+    }
+    if (vm.core.hypercallAnswersOwner !== this.answersToken) vm.core.setHypercallAnswers(this.answers, HYPERCALL_COST, this.answersToken);
   }
 
   /** Whether an interrupt is pending for this vCPU (WFI/SUSPENDED wake condition). */
@@ -415,6 +450,7 @@ export class Vcpu implements SmcccCaller, PsciTarget {
     this.vm.updateLines(this);
     const word = this.mmio.inFlight ? this.mmio.resumeWord(core.pc, core.instretLow) : null;
     if (word !== null) core.resumeMmio(word);
+    this.armAnswers();
     const before = core.instretLow;
     const steps = this.vm.sliceBudget(this, Math.max(1, limit));
     const r = this.vm.runCore(this, steps);
@@ -423,7 +459,11 @@ export class Vcpu implements SmcccCaller, PsciTarget {
     // A slice that used its whole budget costs all of it, retired or not: a guest taking one
     // exception after another (a vector in unmapped memory) retires nothing, and would otherwise
     // hold the host for minutes at SLICE_COST a slice.
-    this.budget -= r === ExitReason.Budget ? Math.max(SLICE_COST, steps) : Math.max(SLICE_COST, (core.instretLow - before) >>> 0);
+    // (HVC calls the core answered by itself are in `steps` as HYPERCALL_COST each.)
+    this.budget -=
+      r === ExitReason.Budget
+        ? Math.max(SLICE_COST, steps)
+        : Math.max(SLICE_COST, (core.instretLow - before) >>> 0) + core.hypercallsAnswered * HYPERCALL_COST;
     this.vm.elapsed(this);
     switch (r) {
       case ExitReason.Budget:

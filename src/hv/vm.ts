@@ -68,7 +68,8 @@ export class Vm implements VcpuVm {
   private wokenCount = 0;
   /** vCPUs waiting in yieldSlice for the host to serve its events. */
   private yielding = 0;
-  private devices: { base: bigint; size: bigint; dev: MmioDevice }[] = [];
+  /** Synchronous MMIO devices by base (lo, hi: the range as numbers, exact below 2^52). */
+  private devices: { base: bigint; size: bigint; dev: MmioDevice; lo: number; hi: number }[] = [];
   private stolenTime = new Map<number, bigint>();
   /** Any vCPU has entered run() (locks the filter and firmware bitmaps). */
   hasRun = false;
@@ -141,12 +142,19 @@ export class Vm implements VcpuVm {
     this.gic.setSpi(intid, level);
   }
 
-  /** Registers a synchronous MMIO device (handled without an exit). */
+  /**
+   * Registers a synchronous MMIO device: the vCPU's slice calls it from the core's callout (as
+   * KVM calls its in-kernel devices), with no exit round trip to the VMM. Time is brought up to
+   * date first (deterministic time accounted, device deadlines that are due fired), as it is
+   * when a slice ends in an exit.
+   */
   addMmioDevice(base: bigint, size: bigint, dev: MmioDevice): void {
+    if (size <= 0n || base < 0n || base + size > 1n << 52n) throw new HvError("EINVAL", `MMIO range 0x${base.toString(16)} is not valid`);
     if (this.devices.some((d) => base < d.base + d.size && d.base < base + size)) {
       throw new HvError("EEXIST", `MMIO range 0x${base.toString(16)} overlaps a registered device`);
     }
-    this.devices.push({ base, size, dev });
+    this.devices.push({ base, size, dev, lo: Number(base), hi: Number(base + size) });
+    this.devices.sort((a, b) => a.lo - b.lo);
   }
 
   /** PV time: the stolen-time record's guest physical address for a vCPU (KVM_ARM_VCPU_PVTIME_IPA). */
@@ -186,18 +194,22 @@ export class Vm implements VcpuVm {
   }
 
   /** In-hypervisor MMIO (GIC frames, registered devices): a read value, Ok for a write, or undefined. */
-  mmioInKernel(_v: Vcpu, phys: bigint, size: number, write: boolean, value: bigint): bigint | HostStatus | undefined {
+  mmioInKernel(v: Vcpu, phys: bigint, size: number, write: boolean, value: bigint): bigint | HostStatus | undefined {
     const g = this.gic.mmio(phys, size, write, value);
     if (g !== undefined) return g === true ? HostStatus.Ok : g;
-    for (const d of this.devices) {
-      const off = phys - d.base;
-      if (off >= 0n && off < d.size) {
-        if (write) {
-          d.dev.write(Number(off), size, value);
-          return HostStatus.Ok;
-        }
-        return d.dev.read(Number(off), size);
+    const devices = this.devices;
+    if (!devices.length) return undefined;
+    const pa = Number(phys);
+    for (let i = 0; i < devices.length; i++) {
+      const d = devices[i];
+      if (pa < d.lo) break;
+      if (pa >= d.hi) continue;
+      this.elapsed(v);
+      if (write) {
+        d.dev.write(pa - d.lo, size, value);
+        return HostStatus.Ok;
       }
+      return d.dev.read(pa - d.lo, size);
     }
     return undefined;
   }

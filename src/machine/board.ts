@@ -106,6 +106,12 @@ export interface DeviceEntry {
   device: Device;
   /** Its MMIO window when the device is on the bus. */
   mmio?: BusDevice;
+  /**
+   * Its accesses leave the vCPU's slice for the VMM as `mmio` exits (handled by the bus)
+   * instead of being answered by the hypervisor within the slice (Vm.addMmioDevice): for the
+   * flash banks, whose commands change the core's memory map (setRomIo) mid-instruction.
+   */
+  exits?: boolean;
   /** What a wake-up by its interrupt is reported as (default: its name), or a function telling it. */
   wakeReason?: string | (() => string);
   /** Its device-tree node (the PL011's is placed by virtDtb, which points stdout-path at it). */
@@ -383,6 +389,7 @@ export class VirtBoard {
         device: flash,
         fdt: i === 0 ? flashNode() : undefined,
         snapshot: "flash",
+        exits: true,
       });
     });
     const mem = ramMemory(
@@ -402,9 +409,17 @@ export class VirtBoard {
     });
   }
 
-  /** Adds a row to the device table and maps its window on the bus. */
+  /**
+   * Adds a row to the device table and maps its window on the bus; unless it asks for exits, the
+   * hypervisor answers its accesses within the vCPU's slice (an exit round trip per access costs
+   * several times the access: `npm run bench:exits`).
+   */
   private add(e: DeviceEntry): void {
-    if (e.base !== null) this.bus.map(e.base, e.size, e.name, e.mmio ?? (e.device as unknown as BusDevice));
+    if (e.base !== null) {
+      const mmio = e.mmio ?? (e.device as unknown as BusDevice);
+      this.bus.map(e.base, e.size, e.name, mmio);
+      if (!e.exits) this.vm.addMmioDevice(e.base, e.size, mmio);
+    }
     this.devices.push(e);
   }
 

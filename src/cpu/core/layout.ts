@@ -80,6 +80,16 @@ export const GIVE_WAY: usize = 0x8114;
  * instead of chaining to their successor (u32; the checked loop, debug.ts, sets it).
  */
 export const JIT_CHAIN_OFF: usize = 0x8118;
+/**
+ * HVC calls the core answers itself, without calling the host (set by the host, run.ts
+ * answeredInCore): +0 entry count (u32, at most HCALL_MAX), +4 run-loop steps each answered call
+ * costs of run()'s budget (u32), +8 calls answered by the last run() (u32, the core's); entries
+ * of HCALL_ENTRY bytes from +16: function ID (u32, x0's low half), mask of the registers x0..x3
+ * it writes (u32), then the values of x0..x3 (u64 each).
+ */
+export const HCALL_ANSWERS: usize = 0x8200;
+export const HCALL_MAX: u32 = 8;
+export const HCALL_ENTRY: usize = 40;
 
 /** Software TLB: TLB_ENTRIES entries of 64 bytes per MMU index (see tlb.ts). */
 export const TLB_BASE: usize = 0x10000;
