@@ -208,6 +208,7 @@ export async function debianImage(cacheArg: string, opts: DebianImageOptions = {
   try {
     if (!opts.refresh && isComplete(dir, key)) return cachedImage(dir, false);
     checkHostTools();
+    log(`no cached ${suite} image has these versions: building one in ${dir} (about 10 minutes on 2 cores; later runs reuse it)`);
     log(`downloading ${packages.length} packages`);
     const debs = apt.downloadExact(packages);
     const [busyboxDeb] = apt.downloadExact([{ name: "busybox-static", version: busyboxVersion }]);
