@@ -188,7 +188,10 @@ export async function debianE2e(
     }
   };
   try {
-    const img = opts.image ?? (await debianImage(defaultImageCache(), { log }));
+    // Building the image on first use takes minutes: that is always said (npm test shows a test
+    // file's stderr as it comes), whether or not the caller logs the legs.
+    const imageLog = opts.log ?? ((m: string) => process.stderr.write(`debian-e2e: image: ${m}\n`));
+    const img = opts.image ?? (await debianImage(defaultImageCache(), { log: imageLog }));
     const disk = join(dir, "disk.img");
     execFileSync("cp", ["--sparse=always", img.disk, disk]);
     // gdb's target goes into root's home on the disk (debugfs writes the ext4 without mounting it).
