@@ -4,7 +4,7 @@
 import { validate } from "../schema/index.ts";
 import { type CpuState, CpuStateSchema, readCpuState, writeCpuState } from "./cpu-state.ts";
 import { type FuncTable, Jit, type JitStats } from "./jit/jit.ts";
-import { STATE_BASE, STATE_END, STATE_FIELDS, SYSREG_BASE, SYSREG_COUNT, V_BASE } from "./state-layout.ts";
+import { STATE_BASE, STATE_END, STATE_FIELDS, SYSREG_BASE, SYSREG_COUNT, SYSREG_SLOTS, V_BASE } from "./state-layout.ts";
 
 export type { CpuState };
 
@@ -120,6 +120,7 @@ interface CoreExports {
   physToHost(paLo: number, paHi: number): number;
   translate(vaLo: number, vaHi: number): number;
   resync(): void;
+  switchResync(sameRegime: number): void;
   setSemihosting(on: number): void;
   setJitThreshold(n: number): void;
   requestMmioResume(word: number): void;
@@ -133,6 +134,10 @@ interface CoreExports {
 const M64 = (1n << 64n) - 1n;
 /** Tag bit of an MMIO access of a resumed instruction (core host.ts MMIO_RESUMED). */
 const MMIO_RESUMED = 0x10000;
+/** Bytes of a CoreContext: the state block, the vector registers, the system registers. */
+const CONTEXT_BYTES = STATE_END - STATE_BASE + 512 + 8 * SYSREG_COUNT;
+/** The system registers a TLB entry depends on (state-layout.ts SYSREG_SLOTS). */
+const REGIME_SLOTS = [SYSREG_SLOTS.SCTLR_EL1, SYSREG_SLOTS.TCR_EL1, SYSREG_SLOTS.TTBR0_EL1, SYSREG_SLOTS.TTBR1_EL1, SYSREG_SLOTS.MAIR_EL1];
 const REGION_RAM = 1;
 const REGION_ROM = 2;
 const PAGE = 65536;
@@ -158,6 +163,7 @@ export class Cpu {
   private callbacks: CpuCallbacks;
   private readonly jit: Jit;
   private answersOwner: unknown = null;
+  private memBytes: Uint8Array = new Uint8Array(0);
 
   constructor(config: CpuConfig, callbacks: CpuCallbacks = {}) {
     this.callbacks = callbacks;
@@ -530,24 +536,43 @@ export class Cpu {
     this.ex.flushBlocks();
   }
 
-  /** Copies the running vCPU's state out of the core (a context switch: fast, for restoreContext only). */
-  saveContext(): CoreContext {
-    const b = new Uint8Array(this.memory.buffer);
-    const bytes = new Uint8Array(STATE_END - STATE_BASE + 512 + 8 * SYSREG_COUNT);
+  /**
+   * Copies the running vCPU's state out of the core (a context switch: fast, for restoreContext
+   * only), into `reuse` (a context this core made before, no longer needed) when given.
+   */
+  saveContext(reuse?: CoreContext): CoreContext {
+    const n = STATE_END - STATE_BASE;
+    const bytes = reuse && reuse.bytes.length === CONTEXT_BYTES ? reuse.bytes : new Uint8Array(CONTEXT_BYTES);
+    const b = this.bytes();
     bytes.set(b.subarray(STATE_BASE, STATE_END), 0);
-    bytes.set(b.subarray(V_BASE, V_BASE + 512), STATE_END - STATE_BASE);
-    bytes.set(b.subarray(SYSREG_BASE, SYSREG_BASE + 8 * SYSREG_COUNT), STATE_END - STATE_BASE + 512);
-    return { bytes };
+    bytes.set(b.subarray(V_BASE, V_BASE + 512), n);
+    bytes.set(b.subarray(SYSREG_BASE, SYSREG_BASE + 8 * SYSREG_COUNT), n + 512);
+    return reuse && reuse.bytes === bytes ? reuse : { bytes };
   }
 
-  /** Puts a context from saveContext back into the core. */
+  /**
+   * Puts a context from saveContext back into the core. The TLB is kept when the translation
+   * regime's registers are those of the state it replaces (core switchResync).
+   */
   restoreContext(c: CoreContext): void {
-    const b = new Uint8Array(this.memory.buffer);
+    const b = this.bytes();
     const n = STATE_END - STATE_BASE;
+    let same = 1;
+    for (const slot of REGIME_SLOTS) {
+      const at = SYSREG_BASE + 8 * slot;
+      const from = n + 512 + 8 * slot;
+      for (let i = 0; i < 8; i++) if (b[at + i] !== c.bytes[from + i]) same = 0;
+    }
     b.set(c.bytes.subarray(0, n), STATE_BASE);
     b.set(c.bytes.subarray(n, n + 512), V_BASE);
     b.set(c.bytes.subarray(n + 512), SYSREG_BASE);
-    this.ex.resync();
+    this.ex.switchResync(same);
+  }
+
+  /** The wasm memory as bytes (its size never changes: the memory's maximum is its initial size). */
+  private bytes(): Uint8Array {
+    if (this.memBytes.buffer !== this.memory.buffer) this.memBytes = new Uint8Array(this.memory.buffer);
+    return this.memBytes;
   }
 
   /** The whole architectural state as plain data (named, versioned fields: src/cpu/cpu-state.ts). */

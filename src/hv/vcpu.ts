@@ -113,6 +113,7 @@ export class Vcpu implements SmcccCaller, PsciTarget {
   /** MPIDR_EL1 affinity (KVM reset_mpidr layout); may be changed before the first run. */
   mpidr: bigint;
   private state: CoreContext | null = null;
+  private spare: CoreContext | undefined = undefined;
   private initialised = false;
   private psci02 = true;
   private mp: MpState = MpState.RUNNABLE;
@@ -231,6 +232,13 @@ export class Vcpu implements SmcccCaller, PsciTarget {
   takeState(): CoreContext | null {
     const s = this.state;
     this.state = null;
+    if (s) this.spare = s;
+    return s;
+  }
+  /** The context takeState last handed out (its bytes are in the core now): saveState may reuse it. */
+  spareState(): CoreContext | undefined {
+    const s = this.spare;
+    this.spare = undefined;
     return s;
   }
 

@@ -178,7 +178,7 @@ export class Vm implements VcpuVm {
   activate(v: Vcpu, restore: boolean): void {
     if (this.active === v) return;
     if (this.active) this.timers.account(this.active);
-    if (this.active) this.active.saveState(this.core.saveContext());
+    if (this.active) this.active.saveState(this.core.saveContext(this.active.spareState()));
     const s = v.takeState();
     if (s && restore) this.core.restoreContext(s);
     this.active = v;

@@ -15,7 +15,7 @@ import {
 } from "./run";
 import { hostAccessOk, hostRead, hostWrite, SCTLR_RESET } from "./sysreg";
 import { SR_COUNT, SR_SCTLR_EL1, srSet } from "./sysreg-slots";
-import { debugConfigChanged } from "./debug";
+import { debugConfigChanged, watchConfigured } from "./debug";
 import { codePageWritten, hostPageOf, isCodePage, markTouched, setMmuIndex, tlbFlushAll } from "./tlb";
 import { updateFpEnabled } from "./fpaccess";
 import { setPstateBits } from "./state";
@@ -188,10 +188,21 @@ export function translate(vaLo: u32, vaHi: u32): u32 {
 
 /** Re-derives cached state (MMU index, FP enable) after the host rewrote the state block. */
 export function resync(): void {
+  switchResync(0);
+}
+
+/**
+ * resync() after the host put another vCPU's state in: with `sameRegime` (the host found its
+ * SCTLR_EL1, TCR_EL1, TTBR0_EL1, TTBR1_EL1 and MAIR_EL1 equal to those of the vCPU it replaced)
+ * the TLB is kept, unless watchpoints are configured: every entry is then one this vCPU's own
+ * walks would make (RAM, ROM and MMIO are the VM's, code pages and page generations physical),
+ * and any TLBI it executes drops shared entries too.
+ */
+export function switchResync(sameRegime: u32): void {
   setMmuIndex((load<u32>(L.PSTATE_ADDR) >>> 2) & 3);
   updateFpEnabled();
   debugConfigChanged();
-  tlbFlushAll();
+  if (sameRegime == 0 || watchConfigured) tlbFlushAll();
 }
 
 /** Enables or disables semihosting (HLT #0xF000 at EL1 exits to the host). */
