@@ -96,6 +96,75 @@ describe("JIT tier", () => {
     assert.deepEqual(jit, interp);
   });
 
+  test("compiled multi-precision, byte-reverse and count instructions match the interpreter", () => {
+    // x2/x3 walk an LCG (with the occasional all-ones and sign-bit values); every result is
+    // folded into x20 so any lane of any iteration that differs shows.
+    const { interp, jit } = both(`
+      mov x1, #3000
+      mov x2, #0x4f1b
+      movk x2, #0x9e37, lsl #48
+      mov x3, #0x7f4a
+      movk x3, #0x79b9, lsl #32
+      mov x9, #0x2d
+      movk x9, #0x5851, lsl #48
+    1:
+      madd x2, x2, x9, x1
+      eor x3, x3, x2, ror #29
+      tst x1, #15
+      csinv x4, x2, xzr, ne
+      tst x1, #31
+      csel x5, x3, x4, ne
+      cmn x2, x3
+      adc x6, x2, x5
+      adcs x7, x4, x3
+      adc w8, w2, w5
+      adcs w10, w4, w3
+      sbc x11, x2, x5
+      sbcs x12, x5, x4
+      sbcs w13, w3, w2
+      sbc w14, w4, w5
+      cset x15, mi
+      cinc x15, x15, vs
+      cinc x15, x15, cs
+      cinc x15, x15, eq
+      umulh x16, x4, x5
+      smulh x17, x4, x5
+      rev x18, x2
+      rev w19, w3
+      rev16 x21, x4
+      rev16 w22, w5
+      rev32 x23, x3
+      clz x24, x11
+      clz w25, w12
+      cls x26, x4
+      cls w27, w5
+      eor x20, x20, x6, ror #1
+      eor x20, x20, x7, ror #2
+      eor x20, x20, x8, ror #3
+      eor x20, x20, x10, ror #4
+      eor x20, x20, x11, ror #5
+      eor x20, x20, x12, ror #6
+      eor x20, x20, x13, ror #7
+      eor x20, x20, x14, ror #8
+      eor x20, x20, x15, ror #9
+      eor x20, x20, x16, ror #10
+      eor x20, x20, x17, ror #11
+      eor x20, x20, x18, ror #12
+      eor x20, x20, x19, ror #13
+      eor x20, x20, x21, ror #14
+      eor x20, x20, x22, ror #15
+      eor x20, x20, x23, ror #16
+      add x20, x20, x24
+      add x20, x20, x25, lsl #7
+      add x20, x20, x26, lsl #14
+      add x20, x20, x27, lsl #21
+      subs x1, x1, #1
+      b.ne 1b
+      hvc #0
+    `);
+    assert.deepEqual(jit, interp);
+  });
+
   test("a fault in the middle of a compiled block leaves the interpreter's state", () => {
     const { interp, jit } = both(`
       mov x1, #5

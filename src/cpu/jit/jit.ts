@@ -8,6 +8,7 @@ import { INT_EMITTERS } from "./emit-int.ts";
 import { MEM_EMITTERS } from "./emit-mem.ts";
 import { SIMD_EMITTERS } from "./emit-simd.ts";
 import { FP_EMITTERS } from "./emit-fp.ts";
+import { ARITH_EMITTERS } from "./emit-arith.ts";
 import { assembleModule, Code, type FuncDef, T } from "./wasm.ts";
 
 /** The parts of a WebAssembly.Table the JIT uses (Node's typings do not declare the class). */
@@ -42,7 +43,8 @@ export interface JitStats {
 }
 
 const EMITTERS: Map<string, Emitter> = new Map();
-for (const [names, e] of [...INT_EMITTERS, ...MEM_EMITTERS, ...SIMD_EMITTERS, ...FP_EMITTERS]) for (const n of names) EMITTERS.set(n, e);
+for (const [names, e] of [...INT_EMITTERS, ...MEM_EMITTERS, ...SIMD_EMITTERS, ...FP_EMITTERS, ...ARITH_EMITTERS])
+  for (const n of names) EMITTERS.set(n, e);
 
 const TYPES = [
   { params: [T.I64, T.I32, T.I32, T.I32], results: [T.I32] },
@@ -79,6 +81,47 @@ const BATCH = 16;
 const PENDING = 0xffff_fffe;
 const DECLINED = 0xffff_ffff;
 
+interface NodeProcess {
+  env?: Record<string, string | undefined>;
+  on?(event: "exit", f: () => void): void;
+  stderr?: { write(s: string): void };
+}
+const proc = (globalThis as { process?: NodeProcess }).process;
+
+/**
+ * Diagnostics: with DORMOUSE_JIT_FALLBACKS set, every instruction a compiled block hands to the
+ * interpreter is counted by op (over all cores of the process; a JS wrapper around jitStep makes
+ * compiled code slower) and the top 20 is written to stderr when the process exits.
+ */
+const FALLBACKS: Map<number, number> | null = proc?.env?.DORMOUSE_JIT_FALLBACKS ? new Map() : null;
+if (FALLBACKS) proc?.on?.("exit", () => proc.stderr?.write(fallbackReport(20).join("\n") + "\n"));
+
+/** The fallback counts' top `n` as lines: count, share, encoding group, op name (empty when not counting). */
+export function fallbackReport(n: number): string[] {
+  if (!FALLBACKS) return [];
+  const total = [...FALLBACKS.values()].reduce((a, b) => a + b, 0);
+  const lines = [`jit-fallbacks: total=${total}`];
+  for (const [op, k] of [...FALLBACKS].sort((a, b) => b[1] - a[1]).slice(0, n))
+    lines.push(`${String(k).padStart(12)} ${((100 * k) / total).toFixed(1).padStart(5)}%  ${GROUPS[op] ?? ""}  ${OP_NAMES[op] ?? op}`);
+  return lines;
+}
+
+/** The number of counted fallbacks (0 when not counting). */
+export function fallbackTotal(): number {
+  return FALLBACKS ? [...FALLBACKS.values()].reduce((a, b) => a + b, 0) : 0;
+}
+
+/** jitStep, or a counting wrapper around it when DORMOUSE_JIT_FALLBACKS is set. */
+function stepImport(core: JitCore): WebAssembly.ImportValue {
+  const counts = FALLBACKS;
+  if (!counts) return core.jitStep as WebAssembly.ImportValue;
+  const step = core.jitStep as unknown as (op: number, w: number, pc: bigint) => number;
+  return ((op: number, w: number, pc: bigint) => {
+    counts.set(op, (counts.get(op) ?? 0) + 1);
+    return step(op, w, pc);
+  }) as WebAssembly.ImportValue;
+}
+
 /** The JIT compiler bound to one core instance. */
 export class Jit {
   readonly stats: JitStats = { compiled: 0, declined: 0, errors: 0, inline: 0, fallback: 0, modules: 0, ms: 0 };
@@ -91,6 +134,8 @@ export class Jit {
   private pending: number[] = [];
   /** The chaining trampoline every module imports. */
   private readonly chain: WebAssembly.ImportValue;
+  /** The interpreter entry modules import. */
+  private readonly step: WebAssembly.ImportValue;
 
   /**
    * `batch`: blocks per module (1 compiles each block as soon as it is hot, which tests use to
@@ -105,6 +150,7 @@ export class Jit {
     this.nextSlot = this.firstSlot;
     this.epoch = core.blockEpoch();
     this.chain = trampoline(core);
+    this.step = stepImport(core);
   }
 
   /**
@@ -147,7 +193,7 @@ export class Jit {
       try {
         const bytes = assembleModule(TYPES, IMPORTS, fns);
         const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
-          c: { m: this.core.memory, s: this.core.jitStep, x: this.chain },
+          c: { m: this.core.memory, s: this.step, x: this.chain },
         });
         exports = inst.exports;
         this.stats.modules++;
