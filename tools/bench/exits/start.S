@@ -9,7 +9,7 @@
 #define UART 0x09000000
 #define GICD 0x08000000
 #define GICR1 0x080C0000 /* vCPU 1's redistributor (RD frame; SGI frame at +0x10000) */
-#define N 20000
+#define N 200000
 /* Each loop runs twice and the second pass is timed: both VMMs' translated code and
  * (Dormouse) V8's optimised tiers of its core and exit paths are warm by then, so the figures
  * are exit latencies, not first compilations. */
@@ -46,7 +46,7 @@ _start:
 
   /* HVC round trips: the same loop twice, the first pass warming up, the second timed. */
   mov x28, #PASSES
-9:mov x19, #N
+9:ldr x19, =N
   mrs x20, cntvct_el0
 2:mov x0, #0x84000000             /* PSCI_VERSION */
   hvc #0
@@ -60,7 +60,7 @@ _start:
   /* MMIO reads from EL1. */
   ldr x1, =(UART + 0x18)
   mov x28, #PASSES
-9:mov x19, #N
+9:ldr x19, =N
   isb
   mrs x20, cntvct_el0
 3:ldr w0, [x1]
@@ -111,7 +111,7 @@ el0_back:
   bl putdec
   adr x0, s_n
   bl puts
-  mov x0, #N
+  ldr x0, =N
   bl putdec
   adr x0, s_ipin
   bl puts
@@ -146,7 +146,7 @@ fail:
 
 el0_loop:
   mov x28, #PASSES
-9:mov x19, #N
+9:ldr x19, =N
   isb
   mrs x20, cntvct_el0
 6:ldr w0, [x1]
