@@ -46,6 +46,11 @@ function timeToMarker(
     p.stdout.on("data", onData);
     p.stderr.on("data", onData);
     p.on("error", (e) => reject(e));
+    // A VM that ends before the marker is a failed run, not a wait for the timeout.
+    p.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${cmd} ended (${signal ?? `status ${code}`}) before the marker; output tail: ${out.slice(-500)}`));
+    });
   });
 }
 
