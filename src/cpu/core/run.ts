@@ -11,8 +11,9 @@
 // not compiled, JIT_PENDING while queued, JIT_DECLINED when the JIT declined it), then per instruction the op (u32) and
 // the instruction word (u32).
 //
-// JIT tier: once a block has run `jitThreshold` times the host compiles it to a wasm function
-// (src/cpu/jit) that the loop calls through the function table as
+// JIT tier: when a block is entered for the `jitThreshold`-th time the host compiles it to a wasm
+// function (src/cpu/jit; when compiled at once rather than queued, that entry already calls it)
+// that the loop calls through the function table as
 // `(pc: i64, tlb: i32, budget: i32, cnt: i32) → i32`, with cnt 0, where budget (at most 0xffff,
 // at least the block's length) bounds the instructions the call may run: a block that loops to
 // itself, or chains to the compiled block that follows it (compiler.ts; not in the checked loop,
@@ -448,7 +449,17 @@ function runChecked(budget: u32): u32 {
     // Checked: a breakpoint may match an instruction of this block (its checks need the interpreter).
     const bpHere = checkBp && breakpointMayMatch(pc, n);
     if (!stepping && !bpHere) {
-      const fn = load<u32>(b, 16);
+      let fn = load<u32>(b, 16);
+      if (fn == 0 && jitThreshold != 0) {
+        // Hot now: compiled (unless queued or declined), it runs compiled this very time.
+        const count = load<u32>(b, 12) + 1;
+        store<u32>(b, count, 12);
+        if (count >= jitThreshold) {
+          const idx = <u32>hostJitCompile(<i32>b);
+          fn = idx ? idx : JIT_DECLINED;
+          store<u32>(b, fn, 16);
+        }
+      }
       const avail = budget - steps;
       if (fn - 1 < JIT_PENDING - 1 && n <= avail) {
         const r = call_indirect<u32>(fn, pc, tlbCur, avail > 0xffff ? 0xffff : avail, 0);
@@ -484,13 +495,6 @@ function runChecked(budget: u32): u32 {
           retired += k;
           pc = load<u64>(JIT_NEXT_PC);
           continue;
-        }
-      } else if (fn == 0 && jitThreshold != 0) {
-        const count = load<u32>(b, 12) + 1;
-        store<u32>(b, count, 12);
-        if (count >= jitThreshold) {
-          const idx = <u32>hostJitCompile(<i32>b);
-          store<u32>(b, idx ? idx : JIT_DECLINED, 16);
         }
       }
     }

@@ -229,6 +229,41 @@ function fpPair(b: BlockCompiler, w: number, name: string): boolean {
   return true;
 }
 
+const SPLAT = [SimdOp.V128Load8Splat, SimdOp.V128Load16Splat, SimdOp.V128Load32Splat, SimdOp.V128Load64Splat] as const;
+
+/** LD1R (one register; the LD2R-LD4R forms go to the interpreter), with or without post-index. */
+function ld1r(b: BlockCompiler, w: number, post: boolean): boolean {
+  const Q = fld(w, 30, 1);
+  const R = fld(w, 21, 1);
+  const o0 = fld(w, 13, 1);
+  const S = fld(w, 12, 1);
+  const size = fld(w, 10, 2);
+  const Rn = fld(w, 5, 5);
+  const Rm = fld(w, 16, 5);
+  const Rt = fld(w, 0, 5);
+  if (S || R || o0) return false;
+  const c = b.c;
+  const v = b.L.V_BASE + 16 * Rt;
+  b.fp();
+  b.xsp(Rn);
+  c.set(L_ADDR);
+  b.access(1 << size, false, Rn === 31, post ? [Rn, Rm] : [Rn], () => {
+    c.i32(0).get(L_HA).simdMem(SPLAT[size], 0).simdMem(SimdOp.V128Store, v);
+    if (!Q)
+      c.i32(0)
+        .i64(0n)
+        .mem(Op.I64Store, v + 8);
+    if (post) {
+      c.get(L_ADDR);
+      if (Rm === 31) c.i64(BigInt(1 << size));
+      else b.x(Rm);
+      c.op(Op.I64Add);
+      b.setXSP(Rn);
+    }
+  });
+  return true;
+}
+
 const named =
   (f: (b: BlockCompiler, w: number, name: string) => boolean, name: string): Emitter =>
   (b, w) =>
@@ -253,4 +288,6 @@ export const MEM_EMITTERS: [string[], Emitter][] = [
   ...PAIR.map((n): [string[], Emitter] => [[n], named(pair, n)]),
   ...FP_SINGLE.map((n): [string[], Emitter] => [[n], named(fpSingle, n)]),
   ...FP_PAIR.map((n): [string[], Emitter] => [[n], named(fpPair, n)]),
+  [["LDnR"], (b, w) => ld1r(b, w, false)],
+  [["LDnR_post"], (b, w) => ld1r(b, w, true)],
 ];

@@ -287,6 +287,45 @@ function movi(b: BlockCompiler, w: number): boolean {
   return true;
 }
 
+/** EXT: bytes imm4.. of Vm:Vn (Q = 0: of Vm<63:0>:Vn<63:0>, imm4<3> UNDEFINED). */
+function ext(b: BlockCompiler, w: number): boolean {
+  const Q = fld(w, 30, 1);
+  const imm = fld(w, 11, 4);
+  if (!Q && imm & 8) return false;
+  const lanes = Array.from({ length: 16 }, (_, i) => (Q ? i + imm : i + imm < 8 ? i + imm : i + imm + 8));
+  if (!Q) lanes.fill(0, 8);
+  b.fp();
+  b.c.i32(0);
+  loadV(b, fld(w, 5, 5));
+  loadV(b, fld(w, 16, 5));
+  b.c.shuffle(lanes);
+  finishV(b, fld(w, 0, 5), Q);
+  return true;
+}
+
+/** SLI (vector): each element of Vn shifted left, inserted over Vd's bits above the shift. */
+function sli(b: BlockCompiler, w: number): boolean {
+  const Q = fld(w, 30, 1);
+  const immh = fld(w, 19, 4);
+  if (immh === 0 || (immh & 8 && !Q)) return false;
+  const lg = 31 - Math.clz32(immh);
+  const esize = 8 << lg;
+  const shift = fld(w, 16, 7) - esize;
+  const Rd = fld(w, 0, 5);
+  const lane = ((1n << BigInt(esize)) - 1n) & (((1n << BigInt(esize)) - 1n) << BigInt(shift));
+  let mask = 0n;
+  for (let i = 0; i < 64; i += esize) mask |= lane << BigInt(i);
+  const c = b.c;
+  b.fp();
+  c.i32(0);
+  loadV(b, fld(w, 5, 5));
+  if (shift) c.i32(shift).simd([SimdOp.I8x16Shl, SimdOp.I16x8Shl, SimdOp.I32x4Shl, SimdOp.I64x2Shl][lg]);
+  loadV(b, Rd);
+  c.v128(mask, mask).simd(SimdOp.V128Bitselect);
+  finishV(b, Rd, Q);
+  return true;
+}
+
 const named =
   (f: (b: BlockCompiler, w: number, name: string) => boolean, name: string): Emitter =>
   (b, w) =>
@@ -310,4 +349,6 @@ export const SIMD_EMITTERS: [string[], Emitter][] = [
   [["INS_asimdins_IR_r"], insGeneral],
   [["DUP_asisdone_only"], dupScalar],
   [["MOVI_asimdimm"], movi],
+  [["EXT_asimdext_only"], ext],
+  [["SLI_v"], sli],
 ];

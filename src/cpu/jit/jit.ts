@@ -134,12 +134,17 @@ export class Jit {
   private pending: number[] = [];
   /** The chaining trampoline every module imports. */
   private readonly chain: WebAssembly.ImportValue;
+  /**
+   * Compile every block however little of it is inline (with batch 1, the tests' mode: the
+   * differential tests then run every instruction inside compiled blocks).
+   */
+  private readonly compileAll: boolean;
   /** The interpreter entry modules import. */
   private readonly step: WebAssembly.ImportValue;
 
   /**
-   * `batch`: blocks per module (1 compiles each block as soon as it is hot, which tests use to
-   * run everything compiled).
+   * `batch`: blocks per module (1 compiles each block as soon as it is hot and declines none,
+   * which tests use to run everything compiled).
    */
   constructor(
     private readonly core: JitCore,
@@ -151,6 +156,7 @@ export class Jit {
     this.epoch = core.blockEpoch();
     this.chain = trampoline(core);
     this.step = stepImport(core);
+    this.compileAll = batch === 1;
   }
 
   /**
@@ -249,7 +255,7 @@ export class Jit {
     try {
       const r = compileBlock(this.L, input, EMITTERS);
       const len = input.ops.length;
-      if (r.compiled * 2 < len) {
+      if (r.compiled * 2 < len && !this.compileAll) {
         this.stats.declined++;
         return null;
       }

@@ -114,9 +114,14 @@ export const enum Op {
 /** SIMD opcodes (after the 0xfd prefix, LEB128-encoded). */
 export const enum SimdOp {
   V128Load = 0x00,
+  V128Load8Splat = 0x07,
+  V128Load16Splat = 0x08,
+  V128Load32Splat = 0x09,
   V128Load64Splat = 0x0a,
   V128Store = 0x0b,
   V128Const = 0x0c,
+  I8x16Shuffle = 0x0d,
+  V128Bitselect = 0x52,
   F32x4Eq = 0x41,
   F64x2Eq = 0x47,
   F64x2Lt = 0x49,
@@ -176,6 +181,14 @@ export const enum SimdOp {
   I64x2Add = 0xce,
   I64x2Sub = 0xd1,
 }
+
+type SplatOp = SimdOp.V128Load8Splat | SimdOp.V128Load16Splat | SimdOp.V128Load32Splat | SimdOp.V128Load64Splat;
+const SPLAT_ALIGN: Partial<Record<SimdOp, number>> = {
+  [SimdOp.V128Load8Splat]: 0,
+  [SimdOp.V128Load16Splat]: 1,
+  [SimdOp.V128Load32Splat]: 2,
+  [SimdOp.V128Load64Splat]: 3,
+};
 
 function uleb(out: number[], v: number): void {
   do {
@@ -288,10 +301,16 @@ export class Code {
     for (const h of [lo, hi]) for (let i = 0n; i < 64n; i += 8n) this.b.push(Number((BigInt.asUintN(64, h) >> i) & 0xffn));
     return this;
   }
+  /** i8x16.shuffle with 16 lane indices (0-15: the first operand's bytes, 16-31: the second's). */
+  shuffle(lanes: number[]): this {
+    this.simd(SimdOp.I8x16Shuffle);
+    for (const l of lanes) this.b.push(l);
+    return this;
+  }
   /** A v128 load, store or load-and-splat (the alignment hint: the access's natural one). */
-  simdMem(o: SimdOp.V128Load | SimdOp.V128Store | SimdOp.V128Load64Splat, offset: number): this {
+  simdMem(o: SimdOp.V128Load | SimdOp.V128Store | SplatOp, offset: number): this {
     this.simd(o);
-    uleb(this.b, o === SimdOp.V128Load64Splat ? 3 : 4);
+    uleb(this.b, SPLAT_ALIGN[o] ?? 4);
     uleb(this.b, offset >>> 0);
     return this;
   }
