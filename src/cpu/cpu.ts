@@ -200,6 +200,8 @@ export class Cpu {
         V_BASE: this.L.V_BASE,
         FPCR_ADDR: this.L.FPCR_ADDR,
         FPSR_ADDR: this.L.FPSR_ADDR,
+        PSTATE_ADDR: this.L.PSTATE_ADDR,
+        SYSREG_BASE: this.L.SYSREG_BASE,
         JIT_NEXT_PC: this.L.JIT_NEXT_PC,
         JIT_FP_ENABLED: this.L.JIT_FP_ENABLED,
         IRQ_LINES: this.L.IRQ_LINES,

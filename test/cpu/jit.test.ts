@@ -165,6 +165,30 @@ describe("JIT tier", () => {
     assert.deepEqual(jit, interp);
   });
 
+  test("compiled MRS SP_EL0 reads the banked SP_EL0 at EL1h and is UNDEFINED once SPSel is 0", () => {
+    const { interp, jit } = both(`
+      mov x5, #0x1234
+      msr sp_el0, x5
+      mov x1, #100
+    1:
+      mrs x0, sp_el0
+      add x5, x0, x1
+      msr sp_el0, x5
+      mrs x6, sp_el0
+      subs x1, x1, #1
+      b.ne 1b
+      msr spsel, #0
+      mov x7, #7
+      mrs x2, sp_el0
+      mov x8, #8
+      hvc #20
+    `);
+    assert.deepEqual(jit, interp);
+    assert.equal(jit.x[7], 7n);
+    assert.equal(jit.x[8], 0n, "the UNDEFINED MRS took the exception");
+    assert.equal(jit.esr >> 26n, 0n, "ESR: unknown reason (UNDEFINED)");
+  });
+
   test("a fault in the middle of a compiled block leaves the interpreter's state", () => {
     const { interp, jit } = both(`
       mov x1, #5

@@ -35,6 +35,8 @@ export interface CoreLayout {
   V_BASE: number;
   FPCR_ADDR: number;
   FPSR_ADDR: number;
+  PSTATE_ADDR: number;
+  SYSREG_BASE: number;
   JIT_NEXT_PC: number;
   JIT_FP_ENABLED: number;
   IRQ_LINES: number;
@@ -444,12 +446,14 @@ export class BlockCompiler {
 
   /**
    * Runs instruction k in the interpreter: spills dirty state, calls jitStep, returns JIT_CTL
-   * when it set ctl, otherwise reloads what it may have changed.
+   * when it set ctl, otherwise reloads what it may have changed. An interpreted system
+   * instruction stops the block chaining unless `keepChaining` (its interpreted case always
+   * sets ctl: an exception).
    */
-  fallback(regs?: number[]): void {
+  fallback(regs?: number[], keepChaining = false): void {
     const c = this.c;
     const L = this.L;
-    if (this.input.groups[this.k] === "system") this.chainable = false;
+    if (this.input.groups[this.k] === "system" && !keepChaining) this.chainable = false;
     const spill = (r: number) =>
       c
         .i32(0)
