@@ -7,7 +7,9 @@ import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { KitError } from "../../src/kit/apt.ts";
 import { imageLayout } from "../../src/kit/debian-image.ts";
+import { checkHostTools, toolEnv } from "../../src/kit/debian-rootfs.ts";
 import { repoRoot } from "../support/toolchain.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "dormouse-image-"));
@@ -48,4 +50,25 @@ test("the layout: ESP at 1 MiB, root, then swap (at most 1 GiB) ending 1 MiB bef
   const M = 1 << 20;
   assert.deepEqual(imageLayout(4096 * M), { esp: [M, 65 * M], root: [65 * M, 3071 * M], swap: [3071 * M, 4095 * M] });
   assert.deepEqual(imageLayout(2048 * M), { esp: [M, 65 * M], root: [65 * M, 1535 * M], swap: [1535 * M, 2047 * M] });
+});
+
+test("the build's commands are found in /usr/sbin and /sbin too, and a missing one is one line naming its package and that installing it needs root", () => {
+  const saved = process.env.PATH;
+  try {
+    // An empty PATH: the sbin directories are still searched (mke2fs, mkfs.fat and depmod are
+    // there), fakeroot (in /usr/bin) is not found.
+    process.env.PATH = mkdtempSync(join(tmpdir(), "dormouse-path-"));
+    assert.ok(toolEnv().PATH?.split(":").includes("/usr/sbin"));
+    assert.throws(
+      () => checkHostTools(),
+      (e: Error) =>
+        e instanceof KitError &&
+        /^fakeroot is missing: .*Debian package fakeroot; installing it needs root/.test(e.message) &&
+        !e.message.includes("\n"),
+    );
+  } finally {
+    process.env.PATH = saved;
+  }
+  // With the system's PATH every command tools/test.sh installs is there (kmod's depmod among them).
+  checkHostTools();
 });
