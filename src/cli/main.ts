@@ -14,7 +14,7 @@ const MODULES: { names: readonly string[]; load: () => Promise<Command[]> }[] = 
   {
     names: ["resume"],
     load: async () => {
-      const [{ resumeCommand }, { withNamedResume }] = await Promise.all([import("./run.ts"), import("./vms.ts")]);
+      const [{ resumeCommand }, { withNamedResume }] = await Promise.all([import("./run.ts"), import("./named-resume.ts")]);
       return [withNamedResume(resumeCommand)];
     },
   },

@@ -1,14 +1,14 @@
 // The named-VM commands of `dormouse`: clients of the daemon's API (src/daemon), which they
 // start on demand. `dormouse daemon` runs the daemon in the foreground (systemd's unit does
 // that); `dormouse vm-process` is what the daemon runs for each VM (not for users).
-import { existsSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { defaultStateDir, isVmName, vmDirOf } from "../daemon/locate.ts";
+import { isVmName } from "../daemon/locate.ts";
 import type { VmInfo } from "../daemon/schemas.ts";
 import { ensureDaemon } from "./api-client.ts";
 import { type Command, parseInteger, parseOptions, parseSize, UsageError } from "./args.ts";
 import { VM_COMMAND_NAMES } from "./vm-command-names.ts";
+import { isNamedVm, stateDirOf } from "./named-resume.ts";
 import { attachConsole } from "./vm-console.ts";
 
 export const VM_USAGE = `named VMs (clients of the daemon, which they start when it is not running):
@@ -24,20 +24,8 @@ export const VM_USAGE = `named VMs (clients of the daemon, which they start when
   every command takes --state-dir DIR (default $DORMOUSE_STATE_DIR, else $XDG_STATE_HOME/dormouse
   or ~/.local/state/dormouse)`;
 
-/** The state directory: --state-dir, else $DORMOUSE_STATE_DIR, else the XDG default. */
-export function stateDirOf(arg: string | undefined): string {
-  return resolve(arg ?? process.env.DORMOUSE_STATE_DIR ?? defaultStateDir());
-}
-
 const mib = (s: string, what: string) => parseSize(s, what, { min: 1 << 20, max: 2 ** 42, align: 1 << 20 }) / (1 << 20);
 const int = (s: string, what: string) => parseInteger(s, what, 1, 64);
-
-/** Whether `dormouse resume ARG` means the named VM ARG (an existing VM, and no file of that name). */
-export function isNamedVm(arg: string, stateDirArg?: string): boolean {
-  if (!isVmName(arg)) return false;
-  if (existsSync(arg) && statSync(arg).isFile()) return false;
-  return existsSync(join(vmDirOf(stateDirOf(stateDirArg), arg), "vm.json"));
-}
 
 const age = (iso: string) => {
   const s = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);
@@ -266,18 +254,5 @@ export const VM_COMMANDS: Command[] = VM_COMMAND_NAMES.map((name) => ({
   run: (argv: string[]) => run(name, argv),
 }));
 
-/** `resume NAME` resumes the named VM (a paused one); `resume FILE` is the snapshot resume of `file`. */
-export function withNamedResume(file: Command): Command {
-  return {
-    ...file,
-    synopsis: [...file.synopsis, "resume NAME              (a paused named VM)"],
-    run(argv) {
-      const dir = argv.indexOf("--state-dir");
-      const operands = argv.filter((a, i) => !a.startsWith("-") && (dir < 0 || i !== dir + 1));
-      // A file of that name is a snapshot; else an existing VM, or any name when --state-dir is given.
-      const one = operands.length === 1 ? operands[0] : null;
-      if (one && (isNamedVm(one, dir >= 0 ? argv[dir + 1] : undefined) || (dir >= 0 && !existsSync(one)))) return run("resume", argv);
-      return file.run(argv);
-    },
-  };
-}
+/** `dormouse resume NAME`: the named VM resumed (named-resume.ts tells it from a snapshot file). */
+export const resumeNamed = (argv: string[]): Promise<number> => run("resume", argv);

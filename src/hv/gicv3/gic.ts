@@ -4,7 +4,7 @@
 // KVM guest sees it. No LPIs/ITS. MMIO frames are in distributor.ts and redistributor.ts, the
 // ICC_* system registers in cpu-interface.ts.
 
-import { BigBits, Bits, Int, require, type Static, Struct, Type, validateCompiled } from "../../schema/index.ts";
+import { BigBits, Bits, Int, require, type Static, Struct, Type, validate } from "../../schema/index.ts";
 import { MAX_VCPUS } from "../constants.ts";
 
 /** INTIDs the generic timer uses (QEMU virt / KVM): virtual timer PPI 11, physical PPI 14. */
@@ -104,7 +104,7 @@ export type GicSnapshot = Static<typeof GicSnapshotSchema>;
 /** Checks a GIC state for a VM of `cpus` vCPUs and `spis` SPIs (a StateError naming the field). */
 export function checkGicSnapshot(s: unknown, cpus: number, spis: number, what = "gic"): asserts s is GicSnapshot {
   // Compiled: its only bigints (IROUTER) are refined to 40 bits.
-  validateCompiled(GicSnapshotSchema, s, what);
+  validate(GicSnapshotSchema, s, what);
   require(s.spis.length === spis, `${what}.spis: ${s.spis.length} SPIs, this VM has ${spis}`);
   require(s.private.length === cpus, `${what}.private: state of ${s.private.length} redistributors, this VM has ${cpus} vCPUs`);
   require(s.cpus.length === cpus, `${what}.cpus: state of ${s.cpus.length} CPU interfaces, this VM has ${cpus} vCPUs`);
