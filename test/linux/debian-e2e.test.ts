@@ -8,7 +8,7 @@ import { test } from "node:test";
 import { debianE2e, summaryLine } from "../support/debian-e2e.ts";
 
 test("debian-e2e: every leg passes", { timeout: 3_600_000 }, async () => {
-  const r = await debianE2e();
+  const r = await debianE2e({ log: (m) => process.stderr.write(`debian-e2e: ${m}\n`) });
   assert.deepEqual(r.failures, []);
   assert.equal(
     summaryLine(r),

@@ -148,6 +148,8 @@ class Guest {
       this.con.send("\n");
       try {
         await this.con.wait(PROMPT, at, 5000, "a prompt");
+        // Enters typed earlier (and a wake-up key) may still bring prompts: let them all come first.
+        await this.quiet(1500);
         return;
       } catch (e) {
         if (Date.now() > deadline) throw e;
@@ -155,9 +157,37 @@ class Guest {
     }
   }
 
-  /** Runs a shell command and returns its output without bash's terminal escapes (bracketed paste). */
+  /** Waits until the guest has printed nothing for `ms`. */
+  async quiet(ms: number): Promise<void> {
+    for (let n = -1; n !== this.con.text.length;) {
+      n = this.con.text.length;
+      await new Promise((r) => setTimeout(r, ms));
+    }
+  }
+
+  /**
+   * Runs a shell command and returns its output without bash's terminal escapes (bracketed
+   * paste) nor the echo of the typed line (a prompt printed late can come before that echo).
+   */
   async sh(cmd: string, ms?: number): Promise<string> {
-    return stripEscapes(await this.con.sh(cmd, ms)).trim();
+    const lines = stripEscapes(await this.con.sh(cmd, ms)).split("\n");
+    let echo = lines.length - 1;
+    while (echo >= 0 && !lines[echo].includes('"@@$((')) echo--;
+    return lines
+      .slice(echo + 1)
+      .join("\n")
+      .trim();
+  }
+
+  /** Waits until logind has finished `n` suspend operations (a sleep key while one runs is ignored). */
+  async suspendsFinished(n: number): Promise<void> {
+    const deadline = Date.now() + 2 * MIN;
+    for (;;) {
+      const done = Number(await this.sh(`journalctl -b -u systemd-logind --no-pager | grep -c "Operation 'suspend' finished"`));
+      if (done >= n) return;
+      if (Date.now() > deadline) throw new Error(`logind finished ${done} suspend operations, not ${n}`);
+      await new Promise((r) => setTimeout(r, 2000));
+    }
   }
 
   async end(): Promise<void> {
@@ -237,6 +267,7 @@ export async function debianE2e(
         await a.woken(s, "console");
         await a.prompt(2 * MIN);
         if ((await a.sh("echo back")) !== "back") throw new Error("no shell after the wake-up");
+        await a.suspendsFinished(1);
         legs.suspend = true;
       });
       await leg("sleep_button", async () => {
@@ -251,6 +282,7 @@ export async function debianE2e(
         a.con.send("\n");
         await a.woken(s, "console");
         await a.prompt(2 * MIN);
+        await a.suspendsFinished(2);
         legs.sleep_button = true;
       });
       await leg("hibernate (boot 1)", async () => {
