@@ -40,7 +40,7 @@ import { PART_TYPE, randomUuid, writeGpt, writeSwapHeader } from "./gpt.ts";
 import { acquireLock, findFile } from "./guest-kit.ts";
 
 /** Bumped when the image's layout or configuration changes, so older cached images are rebuilt. */
-const IMAGE_FORMAT = 3;
+const IMAGE_FORMAT = 4;
 const MIB = 1 << 20;
 
 /**

@@ -147,7 +147,25 @@ export interface SystemConfig {
   kernelVersion: string;
 }
 
-/** Text files a Debian installer writes (fstab, hostname, hosts, initramfs-tools' resume device and modules). */
+/** udev: the console (the virt board's PL011) is a wake source. */
+const CONSOLE_WAKEUP_RULE = 'ACTION=="add", SUBSYSTEM=="tty", KERNEL=="ttyAMA0", ATTR{power/wakeup}="enabled"';
+/** systemd-sleep's hooks (run with pre|post and the sleep's kind). */
+const SLEEP_HOOK_DIR = "usr/lib/systemd/system-sleep";
+/** The hook that takes the console off the wake sources around a hibernation. */
+const CONSOLE_WAKEUP_HOOK = `#!/bin/sh
+# Written by dormouse image debian: the console stops being a wake source before a hibernation
+# (an image saved with the UART's interrupt armed for wakeup resumes with it masked) and is one
+# again after it (the udev rule 60-dormouse-console-wakeup.rules makes it one at boot).
+w=/sys/class/tty/ttyAMA0/power/wakeup
+[ -w "$w" ] || exit 0
+case "$1/$2" in
+pre/hibernate | pre/hybrid-sleep | pre/suspend-then-hibernate) echo disabled >"$w" ;;
+post/hibernate | post/hybrid-sleep | post/suspend-then-hibernate) echo enabled >"$w" ;;
+esac
+exit 0
+`;
+
+/** Text files a Debian installer writes (fstab, hostname, hosts, initramfs-tools' resume device and modules), and the console's wake-up settings. */
 export function writeSystemConfig(root: string, c: SystemConfig): string[] {
   const files: Record<string, string> = {
     "etc/fstab": `# <file system> <mount point> <type> <options> <dump> <pass>
@@ -166,6 +184,12 @@ UUID=${c.swapUuid} none swap sw 0 0
     // An emulated machine's udev can take longer than the default 90 s to announce the console
     // and the swap partition; the serial getty and swap wait for them rather than fail.
     "etc/systemd/system.conf.d/dormouse.conf": "[Manager]\nDefaultDeviceTimeoutSec=600s\n",
+    // A key typed on the console wakes the system from suspend: Linux makes no serial port a
+    // wake source by default. Before hibernation the console stops being one, and is one again
+    // after: an image saved with the UART's interrupt armed for wakeup resumes with it masked
+    // (the restoring kernel masks it, the image never unmasks it) and the console takes no input.
+    "etc/udev/rules.d/60-dormouse-console-wakeup.rules": `${CONSOLE_WAKEUP_RULE}\n`,
+    [`${SLEEP_HOOK_DIR}/dormouse-console-wakeup`]: CONSOLE_WAKEUP_HOOK,
     // Nothing starts services while the second stage configures the packages.
     "usr/sbin/policy-rc.d": "#!/bin/sh\nexit 101\n",
   };
@@ -174,8 +198,10 @@ UUID=${c.swapUuid} none swap sw 0 0
     writeFileSync(join(root, name), text);
   }
   chmodSync(join(root, "usr/sbin/policy-rc.d"), 0o755);
+  chmodSync(join(root, SLEEP_HOOK_DIR, "dormouse-console-wakeup"), 0o755);
   mkdirSync(join(root, "boot/efi"), { recursive: true });
-  return [...Object.keys(files), "boot/efi", "var/lib/dpkg", "etc/alternatives"];
+  // systemd's package has no system-sleep folder: it is made here, so it is made root's too.
+  return [...Object.keys(files), SLEEP_HOOK_DIR, "boot/efi", "var/lib/dpkg", "etc/alternatives"];
 }
 
 /**

@@ -1,12 +1,13 @@
-// The Debian end-to-end scenario (npm run e2e:debian; not yet in npm test): the
-// disk `dormouse image debian` builds (cached outside the clone), booted on 2 vCPUs, in three
-// boots. 1: direct kernel boot to the login prompt, root logs in; gdb inside the guest stops on
-// a hardware watchpoint and single-steps; `systemctl suspend` reaches SYSTEM_SUSPEND and a
-// console key wakes it; the sleep button suspends it through logind, a key wakes it; a tmpfs
-// file's checksum is taken and `systemctl hibernate` reaches SYSTEM_OFF2. 2: the next boot
-// resumes the image (the checksum reads back the same); `systemctl reboot`; the power button
-// powers it off through logind. 3: the same disk through EDK2 (--bios) and GRUB to the login
-// prompt; `systemctl poweroff`.
+// The Debian end-to-end scenario (npm run e2e:debian, and test/linux/debian-e2e.test.ts in npm
+// test): the disk `dormouse image debian` builds (cached outside the clone), booted on 2 vCPUs,
+// in three boots. 1: direct kernel boot to the login prompt, root logs in; gdb inside the guest
+// stops on a hardware watchpoint and single-steps; `systemctl suspend` reaches SYSTEM_SUSPEND
+// and a console key wakes it (the image makes the console a wake source); the sleep button
+// suspends it through logind, a key wakes it; a tmpfs file's checksum is taken and `systemctl
+// hibernate` reaches SYSTEM_OFF2 (the image's sleep hook takes the console off the wake sources
+// first). 2: the next boot resumes the image (the checksum reads back the same, the console is a
+// wake source again); `systemctl reboot`; the power button powers it off through logind. 3: the
+// same disk through EDK2 (--bios) and GRUB to the login prompt; `systemctl poweroff`.
 import { execFileSync } from "node:child_process";
 import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -258,8 +259,9 @@ export async function debianE2e(
         legs.gdb = true;
       });
       await leg("suspend", async () => {
-        // Linux's console is no wake source until told (its power/wakeup is "disabled" by default).
-        await a.sh("echo enabled > /sys/class/tty/ttyAMA0/power/wakeup");
+        // The image makes the console a wake source (Linux's default is "disabled"): nothing is set by hand.
+        const wakeup = await a.sh("cat /sys/class/tty/ttyAMA0/power/wakeup");
+        if (wakeup !== "enabled") throw new Error(`the image left the console's wakeup ${JSON.stringify(wakeup)}, not enabled`);
         const from = a.events.length;
         a.con.send("systemctl suspend\n");
         const s = await a.event("suspended", from, 3 * MIN);
@@ -286,8 +288,8 @@ export async function debianE2e(
         legs.sleep_button = true;
       });
       await leg("hibernate (boot 1)", async () => {
-        // The console stops being a wake source first: the image would resume with its IRQ masked (README).
-        await a.sh("echo disabled > /sys/class/tty/ttyAMA0/power/wakeup");
+        // The image's systemd-sleep hook takes the console off the wake sources before the
+        // hibernation (it would resume with its IRQ masked: README) and back on after it.
         checksum = await a.sh("head -c 4194304 /dev/urandom > /dev/shm/kept; sha256sum /dev/shm/kept | cut -c1-64");
         if (!/^[0-9a-f]{64}$/.test(checksum)) throw new Error(`no checksum: ${checksum}`);
         const from = a.events.length;
@@ -305,6 +307,10 @@ export async function debianE2e(
         await b.prompt(10 * MIN);
         const again = await b.sh("sha256sum /dev/shm/kept | cut -c1-64");
         if (again !== checksum) throw new Error(`the file's checksum after resume is ${again}, before ${checksum}`);
+        // The sleep hook's post step (it may still be running) makes the console a wake source again.
+        const w = "/sys/class/tty/ttyAMA0/power/wakeup";
+        const wakeup = await b.sh(`for i in $(seq 60); do [ "$(cat ${w})" = enabled ] && break; sleep 1; done; cat ${w}`, 2 * MIN);
+        if (wakeup !== "enabled") throw new Error(`after the resume the console's wakeup is ${JSON.stringify(wakeup)}, not enabled`);
         legs.hibernate = true;
       });
       await leg("reboot", async () => {
