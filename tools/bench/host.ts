@@ -6,7 +6,7 @@
 // a suspended guest, copied), one chosen at random woken (POST wakeup) until it answers running;
 // idle_cpu_percent: the host CPU (every VM process and the daemon, in percent of one core) with
 // <n> suspended VMs and no wake source, over 10 s once they have settled (30 s). Options: --vms N (default 8), --saved N (1000).
-import { copyFileSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ApiClient } from "../../src/cli/api-client.ts";
@@ -15,6 +15,7 @@ import type { HostActionResult, VmInfo } from "../../src/daemon/schemas.ts";
 import { StateStore } from "../../src/daemon/store.ts";
 import { inProcessDaemon, tempStateDir } from "../../test/support/daemon.ts";
 import { buildGuest } from "../../test/support/guests.ts";
+import { cpuSeconds } from "./proc.ts";
 
 const { values } = parseArgs({ options: { vms: { type: "string", default: "8" }, saved: { type: "string", default: "1000" } } });
 const N = Number(values.vms);
@@ -22,18 +23,6 @@ const SAVED = Number(values.saved);
 const log = (m: string) => process.stderr.write(`bench:host: ${m}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const now = () => performance.now();
-
-/** The CPU time of every thread of a process, in seconds (schedstat: nanoseconds on the CPU). */
-function cpuSeconds(pid: number): number {
-  let ns = 0;
-  try {
-    for (const t of readdirSync(`/proc/${pid}/task`))
-      ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, "latin1").split(" ")[0]);
-  } catch {
-    // gone
-  }
-  return ns / 1e9;
-}
 
 function rssMb(pid: number): number {
   try {

@@ -6,10 +6,10 @@
 // IDLE_BENCH_SECONDS shortens or lengthens the measurement (whole windows of 10 s). The VM runs
 // in its own process so that nothing of this script's (tsx's module loader thread collects its
 // garbage half a minute after its last work) counts as Dormouse's.
-import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { guestKit } from "../../src/kit/guest-kit.ts";
 import { DormouseProcess } from "../../test/support/guest-console.ts";
+import { bundleIsCurrent, cpuSeconds } from "./proc.ts";
 
 const root = join(import.meta.dirname, "../..");
 const WINDOW_S = 10;
@@ -21,34 +21,7 @@ function fail(msg: string): never {
   process.exit(1);
 }
 
-/** The CPU time of every thread of a process so far, in seconds (schedstat: nanoseconds on the CPU). */
-function cpuSeconds(pid: number): number {
-  let ns = 0;
-  for (const t of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, "latin1").split(" ")[0]);
-    } catch {
-      // The thread ended meanwhile.
-    }
-  }
-  return ns / 1e9;
-}
-
-/** The newest modification time of a file under `dir`. */
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-// bin/dormouse.mjs runs the sources through tsx when the bundle is older than them (a loader
-// thread no user's VM has).
-const bundle = join(root, "build/cli/dormouse.mjs");
-if (!statSync(bundle, { throwIfNoEntry: false }) || statSync(bundle).mtimeMs < newest(join(root, "src")))
-  fail("the CLI bundle is missing or older than the sources: run npm run build first");
+if (!bundleIsCurrent(root)) fail("the CLI bundle is missing or older than the sources: run npm run build first");
 
 const kit = guestKit(join(root, ".cache/guest-kit"), { log: (m) => console.error(`bench:idle: ${m}`) });
 const p = new DormouseProcess([

@@ -11,7 +11,7 @@
 // suspended guest until it runs again; pause: the request until every vCPU has stopped (the
 // median of 10, the guest busy in a shell loop); snapshot_running: pause, save and resume of the
 // running guest.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { nodeHost } from "../../src/host/node/index.ts";
@@ -19,6 +19,7 @@ import { guestKit } from "../../src/kit/guest-kit.ts";
 import { readSnapshot } from "../../src/vmm/snapshot.ts";
 import { VirtualMachine } from "../../src/vmm/virtual-machine.ts";
 import { DormouseProcess, GuestConsole } from "../../test/support/guest-console.ts";
+import { bundleIsCurrent, cpuSeconds } from "./proc.ts";
 
 const root = join(import.meta.dirname, "../..");
 const kit = guestKit(join(root, ".cache/guest-kit"), { log: (m) => console.error(`bench:suspend: ${m}`) });
@@ -28,32 +29,7 @@ const now = () => Number(process.hrtime.bigint()) / 1e6;
 const RUNS = 5;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
-/** The CPU time of every thread of a process so far, in seconds (schedstat: nanoseconds on the CPU). */
-function cpuSeconds(pid: number): number {
-  let ns = 0;
-  for (const t of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, "latin1").split(" ")[0]);
-    } catch {
-      // The thread ended meanwhile.
-    }
-  }
-  return ns / 1e9;
-}
-/** The newest modification time of a file under `dir`. */
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-// bin/dormouse.mjs runs the sources through tsx when the bundle is older than them: seconds of
-// transpiling that no user's resume has.
-const bundle = join(root, "build/cli/dormouse.mjs");
-if (!statSync(bundle, { throwIfNoEntry: false }) || statSync(bundle).mtimeMs < newest(join(root, "src")))
-  throw new Error("the CLI bundle is missing or older than the sources: run npm run build first");
+if (!bundleIsCurrent(root)) throw new Error("the CLI bundle is missing or older than the sources: run npm run build first");
 try {
   const first = new DormouseProcess([
     ...["run", "--kernel", kit.kernel, "--initrd", kit.initramfs, "--smp", "2", "--memory", "1G"],
