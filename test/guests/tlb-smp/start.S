@@ -55,20 +55,11 @@ _start:
 2:mov x19, #1
   ldr x20, =(l3_a + X_PTE)
   ldr x21, =X_VA
-3:str xzr, [x20]                  /* break */
-  dsb ishst
-  ldr x0, =((X_VA >> 12) | (1 << 48))  /* VA[55:12], ASID 1 */
-  tlbi vae1is, x0
-  dsb ish
-  ldr x1, =page_a                 /* make: odd rounds page B, even rounds page A */
+3:ldr x1, =page_a                 /* odd rounds page B, even rounds page A */
   ldr x2, =page_b
   tst x19, #1
   csel x1, x2, x1, ne
-  ldr x2, =NORMAL_PAGE
-  orr x1, x1, x2
-  str x1, [x20]
-  dsb ish
-  isb
+  bl remap
   ldr w0, [x21]                   /* vCPU 0 sees the new page itself (and caches it) */
   ldr w1, =0xbbbb
   ldr w2, =0xaaaa
@@ -87,17 +78,8 @@ _start:
   b.ls 3b
 
   /* Phase 2: X maps page A again here; vCPU 1 moves to its own tables (ASID 2, page C). */
-  str xzr, [x20]
-  dsb ishst
-  ldr x0, =((X_VA >> 12) | (1 << 48))  /* VA[55:12], ASID 1 */
-  tlbi vae1is, x0
-  dsb ish
   ldr x1, =page_a
-  ldr x2, =NORMAL_PAGE
-  orr x1, x1, x2
-  str x1, [x20]
-  dsb ish
-  isb
+  bl remap
 4:ldr w0, [x21]
   mov x9, #3
   ldr w1, =0xaaaa
@@ -132,6 +114,20 @@ fail:
   mov x0, #10
   bl putc
   b off
+
+/* remap(x1 = page): X (its entry at x20) maps the page, by break-before-make with TLBI VAE1IS. */
+remap:
+  str xzr, [x20]                  /* break */
+  dsb ishst
+  ldr x0, =((X_VA >> 12) | (1 << 48))  /* VA[55:12], ASID 1 */
+  tlbi vae1is, x0
+  dsb ish
+  ldr x2, =NORMAL_PAGE            /* make */
+  orr x1, x1, x2
+  str x1, [x20]
+  dsb ish
+  isb
+  ret
 
 /* Waits until vCPU 1 acknowledges round x19; fails with its check if it reported one. */
 wait_ack:
