@@ -9,7 +9,7 @@ import { StateStore } from "../daemon/store.ts";
 import { dormouseCommand } from "../daemon/supervisor.ts";
 import { ApiClient, daemonRunning, ensureDaemon } from "./api-client.ts";
 import { type Command, fileProblem, parseOptions, UsageError } from "./args.ts";
-import { stateDirOf } from "./named-resume.ts";
+import { stateDirOf } from "./state-dir.ts";
 
 const SYNOPSIS = [
   "host freeze|thaw|save-all|restore-all [--no-start] [--json]",

@@ -8,7 +8,7 @@ import type { VmInfo } from "../daemon/schemas.ts";
 import { ensureDaemon } from "./api-client.ts";
 import { type Command, parseInteger, parseOptions, parseSize, UsageError } from "./args.ts";
 import { VM_COMMAND_NAMES } from "./vm-command-names.ts";
-import { isNamedVm, stateDirOf } from "./named-resume.ts";
+import { isNamedVm, stateDirOf } from "./state-dir.ts";
 import { attachConsole } from "./vm-console.ts";
 
 export const VM_USAGE = `named VMs (clients of the daemon, which they start when it is not running):
