@@ -52,7 +52,7 @@ done
 status=0
 npx tsx --test --test-concurrency=2 --test-timeout=600000 "${files[@]}" || status=$?
 for f in "${long[@]}"; do
-  [ -e "$f" ] || continue
+  [ -e "$f" ] || { echo "test: $f is missing (tools/test.sh names it)"; status=1; continue; }
   npx tsx --test --test-timeout=3600000 "$f" || status=$?
 done
 exit $status

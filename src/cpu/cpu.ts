@@ -138,6 +138,8 @@ const MMIO_RESUMED = 0x10000;
 const CONTEXT_BYTES = STATE_END - STATE_BASE + 512 + 8 * SYSREG_COUNT;
 /** The system registers a TLB entry depends on (state-layout.ts SYSREG_SLOTS). */
 const REGIME_SLOTS = [SYSREG_SLOTS.SCTLR_EL1, SYSREG_SLOTS.TCR_EL1, SYSREG_SLOTS.TTBR0_EL1, SYSREG_SLOTS.TTBR1_EL1, SYSREG_SLOTS.MAIR_EL1];
+/** Layout exports of the newest core features: a build/cpu.wasm without them predates the JS. */
+const NEWEST_LAYOUT = ["HCALL_ANSWERS", "PAGE_TOUCHED_BASE"];
 const REGION_RAM = 1;
 const REGION_ROM = 2;
 const PAGE = 65536;
@@ -217,8 +219,7 @@ export class Cpu {
     this.ex.setJitThreshold(threshold);
     const ramHost = guestBase + romSize;
     this.ram = new Uint8Array(this.memory.buffer, ramHost, config.ramSize);
-    if (!("HCALL_ANSWERS" in this.L)) throw new Error("build/cpu.wasm is stale (no HCALL_ANSWERS): run npm run build");
-    if (!("PAGE_TOUCHED_BASE" in this.L)) throw new Error("build/cpu.wasm is stale (no PAGE_TOUCHED_BASE): run npm run build");
+    for (const name of NEWEST_LAYOUT) if (!(name in this.L)) throw new Error(`build/cpu.wasm is stale (no ${name}): run npm run build`);
     this.ramWritten = new Uint8Array(this.memory.buffer, this.L.PAGE_TOUCHED_BASE + (ramHost - guestBase) / 4096, config.ramSize / 4096);
     this.ex.reset();
     this.roms = [];

@@ -8,6 +8,8 @@
 // the daemon must still serve, no answer may have been a 5xx, and every kept VM must be as it was.
 import { connect } from "node:net";
 import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { ApiClient } from "../../src/cli/api-client.ts";
 import type { VmInfo } from "../../src/daemon/schemas.ts";
 import { daemonProcess, tempStateDir } from "./daemon.ts";
@@ -68,7 +70,7 @@ function generator(rng: Rng, kernel: string, limit: number) {
       case 5:
         return kernel;
       case 6:
-        return `/tmp/dm-fuzz-${rng.below(1000)}`;
+        return join(tmpdir(), `dm-fuzz-${rng.below(1000)}`);
       case 7:
         return Array.from({ length: rng.below(4) }, () => junkValue(depth + 1));
       default:

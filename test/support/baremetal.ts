@@ -59,7 +59,7 @@ export function buildGuest(files: string[], opts: BuildOptions = {}): Guest {
   const sources: Record<string, string> = {};
   for (const f of files) sources[f] = readFileSync(join(GUEST_DIR, f), "utf8");
   Object.assign(sources, opts.extra ?? {});
-  for (const f of ["link.ld", "bm-asm.h", "bm.h"]) {
+  for (const f of ["link.ld", "bm-asm.h", "bm.h", "pl011-print.h"]) {
     if (existsSync(join(GUEST_DIR, f))) sources[f] = readFileSync(join(GUEST_DIR, f), "utf8");
   }
   const args = [

@@ -47,6 +47,8 @@ const SLEEP_KEY_DIAGNOSIS =
   "journalctl -b -u systemd-logind --no-pager | tail -n 12; grep -A8 gpio-keys /proc/bus/input/devices; for e in /dev/input/event*; do udevadm info $e | grep -E 'DEVNAME|TAGS|ID_INPUT'; done";
 
 /** A program for gdb in the guest: a store to a global it watches, code it single-steps. */
+/** Where the program goes on the guest's disk (written there by debugfs before the boot; base-files ships /var/tmp). */
+const GDB_TARGET_PATH = "/var/tmp/gdbtarget";
 const GDB_TARGET = `volatile int counter;
 int main(void) {
   for (int i = 0; i < 3; i++) counter += 1;
@@ -228,7 +230,7 @@ export async function debianE2e(
     // gdb's target goes into root's home on the disk (debugfs writes the ext4 without mounting it).
     const target = gcc({ "gdbtarget.c": GDB_TARGET }, ["-static", "-g", "-O0"], "gdbtarget");
     const rootAt = imageLayout(img.versions.sizeBytes).root[0];
-    execFileSync("debugfs", ["-w", "-R", `write ${target} /root/gdbtarget`, `${disk}?offset=${rootAt}`], { stdio: "ignore" });
+    execFileSync("debugfs", ["-w", "-R", `write ${target} ${GDB_TARGET_PATH}`, `${disk}?offset=${rootAt}`], { stdio: "ignore" });
     const kernel = { kind: "linux" as const, kernel: readFileSync(img.kernel), initrd: readFileSync(img.initrd) };
     const append = `${img.cmdline} no_console_suspend`;
 
@@ -249,7 +251,7 @@ export async function debianE2e(
       });
       await leg("gdb", async () => {
         const out = await a.sh(
-          "chmod +x /root/gdbtarget; gdb -q -batch -ex 'break main' -ex run -ex 'watch counter' -ex continue -ex 'p/x $pc' -ex stepi -ex 'p/x $pc' /root/gdbtarget 2>&1",
+          `chmod +x ${GDB_TARGET_PATH}; gdb -q -batch -ex 'break main' -ex run -ex 'watch counter' -ex continue -ex 'p/x $pc' -ex stepi -ex 'p/x $pc' ${GDB_TARGET_PATH} 2>&1`,
           5 * MIN,
         );
         const hw = /Hardware watchpoint \d+: counter[\s\S]*Old value = 0\s+New value = 1/.test(out);

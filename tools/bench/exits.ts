@@ -19,7 +19,11 @@ function fail(msg: string): never {
 }
 
 const elf = gcc(
-  { "start.S": readFileSync(join(here, "exits/start.S"), "utf8"), "link.ld": readFileSync(join(here, "link.ld"), "utf8") },
+  {
+    "start.S": readFileSync(join(here, "exits/start.S"), "utf8"),
+    "link.ld": readFileSync(join(here, "link.ld"), "utf8"),
+    "pl011-print.h": readFileSync(join(root, "test/guests/pl011-print.h"), "utf8"),
+  },
   ["-nostdlib", "-static", "-fno-pie", "-no-pie", "-Wl,--no-warn-rwx-segments", "-Wl,--build-id=none", "-T", "link.ld"],
   "exits.elf",
 );

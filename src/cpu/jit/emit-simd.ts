@@ -204,6 +204,8 @@ function shllMisc(b: BlockCompiler, w: number): boolean {
 
 /** Element size of an INS/DUP imm5 (4: reserved). */
 const insSize = (imm5: number): number => (imm5 & 15 ? 31 - Math.clz32(imm5 & -imm5) : 4);
+/** Byte offset in a vector of the element an INS/DUP imm5 names (of size insSize). */
+const insOffset = (imm5: number, size: number): number => (imm5 >> (size + 1)) << size;
 const ELEM_LOAD = [Op.I64Load8U, Op.I64Load16U, Op.I64Load32U, Op.I64Load];
 const ELEM_STORE = [Op.I64Store8, Op.I64Store16, Op.I64Store32, Op.I64Store];
 
@@ -212,7 +214,7 @@ function insElem(b: BlockCompiler, w: number): boolean {
   const imm5 = fld(w, 16, 5);
   const size = insSize(imm5);
   if (size > 3) return false;
-  const dst = vAddr(b, fld(w, 0, 5)) + ((imm5 >> (size + 1)) << size);
+  const dst = vAddr(b, fld(w, 0, 5)) + insOffset(imm5, size);
   const src = vAddr(b, fld(w, 5, 5)) + ((fld(w, 11, 4) >> size) << size);
   b.fp();
   b.c.i32(0).i32(0).mem(ELEM_LOAD[size], src).mem(ELEM_STORE[size], dst);
@@ -227,7 +229,7 @@ function insGeneral(b: BlockCompiler, w: number): boolean {
   b.fp();
   b.c.i32(0);
   b.x(fld(w, 5, 5));
-  b.c.mem(ELEM_STORE[size], vAddr(b, fld(w, 0, 5)) + ((imm5 >> (size + 1)) << size));
+  b.c.mem(ELEM_STORE[size], vAddr(b, fld(w, 0, 5)) + insOffset(imm5, size));
   return true;
 }
 
@@ -237,7 +239,7 @@ function dupScalar(b: BlockCompiler, w: number): boolean {
   const size = insSize(imm5);
   if (size > 3) return false;
   b.fp();
-  setD(b, fld(w, 0, 5), () => b.c.i32(0).mem(ELEM_LOAD[size], vAddr(b, fld(w, 5, 5)) + ((imm5 >> (size + 1)) << size)));
+  setD(b, fld(w, 0, 5), () => b.c.i32(0).mem(ELEM_LOAD[size], vAddr(b, fld(w, 5, 5)) + insOffset(imm5, size)));
   return true;
 }
 

@@ -249,37 +249,7 @@ mmu_on:
   isb
   ret
 
-puts:
-  ldr x2, =UART
-1:ldrb w1, [x0], #1
-  cbz w1, 2f
-  str w1, [x2]
-  b 1b
-2:ret
-
-putc:
-  ldr x2, =UART
-  str w0, [x2]
-  ret
-
-putdec:
-  ldr x2, =UART
-  sub sp, sp, #32
-  mov x3, sp
-  mov x7, sp
-  mov x4, #10
-1:udiv x5, x0, x4
-  msub x6, x5, x4, x0
-  add w6, w6, #'0'
-  strb w6, [x3], #1
-  mov x0, x5
-  cbnz x0, 1b
-2:ldrb w6, [x3, #-1]!
-  str w6, [x2]
-  cmp x3, x7
-  b.ne 2b
-  add sp, sp, #32
-  ret
+#include "pl011-print.h"
 
   .balign 2048
 vectors:
