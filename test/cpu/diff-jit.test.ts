@@ -1,8 +1,8 @@
 // The differential test again with every block compiled by the JIT tier and run compiled from
 // its first execution (DORMOUSE_JIT=1: none declined, however little is inline), over the table
-// groups the JIT compiles inline (integer, branches, loads and stores, the SIMD&FP groups it
-// emits, FP ones on guarded fast paths): against qemu-aarch64 the core must agree register by
-// register whether it interprets or compiles them, their interpreter fallbacks included.
+// groups the JIT compiles inline (integer, branches, loads and stores, exclusives, the SIMD&FP
+// groups it emits, FP ones on guarded fast paths): against qemu-aarch64 the core must agree
+// register by register whether it interprets or compiles them, their interpreter fallbacks included.
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import { type DiffResult, mismatchReport, oursJitStats, runDiff } from "../../tools/diff/harness.ts";
@@ -27,6 +27,7 @@ const GROUPS = [
   "ldst_struct",
   "fp_dp",
   "fp_cvt",
+  "ldst_excl",
 ];
 
 describe("differential execution with every block compiled", () => {

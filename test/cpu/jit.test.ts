@@ -4,56 +4,8 @@
 // self-modifying code, and when an interrupt arrives during a compiled loop.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { Cpu, ExitReason } from "../../src/cpu/cpu.ts";
-import { assemble } from "../support/toolchain.ts";
-import { coreModule } from "../../src/host/node/core.ts";
-
-const CODE = 0x4000_0000n;
-const DATA = 0x4010_0000n;
-const VBAR = 0x4000_0800n;
-const K_ELR = 0xc201;
-const K_ESR = 0xc290;
-const K_VBAR = 0xc600;
-
-/** Vector table at VBAR: each entry reports itself with HVC #(offset / 0x80). */
-const VECTORS = Array.from({ length: 16 }, (_, i) => `.org ${0x800 + i * 0x80}\n  hvc #${i}`).join("\n");
-
-function boot(jitThreshold: number, source: string): Cpu {
-  const cpu = new Cpu({ module: coreModule(), ramSize: 4 << 20, jitThreshold });
-  cpu.writePhys(CODE, assemble(`${source}\n${VECTORS}\n`));
-  cpu.setSysreg(K_VBAR, VBAR);
-  cpu.setSysreg(0xc082, 3n << 20n); // CPACR_EL1.FPEN: FP/SIMD at EL1
-  cpu.setX(28, DATA);
-  cpu.sp = DATA + 0x8_0000n;
-  cpu.pc = CODE;
-  return cpu;
-}
-
-function state(cpu: Cpu) {
-  return {
-    x: Array.from({ length: 31 }, (_, i) => cpu.x(i)),
-    sp: cpu.sp,
-    pc: cpu.pc,
-    nzcv: cpu.nzcv,
-    instret: cpu.instret,
-    elr: cpu.sysreg(K_ELR),
-    esr: cpu.sysreg(K_ESR),
-    data: Buffer.from(cpu.readPhys(DATA, 4096)).toString("hex"),
-  };
-}
-
-/** Runs the source on both tiers until HVC; returns both states and the JIT's CPU. */
-function both(source: string, budget = 1_000_000) {
-  const out = [0, 1].map((th) => {
-    const cpu = boot(th, source);
-    const r = cpu.run(budget);
-    assert.equal(r, ExitReason.Hvc, `threshold ${th}: exit ${r} at 0x${cpu.pc.toString(16)}`);
-    return { cpu, s: state(cpu) };
-  });
-  assert.equal(out[1].cpu.jitStats.errors, 0, String((out[1].cpu as unknown as { jit: { lastError: unknown } }).jit.lastError));
-  assert.ok(out[1].cpu.jitStats.compiled > 0);
-  return { interp: out[0].s, jit: out[1].s, cpu: out[1].cpu };
-}
+import { ExitReason } from "../../src/cpu/cpu.ts";
+import { boot, both, CODE, state, VBAR } from "../support/jit-tiers.ts";
 
 describe("JIT tier", () => {
   test("a compiled loop of integer, flag, load/store and SIMD work matches the interpreter", () => {

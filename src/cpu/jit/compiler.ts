@@ -501,8 +501,10 @@ export class BlockCompiler {
    * spCheck, SP is 16-byte aligned) `fast` runs with the wasm address in L_HA; otherwise the
    * whole instruction runs in the interpreter. `regs` lists every general register the
    * instruction names (it reads or writes no other). `fast` must not exit the block.
+   * `keepChaining`: as for fallback (a system instruction whose interpreted case cannot change
+   * the EL, the translation regime or the debug state: DC ZVA).
    */
-  access(size: number, write: boolean, spCheck: boolean, regs: number[], fast: () => void): void {
+  access(size: number, write: boolean, spCheck: boolean, regs: number[], fast: () => void, keepChaining = false): void {
     const c = this.c;
     c.get(L_TLB).get(L_ADDR).i64(12n).op(Op.I64ShrU, Op.I32WrapI64).i32(1023).op(Op.I32And).i32(6).op(Op.I32Shl, Op.I32Add).tee(L_E);
     c.mem(Op.I64Load, write ? 8 : 0);
@@ -518,7 +520,7 @@ export class BlockCompiler {
     c.get(L_ADDR).get(L_E).mem(Op.I64Load, 24).op(Op.I64Add, Op.I32WrapI64).set(L_HA);
     fast();
     this.else();
-    this.fallback(regs);
+    this.fallback(regs, keepChaining);
     this.end();
   }
 

@@ -2,7 +2,7 @@
 // Each mirrors its interpreter handler in src/cpu/core/isa (dp_imm.ts, dp_reg.ts, branch.ts);
 // encodings the handler treats as UNDEFINED are left to the interpreter (the emitter declines).
 import { decodeBitMask } from "../disasm/fmt.ts";
-import { type BlockCompiler, type Emitter, L_I0, L_T0 } from "./compiler.ts";
+import { type BlockCompiler, type Emitter, L_T0 } from "./compiler.ts";
 import { Op, T } from "./wasm.ts";
 
 /** Field of w at bit `pos`, `width` bits wide. */
@@ -568,28 +568,6 @@ function hint(b: BlockCompiler, w: number): boolean {
 }
 
 /** Integer emitters by op name. */
-/** MRS key of SP_EL0 (sysreg.ts K_SP_EL0, without the 0x8000 MRS/MSR tag) and its slot (sysreg-slots.ts SR_SP_EL0). */
-const SYSREG_SP_EL0 = 0x4208;
-const SR_SP_EL0 = 16;
-
-/**
- * MRS Xt, SP_EL0 (Linux's `current`): its banked slot when the live SP is SP_ELx (EL1 or
- * higher, SPSel = 1); otherwise (UNDEFINED) the interpreter. Other registers: interpreted.
- */
-function mrs(b: BlockCompiler, w: number): boolean {
-  if (fld(w, 5, 15) !== SYSREG_SP_EL0) return false;
-  const c = b.c;
-  c.i32(0).mem(Op.I32Load, b.L.PSTATE_ADDR).tee(L_I0).i32(12).op(Op.I32And, Op.I32Eqz, Op.I32Eqz);
-  c.get(L_I0).i32(1).op(Op.I32And, Op.I32And);
-  b.if();
-  c.i32(0).mem(Op.I64Load, b.L.SYSREG_BASE + 8 * SR_SP_EL0);
-  b.setX(fld(w, 0, 5));
-  b.else();
-  b.fallback(undefined, true);
-  b.end();
-  return true;
-}
-
 export const INT_EMITTERS: [string[], Emitter][] = [
   [["ADD_imm", "ADDS_imm", "SUB_imm", "SUBS_imm"], addSubImm],
   [["AND_shift", "BIC_shift", "ORR_shift", "ORN_shift", "EOR_shift", "EON_shift", "ANDS_shift", "BICS_shift"], logicalShift],
@@ -610,6 +588,5 @@ export const INT_EMITTERS: [string[], Emitter][] = [
   [["TBZ", "TBNZ"], testBranch],
   [["BR", "BLR", "RET"], regBranch],
   [["HINT"], hint],
-  [["MRS"], mrs],
   [["DMB", "DSB"], () => true],
 ];

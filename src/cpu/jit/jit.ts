@@ -9,6 +9,7 @@ import { MEM_EMITTERS } from "./emit-mem.ts";
 import { SIMD_EMITTERS } from "./emit-simd.ts";
 import { FP_EMITTERS } from "./emit-fp.ts";
 import { ARITH_EMITTERS } from "./emit-arith.ts";
+import { SYS_EMITTERS } from "./emit-sys.ts";
 import { assembleModule, Code, type FuncDef, T } from "./wasm.ts";
 
 /** The parts of a WebAssembly.Table the JIT uses (Node's typings do not declare the class). */
@@ -43,7 +44,7 @@ export interface JitStats {
 }
 
 const EMITTERS: Map<string, Emitter> = new Map();
-for (const [names, e] of [...INT_EMITTERS, ...MEM_EMITTERS, ...SIMD_EMITTERS, ...FP_EMITTERS, ...ARITH_EMITTERS])
+for (const [names, e] of [...INT_EMITTERS, ...MEM_EMITTERS, ...SIMD_EMITTERS, ...FP_EMITTERS, ...ARITH_EMITTERS, ...SYS_EMITTERS])
   for (const n of names) EMITTERS.set(n, e);
 
 const TYPES = [
