@@ -20,7 +20,11 @@ function newestSource(dir) {
 
 let main;
 if (existsSync(bundle) && statSync(bundle).mtimeMs >= newestSource(join(root, "src"))) {
-  ({ main } = await import(pathToFileURL(bundle).href));
+  // `resume` from its CommonJS bundle and V8's code cache (bin/code-cache.mjs): a resumed VM
+  // runs sooner; everything else from the split bundle, which loads only what a command needs.
+  const resume = join(root, "build/cli/resume.cjs");
+  if (process.argv[2] === "resume" && existsSync(resume)) ({ main } = (await import("./code-cache.mjs")).loadCached(resume).exports);
+  else ({ main } = await import(pathToFileURL(bundle).href));
 } else {
   const { register } = await import("tsx/esm/api");
   register();

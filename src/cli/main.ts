@@ -1,6 +1,7 @@
 // The dormouse command: dispatches to its subcommands (each in its own file, with its argument
 // helpers in args.ts) and turns whatever they throw, or a run raises later, into one line on
 // stderr and an exit status: 2 for usage errors, 1 otherwise; --debug adds the stack.
+import { existsSync } from "node:fs";
 import { type Command, formatError, UsageError } from "./args.ts";
 import { VM_COMMAND_NAMES } from "./vm-command-names.ts";
 
@@ -79,6 +80,13 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${about?.help ?? (await usage())}\n`);
       return 0;
     }
+    // dormouse resume FILE: the core starts compiling on V8's threads while the VMM's modules
+    // load and the snapshot is read (resume awaits the same compilation; a missing core is
+    // reported there). Not for a named VM (the daemon runs it), nor for --help: the code cache
+    // (bin/code-cache.mjs) is made from that run, and the V8 flag the core sets would make V8
+    // refuse the cache in every other process.
+    if (name === "resume" && !flagged(rest, "--help", "-h") && rest.some((a) => !a.startsWith("-") && existsSync(a)))
+      void import("../host/node/core.ts").then((m) => m.compileCoreModule().catch(() => null));
     cmd = await command(name);
     if (!cmd) {
       if (name?.startsWith("-")) throw new UsageError(`the command comes first, before options such as ${name}`);

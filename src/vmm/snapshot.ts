@@ -313,33 +313,37 @@ export function readSnapshot(path: string, io: SnapshotIo): LoadedSnapshot {
         if (f.size !== expected) throw damaged(`${f.size} bytes, its memory image needs ${expected}`);
         const head = new Uint8Array(dataStart);
         f.read(0, head);
-        const views: Uint8Array[] = [];
         const pieces: [number, Uint8Array][] = [];
         let at = dataStart;
         for (let k = 0; k < runs.length; k += 2) {
           const view = ram.subarray(runs[k] * PAGE, (runs[k] + runs[k + 1]) * PAGE);
-          views.push(view);
           for (let o = 0; o < view.length; o += PIECE) pieces.push([at + o, view.subarray(o, o + PIECE)]);
           at += view.length;
         }
         // Straight into RAM, several pieces at once; every read ends before the file is closed.
+        // The checksum takes the pieces in file order as they arrive, on this thread while the
+        // later ones are still being read on others (not after the last one).
+        const all = io.checksum();
+        all.update(head);
+        const arrived = new Uint8Array(pieces.length);
+        let summed = 0;
         let next = 0;
         let failed = false;
         const reader = async () => {
           while (!failed && next < pieces.length) {
-            const [position, into] = pieces[next++];
-            await f.readAsync(position, into).catch((e) => {
+            const i = next++;
+            await f.readAsync(pieces[i][0], pieces[i][1]).catch((e) => {
               failed = true;
               throw e;
             });
+            arrived[i] = 1;
+            for (; summed < pieces.length && arrived[summed]; summed++) all.update(pieces[summed][1]);
           }
         };
         const done = await Promise.allSettled(Array.from({ length: READERS }, reader));
         const error = done.find((r) => r.status === "rejected");
         if (error) throw (error as PromiseRejectedResult).reason;
-        const all = io.checksum();
-        all.update(head);
-        for (const v of views) all.update(v);
+        if (summed !== pieces.length) throw new Error("snapshot pages read but not all checksummed");
         const sum = new Uint8Array(SUM);
         f.read(at, sum);
         const want = all.digest();
