@@ -4,8 +4,33 @@
 // self-modifying code, and when an interrupt arrives during a compiled loop.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ExitReason } from "../../src/cpu/cpu.ts";
+import { type Cpu, ExitReason } from "../../src/cpu/cpu.ts";
 import { boot, both, CODE, state, VBAR } from "../support/jit-tiers.ts";
+
+/**
+ * Runs the source on the interpreter and on the JIT with blocks compiled once they ran twice
+ * (jitThreshold 2: by then the blocks a loop reaches are decoded, so multi-block regions form),
+ * in runs of the given budgets (compilation happens between runs), then to HVC, with the MMU on
+ * when `mmu` (boot: only then do loads and stores take the compiled fast paths). Asserts both
+ * tiers agree after every run; returns the final states and the JIT's CPU.
+ */
+function regions(source: string, budgets: number[], mmu: boolean, between?: (cpu: Cpu, run: number) => void) {
+  const cpus = [0, 2].map((th) => boot(th, source, mmu));
+  const states = cpus.map(() => [] as ReturnType<typeof state>[]);
+  for (let i = 0; i <= budgets.length; i++) {
+    cpus.forEach((cpu, t) => {
+      between?.(cpu, i);
+      const r = cpu.run(budgets[i] ?? 1_000_000);
+      assert.equal(r, i < budgets.length ? ExitReason.Budget : ExitReason.Hvc, `tier ${t} run ${i}: exit ${r} at 0x${cpu.pc.toString(16)}`);
+      states[t].push(state(cpu));
+    });
+    assert.deepEqual(states[1][i], states[0][i], `run ${i}`);
+  }
+  const cpu = cpus[1];
+  assert.equal(cpu.jitStats.errors, 0, String((cpu as unknown as { jit: { lastError: unknown } }).jit.lastError));
+  assert.ok(cpu.jitStats.regionBlocks > 0, "multi-block regions were compiled");
+  return { interp: states[0].at(-1)!, jit: states[1].at(-1)!, cpu };
+}
 
 describe("JIT tier", () => {
   test("a compiled loop of integer, flag, load/store and SIMD work matches the interpreter", () => {
@@ -192,5 +217,157 @@ describe("JIT tier", () => {
     assert.deepEqual(cpus[1], cpus[0]);
     assert.equal(cpus[1].pc, VBAR + 0x280n + 4n, "the IRQ vector (current EL, SPx) ran");
     assert.equal(cpus[1].x[0], 5000n);
+  });
+  test("a multi-block region loop (if/else inside) retires exact counts at every budget", () => {
+    const budgets = [60, 1, 2, 3, 5, 7, 11, 13, 17, 100, 333, 1000, 4, 2500];
+    const { interp, jit } = regions(
+      `
+      mov x0, #0
+      mov x1, #0
+      mov x2, #1500
+    1:
+      tst x2, #1
+      b.eq 2f
+      add x0, x0, x2
+      str x0, [x28, #8]
+      b 3f
+    2:
+      ldr x5, [x28, #8]
+      add x1, x1, #3
+      add x6, x6, x5
+      tbnz x2, #2, 3f
+      cbz x1, 3f
+      sub x1, x1, #1
+    3:
+      subs x2, x2, #1
+      b.ne 1b
+      hvc #0
+    `,
+      budgets,
+      true,
+    );
+    assert.deepEqual(jit, interp);
+    assert.equal(jit.x[0], 750n * 750n);
+    assert.equal(jit.instret, interp.instret);
+  });
+
+  test("a fault in a non-entry block of a region leaves the interpreter's state", () => {
+    const { interp, jit, cpu } = regions(
+      `
+      mov x3, x28
+      mov x6, #0x1000
+      lsl x6, x6, #16
+      mov x1, #0
+      mov x2, #50
+    1:
+      add x1, x1, #1
+      tst x1, #1
+      b.eq 3f
+    2:
+      subs x2, x2, #1
+      b.ne 1b
+      hvc #0
+    3:
+      mov x5, x1
+      cmp x1, #30
+      csel x3, x6, x3, eq
+      add x7, x7, #1
+      ldr x4, [x3]
+      b 2b
+    `,
+      [40],
+      true,
+    );
+    assert.deepEqual(jit, interp);
+    assert.equal(jit.elr, CODE + 4n * 15n, "ELR is the faulting load");
+    assert.equal(jit.esr >> 26n, 0x25n, "a data abort from the current EL");
+    assert.equal(jit.x[5], 30n, "the block's instructions before the fault are done");
+    assert.equal(jit.x[7], 15n);
+    assert.ok(cpu.jitStats.compiled > 0);
+  });
+
+  test("an MMIO read in a non-entry block of a region continues after it", () => {
+    const { interp, jit } = regions(
+      `
+      movz x10, #0x0900, lsl #16
+      mov x2, #40
+      mov x0, #0
+    1:
+      tst x2, #1
+      b.eq 3f
+    2:
+      subs x2, x2, #1
+      b.ne 1b
+      hvc #0
+    3:
+      add x0, x0, #1
+      ldr w4, [x10]
+      add x0, x0, x4
+      b 2b
+    `,
+      [30],
+      false,
+      (cpu, run) => {
+        if (run === 0) cpu.setCallbacks({ mmioRead: () => 5n });
+      },
+    );
+    assert.deepEqual(jit, interp);
+    assert.equal(jit.x[0], 20n * 6n);
+  });
+
+  test("a region loop with a masked interrupt line up polls it, and takes it once unmasked", () => {
+    const source = `
+      mov x0, #0
+      mov x2, #3000
+    1:
+      add x0, x0, #1
+      tst x0, #3
+      b.ne 2f
+      add x1, x1, #1
+    2:
+      subs x2, x2, #1
+      b.ne 1b
+      msr daifclr, #2
+      hvc #0
+    `;
+    const { interp, jit } = regions(source, [100, 2001, 7], false, (cpu, run) => {
+      if (run === 2) cpu.setIrqLines(1);
+    });
+    assert.deepEqual(jit, interp);
+    assert.equal(jit.x[0], 3000n, "the loop ran to its end with the line up");
+    assert.equal(jit.pc, VBAR + 0x280n + 4n, "then the IRQ vector (current EL, SPx) ran");
+  });
+
+  test("a store that rewrites a later block of a region is seen when the region gets there", () => {
+    // The loop's first block overwrites the "mov x9, #1" of the block at 3 with "mov x9, #2" at
+    // x2 = 20; the region's transition to it must see the page's new code generation.
+    const { interp, jit } = regions(
+      `
+      ldr w5, =0xd2800049
+      adr x6, patched
+      mov x2, #40
+      mov x0, #0
+    1:
+      cmp x2, #20
+      b.ne 2f
+      str w5, [x6]
+    2:
+      tst x2, #1
+      b.eq 3f
+    4:
+      subs x2, x2, #1
+      b.ne 1b
+      hvc #0
+    3:
+    patched:
+      mov x9, #1
+      add x0, x0, x9
+      b 4b
+    `,
+      [30],
+      true,
+    );
+    assert.deepEqual(jit, interp);
+    assert.equal(jit.x[0], 10n * 1n + 10n * 2n);
   });
 });

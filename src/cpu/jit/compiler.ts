@@ -20,6 +20,19 @@
 // path, an SP alignment check, anything not compiled) runs in the interpreter with everything
 // spilled; when it sets ctl the function returns JIT_CTL at once without touching state, so
 // the run loop finishes it exactly as it would have in the interpreted loop.
+//
+// Regions: a function may hold several decoded blocks of one guest page (the entry's and blocks
+// reachable from it through static branches and fall-throughs, chosen by jit.ts), ordered by
+// address inside one wasm `loop`: a br_table on L_IDX at the loop head enters block i, a forward
+// transition branches straight to the later block, a back-edge sets L_IDX and continues the
+// loop. Registers and NZCV stay in locals across transitions. A transition makes the checks the
+// run loop and chaining would make: the budget holds the next block, its page's code generation
+// is unchanged, chaining is allowed and, on back-edges and after a block with a system
+// instruction, no interrupt line is up and no stop is requested; otherwise the function leaves
+// with the next block's PC in JIT_NEXT_PC. L_PC stays the entry's PC; each block's byte offset
+// from it is a constant in its code (and in L_OFF, for the shared memctl exit). A block that
+// branches to its own start is the one-block case.
+import { type BlockInput, type Segment, segments } from "./region.ts";
 import { Code, type FuncDef, Op, T } from "./wasm.ts";
 
 /** Result kinds of a compiled block (run.ts). */
@@ -48,17 +61,7 @@ export interface CoreLayout {
   BLOCK_HASH_BITS: number;
 }
 
-/** One decoded block: ops (the core's op numbers) and instruction words. */
-export interface BlockInput {
-  /** Wasm address of the first instruction and its page's code generation when decoded. */
-  host: number;
-  gen: number;
-  ops: number[];
-  words: number[];
-  names: string[];
-  /** Encoding group (decode table) of each instruction. */
-  groups: string[];
-}
+export type { BlockInput };
 
 /** Emits one instruction inline; returns false (having emitted nothing) when it cannot. */
 export type Emitter = (c: BlockCompiler, w: number) => boolean;
@@ -96,10 +99,17 @@ export const L_V0 = 49;
 export const L_V1 = 50;
 /** v128 locals L_V0 + i, i < V_LOCALS. */
 export const V_LOCALS = 10;
+/** Region locals: the block to enter at the loop head (i32), the current block's byte offset from L_PC (i64), JIT_CHAIN_OFF (i32). */
+const L_IDX = L_V0 + V_LOCALS;
+const L_OFF = L_IDX + 1;
+const L_NOCHAIN = L_OFF + 1;
 const LOCALS: [number, T][] = [
   [L_NZCV - L_X, T.I64],
   [L_V0 - L_NZCV, T.I32],
   [V_LOCALS, T.V128],
+  [1, T.I32],
+  [1, T.I64],
+  [1, T.I32],
 ];
 
 /** Import index of jitStep. */
@@ -183,28 +193,50 @@ export class BlockCompiler {
   /** Nesting depth of open wasm blocks inside the function's exit block. */
   private depth = 0;
   private last: { kind: FlagKind; sf: number } | null = null;
-  /** The block branches to its own start (compiled as a loop). */
-  selfLoop = false;
+  /** Some block continues in a block of the function (a loop or a forward transition). */
+  transitions = false;
+  /** Distinct instructions compiled. */
+  get insns(): number {
+    return this.blocks.reduce((a, b) => a + b.ops.length, 0);
+  }
+  /** The region's segments (region.ts), the one being compiled, and their byte offsets from the entry. */
+  private readonly blocks: Segment[];
+  readonly entry: number;
+  private bi = 0;
+  input: Segment;
+  private readonly offs: number[];
+  /** A system instruction may unmask an interrupt: every transition polls. */
+  private readonly system: boolean;
+  /** Registers and flags dirty at a block's start: everything the function writes, once it has transitions. */
+  private readonly startDirty: boolean[] | null;
+  private readonly startFlagsDirty: boolean;
   /** Set while compiling an instruction whose interpreter fallback cannot write general registers or flags. */
   private fpOnly = false;
   usesFp = false;
   compiled = 0;
-  /** No interpreted system instruction: the block may chain to its successor. */
-  chainable = true;
 
+  /** `blocks`: one page's blocks in address order, entered at blocks[entry]. */
   constructor(
     readonly L: CoreLayout,
-    readonly input: BlockInput,
+    blocks: BlockInput[],
+    entry: number,
     readonly emitters: Map<string, Emitter>,
     prev?: BlockCompiler,
   ) {
+    ({ segs: this.blocks, entry: this.entry } = segments(blocks, entry));
     this.allRegs = prev ? prev.regs.map((r, i) => r || prev.written[i]) : new Array(32).fill(true);
     this.allFlags = prev ? prev.flags || prev.flagsWritten : true;
-    if (prev?.selfLoop) {
-      // A later iteration starts with everything the block writes still unspilled.
-      this.dirty = prev.written.slice();
-      this.flagsDirty = prev.flagsWritten;
-    }
+    this.input = this.blocks[this.entry];
+    this.offs = this.blocks.map((b) => b.host - blocks[entry].host);
+    this.system = blocks.some((b) => b.names.some((n, i) => b.groups[i] === "system" && !NO_UNMASK.has(n)));
+    // A block entered by a transition starts with everything the function writes still unspilled.
+    this.startDirty = prev?.transitions ? prev.written.slice() : null;
+    this.startFlagsDirty = !!prev?.transitions && prev.flagsWritten;
+  }
+
+  /** Open wasm blocks between the current block's code and the loop (the later blocks' labels). */
+  private get base(): number {
+    return this.blocks.length > 1 ? this.blocks.length - 1 - this.bi : 0;
   }
 
   // ---- Registers ---------------------------------------------------------------------------
@@ -399,61 +431,70 @@ export class BlockCompiler {
 
   /**
    * Leaves the block after instruction k, which branched: the target (i64) is pushed by
-   * `target`. A branch to the block's own start (`off`, relative to instruction k, says so)
-   * loops inside the function while the budget allows, no interrupt line is up, no stop is
-   * requested and the page's code is unchanged — the checks the run loop would make.
+   * `target`. A static branch (`off`, relative to instruction k) to a block of the function
+   * continues there (transition).
    */
   exitJump(target: () => void, off?: number): void {
     const c = this.c;
-    const L = this.L;
-    if (off !== undefined && this.k * 4 + off === 0) {
-      this.selfLoop = true;
-      const n = this.input.ops.length;
-      c.get(L_CNT)
-        .i32(this.k + 1)
-        .op(Op.I32Add)
-        .tee(L_CNT)
-        .i32(n)
-        .op(Op.I32Add)
-        .get(L_BUDGET)
-        .op(Op.I32LeU);
-      c.i32(0).mem(Op.I32Load, L.IRQ_LINES).i32(0).mem(Op.I32Load, L.STOP_REQUESTED).op(Op.I32Or, Op.I32Eqz, Op.I32And);
-      const genAddr = L.PAGE_GEN_BASE + 4 * ((this.input.host - L.GUEST_BASE) >>> 12);
-      c.i32(0).mem(Op.I32Load, genAddr).i32(this.input.gen).op(Op.I32Eq, Op.I32And);
-      c.brIf(this.depth);
-      c.i32(0).get(L_PC).mem(Op.I64Store, L.JIT_NEXT_PC);
-      c.get(L_CNT)
-        .i32(JIT_JUMPED << 16)
-        .op(Op.I32Add)
-        .br(this.depth + 1);
-      return;
+    if (off !== undefined) {
+      const j = this.offs.indexOf(this.offs[this.bi] + this.k * 4 + off);
+      if (j >= 0) return this.transition(j, this.k + 1, JIT_JUMPED);
     }
     c.i32(0);
     target();
-    c.mem(Op.I64Store, L.JIT_NEXT_PC);
+    c.mem(Op.I64Store, this.L.JIT_NEXT_PC);
     c.get(L_CNT)
       .i32(this.k + 1 + (JIT_JUMPED << 16))
       .op(Op.I32Add)
-      .br(this.depth + 1);
+      .br(this.depth + this.base + 1);
+  }
+
+  /**
+   * Continues in block j after `retired` instructions of this one when the run loop would run
+   * it next (compiled, without a check in between); otherwise leaves with its PC (kind).
+   */
+  private transition(j: number, retired: number, kind: number): void {
+    const c = this.c;
+    const L = this.L;
+    this.transitions = true;
+    const back = j <= this.bi;
+    c.get(L_CNT).i32(retired).op(Op.I32Add).tee(L_CNT).i32(this.blocks[j].reach).op(Op.I32Add).get(L_BUDGET).op(Op.I32LeU);
+    if (back || this.system)
+      c.i32(0).mem(Op.I32Load, L.IRQ_LINES).i32(0).mem(Op.I32Load, L.STOP_REQUESTED).op(Op.I32Or, Op.I32Eqz, Op.I32And);
+    // The checked loop (breakpoints) sees every block boundary but a block's own loop.
+    if (j !== this.bi) c.get(L_NOCHAIN).op(Op.I32Eqz, Op.I32And);
+    const genAddr = L.PAGE_GEN_BASE + 4 * ((this.input.host - L.GUEST_BASE) >>> 12);
+    c.i32(0).mem(Op.I32Load, genAddr).i32(this.input.gen).op(Op.I32Eq, Op.I32And);
+    if (back) {
+      if (this.blocks.length > 1) c.i32(j).set(L_IDX);
+      c.brIf(this.depth + this.base);
+    } else c.brIf(this.depth + j - this.bi - 1);
+    c.i32(0).get(L_PC);
+    if (this.offs[j] !== 0) c.i64(BigInt(this.offs[j])).op(Op.I64Add);
+    c.mem(Op.I64Store, L.JIT_NEXT_PC);
+    c.get(L_CNT)
+      .i32(kind << 16)
+      .op(Op.I32Add)
+      .br(this.depth + this.base + 1);
   }
 
   /** Pushes PC of the current instruction plus `off` (i64). */
   pcPlus(off: number): void {
     this.c.get(L_PC);
-    const d = this.k * 4 + off;
+    const d = this.offs[this.bi] + this.k * 4 + off;
     if (d !== 0) this.c.i64(BigInt(d)).op(Op.I64Add);
   }
 
   /**
    * Runs instruction k in the interpreter: spills dirty state, calls jitStep, returns JIT_CTL
-   * when it set ctl, otherwise reloads what it may have changed. An interpreted system
-   * instruction stops the block chaining unless `keepChaining` (its interpreted case always
-   * sets ctl: an exception).
+   * when it set ctl, otherwise reloads what it may have changed. Once an interpreted system
+   * instruction ran (it may change the EL, the translation regime or the debug state without
+   * ending the block), the function neither chains nor continues in another of its blocks
+   * (L_NOCHAIN), unless `keepChaining` (its interpreted case always sets ctl: an exception).
    */
   fallback(regs?: number[], keepChaining = false): void {
     const c = this.c;
     const L = this.L;
-    if (this.input.groups[this.k] === "system" && !keepChaining) this.chainable = false;
     const spill = (r: number) =>
       c
         .i32(0)
@@ -470,11 +511,11 @@ export class BlockCompiler {
     c.call(F_STEP);
     c.if();
     if (regs) {
-      // To the shared exit that spills X0..X30 (depth: this if, then the loop and $out).
+      // To the shared exit that spills X0..X30 (depth: this if, the later blocks, the loop and $out).
       c.get(L_CNT)
         .i32(this.k + (JIT_CTL << 16))
         .op(Op.I32Add)
-        .br(this.depth + 3);
+        .br(this.depth + this.base + 3);
     } else {
       c.i32(0);
       this.pcPlus(0);
@@ -485,6 +526,7 @@ export class BlockCompiler {
         .op(Op.Return);
     }
     c.end();
+    if (this.input.groups[this.k] === "system" && !keepChaining) c.i32(1).set(L_NOCHAIN);
     if (this.fpOnly) return;
     for (let r = 0; r < 32; r++) {
       if (this.allRegs[r] && (!regs || regs.includes(r)))
@@ -550,7 +592,7 @@ export class BlockCompiler {
     const L = this.L;
     c.block();
     c.i32(0).mem(Op.I32Load, L.IRQ_LINES).i32(0).mem(Op.I32Load, L.STOP_REQUESTED).op(Op.I32Or);
-    c.i32(0).mem(Op.I32Load, L.JIT_CHAIN_OFF).op(Op.I32Or).brIf(0);
+    c.i32(0).mem(Op.I32Load, L.JIT_CHAIN_OFF).op(Op.I32Or).get(L_NOCHAIN).op(Op.I32Or).brIf(0);
     // The target: aligned and in the current TLB's execute tag (as blockAt checks).
     c.i32(0).mem(Op.I64Load, L.JIT_NEXT_PC).tee(L_T0).op(Op.I32WrapI64).i32(3).op(Op.I32And).brIf(0);
     c.get(L_TLB).get(L_T0).i64(12n).op(Op.I64ShrU, Op.I32WrapI64).i32(1023).op(Op.I32And).i32(6).op(Op.I32Shl, Op.I32Add).tee(L_E);
@@ -586,21 +628,22 @@ export class BlockCompiler {
 
   // ---- Driver ------------------------------------------------------------------------------
 
-  /** Compiles the whole block; returns the function. */
-  compile(): FuncDef {
+  /** Compiles block bi's instructions, then its fall-through (a transition or an exit). */
+  private compileOne(): void {
     const c = this.c;
-    const n = this.input.ops.length;
-    c.block(T.I32); // $memctl: a load/store's slow path stopped the block
-    c.block(T.I32); // $out: every other exit
-    c.b.push(Op.Loop, T.Void);
+    const input = this.input;
+    const n = input.ops.length;
+    this.dirty = this.startDirty ? this.startDirty.slice() : new Array(32).fill(false);
+    this.flagsDirty = this.startFlagsDirty;
+    this.last = null;
     for (this.k = 0; this.k < n; this.k++) {
-      const name = this.input.names[this.k];
+      const name = input.names[this.k];
       const e = this.emitters.get(name);
-      if (e && e(this, this.input.words[this.k])) {
+      if (e && e(this, input.words[this.k])) {
         this.compiled++;
         continue;
       }
-      const fpOnly = isFpOnly(name, this.input.groups[this.k]);
+      const fpOnly = isFpOnly(name, input.groups[this.k]);
       this.fpOnly = fpOnly;
       this.fallback();
       this.fpOnly = false;
@@ -608,14 +651,44 @@ export class BlockCompiler {
       this.dirty.fill(false);
       this.flagsDirty = false;
     }
-    c.end();
+    this.k = n;
+    if (input.contiguous) {
+      // Into the next segment: a block boundary of the run loop's (checked) or the same block.
+      if (this.blocks[this.bi + 1].check) return this.transition(this.bi + 1, n, JIT_DONE);
+      c.get(L_CNT).i32(n).op(Op.I32Add).set(L_CNT);
+      return;
+    }
     c.i32(0);
-    this.k = 0;
-    this.pcPlus(4 * n);
+    this.pcPlus(0);
     c.mem(Op.I64Store, this.L.JIT_NEXT_PC);
     c.get(L_CNT)
       .i32(n + (JIT_DONE << 16))
-      .op(Op.I32Add);
+      .op(Op.I32Add)
+      .br(this.base + 1);
+  }
+
+  /** Compiles the function; returns it. */
+  compile(): FuncDef {
+    const c = this.c;
+    const nb = this.blocks.length;
+    c.block(T.I32); // $memctl: a load/store's slow path stopped the block
+    c.block(T.I32); // $out: every other exit
+    c.b.push(Op.Loop, T.Void);
+    if (nb > 1) {
+      // Block i's code follows the end of label i (innermost first).
+      for (let i = 0; i < nb; i++) c.block();
+      c.get(L_IDX).brTable(
+        this.blocks.map((_, i) => i),
+        0,
+      );
+    }
+    for (this.bi = 0; this.bi < nb; this.bi++) {
+      this.input = this.blocks[this.bi];
+      if (nb > 1) c.end().i64(BigInt(this.offs[this.bi])).set(L_OFF);
+      this.compileOne();
+    }
+    c.end();
+    c.op(Op.Unreachable);
     c.end();
     c.set(L_RET);
     for (let r = 0; r < 32; r++) {
@@ -625,7 +698,7 @@ export class BlockCompiler {
           .mem(Op.I64Store, this.L.X_BASE + 8 * r);
     }
     if (this.flagsWritten) c.i32(0).get(L_NZCV).mem(Op.I32Store, this.L.NZCV_ADDR);
-    if (this.chainable) this.chain();
+    this.chain();
     c.get(L_RET).op(Op.Return);
     c.end();
     c.set(L_RET);
@@ -636,6 +709,7 @@ export class BlockCompiler {
           .mem(Op.I64Store, this.L.X_BASE + 8 * r);
     }
     c.i32(0).get(L_PC).get(L_RET).get(L_CNT).op(Op.I32Sub).i32(0xffff).op(Op.I32And).i32(2).op(Op.I32Shl, Op.I64ExtendI32U, Op.I64Add);
+    if (nb > 1) c.get(L_OFF).op(Op.I64Add);
     c.mem(Op.I64Store, this.L.JIT_NEXT_PC);
     c.get(L_RET);
     const pro = new Code();
@@ -658,10 +732,17 @@ export class BlockCompiler {
           .set(L_X + r);
     }
     if (this.flags || this.flagsWritten) pro.i32(0).mem(Op.I32Load, this.L.NZCV_ADDR).set(L_NZCV);
+    if (nb > 1) {
+      if (this.entry !== 0) pro.i32(this.entry).set(L_IDX);
+      pro.i32(0).mem(Op.I32Load, this.L.JIT_CHAIN_OFF).set(L_NOCHAIN);
+    }
     pro.b.push(...c.b);
     return { locals: LOCALS, body: pro };
   }
 }
+
+/** System instructions that cannot unmask an interrupt and go on (the others may: MSR, SYS). */
+const NO_UNMASK = new Set(["SVC", "HVC", "SMC", "BRK", "HLT", "HINT", "CLREX", "DSB", "DMB", "ISB", "MRS"]);
 
 /** Encoding groups whose handlers write no general register and no flags. */
 const FP_ONLY_GROUPS = new Set([
@@ -684,10 +765,18 @@ function isFpOnly(name: string, group: string): boolean {
   return group === "fp_dp" && !name.startsWith("FCMP") && !name.startsWith("FCCMP");
 }
 
-/** Compiles one block to a function definition; null when too little of it would be compiled. */
-export function compileBlock(L: CoreLayout, input: BlockInput, emitters: Map<string, Emitter>): { fn: FuncDef; compiled: number } {
-  const sizing = new BlockCompiler(L, input, emitters);
+/**
+ * Compiles a region (one page's blocks in address order, entered at blocks[entry]; a single
+ * block is the usual case) to a function definition, and counts its inline instructions.
+ */
+export function compileBlock(
+  L: CoreLayout,
+  blocks: BlockInput[],
+  entry: number,
+  emitters: Map<string, Emitter>,
+): { fn: FuncDef; compiled: number; insns: number } {
+  const sizing = new BlockCompiler(L, blocks, entry, emitters);
   sizing.compile();
-  const real = new BlockCompiler(L, input, emitters, sizing);
-  return { fn: real.compile(), compiled: real.compiled };
+  const real = new BlockCompiler(L, blocks, entry, emitters, sizing);
+  return { fn: real.compile(), compiled: real.compiled, insns: real.insns };
 }

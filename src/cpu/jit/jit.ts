@@ -3,7 +3,8 @@
 // its jitStep interpreter entry), instantiates it and installs the function in the core's
 // function table, where the run loop calls it.
 import { OP_NAMES, OP_SOURCES } from "../disasm/generated/disasm.gen.ts";
-import { type BlockInput, compileBlock, type CoreLayout, type Emitter } from "./compiler.ts";
+import { compileBlock, type CoreLayout, type Emitter } from "./compiler.ts";
+import { findRegion } from "./region.ts";
 import { INT_EMITTERS } from "./emit-int.ts";
 import { MEM_EMITTERS } from "./emit-mem.ts";
 import { SIMD_EMITTERS } from "./emit-simd.ts";
@@ -41,6 +42,8 @@ export interface JitStats {
   /** Modules built, and milliseconds spent compiling. */
   modules: number;
   ms: number;
+  /** Blocks compiled into multi-block regions (counted once per region they are in). */
+  regionBlocks: number;
 }
 
 const EMITTERS: Map<string, Emitter> = new Map();
@@ -125,7 +128,7 @@ function stepImport(core: JitCore): WebAssembly.ImportValue {
 
 /** The JIT compiler bound to one core instance. */
 export class Jit {
-  readonly stats: JitStats = { compiled: 0, declined: 0, errors: 0, inline: 0, fallback: 0, modules: 0, ms: 0 };
+  readonly stats: JitStats = { compiled: 0, declined: 0, errors: 0, inline: 0, fallback: 0, modules: 0, ms: 0, regionBlocks: 0 };
   /** The last module-building error (a JIT bug), for tests and diagnostics. */
   lastError: unknown = null;
   private readonly firstSlot: number;
@@ -234,34 +237,24 @@ export class Jit {
   }
 
   private compileOne(dv: DataView, block: number): FuncDef | null {
-    const n = dv.getUint32(block + 8, true);
-    const input: BlockInput = {
-      host: dv.getUint32(block, true),
-      gen: dv.getUint32(block + 4, true),
-      ops: [],
-      words: [],
-      names: [],
-      groups: [],
-    };
-    for (let i = 0; i < n; i++) {
-      const op = dv.getUint32(block + 24 + 8 * i, true);
-      input.ops.push(op);
-      input.words.push(dv.getUint32(block + 28 + 8 * i, true));
-      input.names.push(OP_NAMES[op] ?? "UNALLOCATED");
-      input.groups.push(GROUPS[op] ?? "");
-      // An unallocated encoding always ends execution of the block (UNDEFINED), and what
-      // follows it is usually data: compile the block up to it.
-      if (op === 0) break;
-    }
+    const blocks = findRegion(
+      dv,
+      this.L,
+      block,
+      (op) => OP_NAMES[op] ?? "UNALLOCATED",
+      (op) => GROUPS[op] ?? "",
+    );
+    const entry = blocks.findIndex((b) => b.header === block);
     try {
-      const r = compileBlock(this.L, input, EMITTERS);
-      const len = input.ops.length;
+      const r = compileBlock(this.L, blocks, entry, EMITTERS);
+      const len = r.insns;
       if (r.compiled * 2 < len && !this.compileAll) {
         this.stats.declined++;
         return null;
       }
       this.stats.inline += r.compiled;
       this.stats.fallback += len - r.compiled;
+      if (blocks.length > 1) this.stats.regionBlocks += blocks.length;
       return r.fn;
     } catch (e) {
       this.stats.errors++;

@@ -21,6 +21,7 @@ export const enum Op {
   End = 0x0b,
   Br = 0x0c,
   BrIf = 0x0d,
+  BrTable = 0x0e,
   Return = 0x0f,
   Call = 0x10,
   ReturnCall = 0x12,
@@ -338,6 +339,14 @@ export class Code {
   brIf(depth: number): this {
     this.b.push(Op.BrIf);
     uleb(this.b, depth);
+    return this;
+  }
+  /** br_table: branches to depths[i] for the i32 i on the stack, to `dflt` when out of range. */
+  brTable(depths: number[], dflt: number): this {
+    this.b.push(Op.BrTable);
+    uleb(this.b, depths.length);
+    for (const d of depths) uleb(this.b, d);
+    uleb(this.b, dflt);
     return this;
   }
   call(f: number): this {
