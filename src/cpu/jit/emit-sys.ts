@@ -10,9 +10,10 @@
 //   which chaining checks), so an interpreted MRS keeps chaining too. Inline: SP_EL0, DAIF,
 //   DCZID_EL0, TPIDR_EL0 and the EL1 registers read straight from their slots.
 // - MSR DAIF, Xt / DAIFSet / DAIFClr: PSTATE written inline. Setting masks cannot make an
-//   interrupt takeable; when one may be unmasked and an interrupt line is up, the block ends
-//   after the write (as the interpreter's endBlock), so the run loop takes it before the next
-//   instruction.
+//   interrupt takeable or a debug exception possible; when a mask may be cleared and an
+//   interrupt line is up, or the checked loop runs (debug exceptions may become possible once
+//   D is clear), the block ends after the write (as the interpreter's endBlock), so the run
+//   loop takes the interrupt or checks the next instruction's breakpoints first.
 // - ISB: the block ends after it (the next instruction is fetched again, as endBlock does).
 // - DC ZVA: 64 zero bytes through the TLB fast path; DC CVAC/CVAU/CIVAC: no-ops once allowed.
 // - LDXR/LDAXR, STXR/STLXR, LDAR, STLR: the value-based monitor of memory.ts (EXCL_*): a
@@ -85,9 +86,13 @@ function trapped(b: BlockCompiler): void {
   b.fallback(undefined, true);
 }
 
-/** Leaves the block after this instruction when an interrupt line is up (a mask may have been cleared). */
+/**
+ * Leaves the block after this instruction (a mask may have been cleared) when an interrupt line
+ * is up, or in the checked loop (JIT_CHAIN_OFF set), which decides at each block whether
+ * breakpoints and software step are live: clearing PSTATE.D may have enabled them.
+ */
 function endIfIrq(b: BlockCompiler): void {
-  b.c.i32(0).mem(Op.I32Load, b.L.IRQ_LINES);
+  b.c.i32(0).mem(Op.I32Load, b.L.IRQ_LINES).i32(0).mem(Op.I32Load, b.L.JIT_CHAIN_OFF).op(Op.I32Or);
   b.if();
   b.exitJump(() => b.pcPlus(4));
   b.end();
