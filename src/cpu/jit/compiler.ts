@@ -29,9 +29,11 @@
 // run loop and chaining would make: the budget holds the next block, its page's code generation
 // is unchanged, chaining is allowed and, on back-edges and after a block with a system
 // instruction, no interrupt line is up and no stop is requested; otherwise the function leaves
-// with the next block's PC in JIT_NEXT_PC. L_PC stays the entry's PC; each block's byte offset
-// from it is a constant in its code (and in L_OFF, for the shared memctl exit). A block that
-// branches to its own start is the one-block case.
+// with the next block's PC in JIT_NEXT_PC. The function serves every block of the region
+// (jit.ts installs it in their headers): the prologue sets L_PC to the first block's PC and
+// enters the block the call's PC is at (the page offset picks it; any other PC declines). Each
+// block's byte offset from L_PC is a constant in its code (and in L_OFF, for the shared memctl
+// exit). A block that branches to its own start is the one-block case.
 import { type BlockInput, type Segment, segments } from "./region.ts";
 import { Code, type FuncDef, Op, T } from "./wasm.ts";
 
@@ -227,16 +229,18 @@ export class BlockCompiler {
     this.allRegs = prev ? prev.regs.map((r, i) => r || prev.written[i]) : new Array(32).fill(true);
     this.allFlags = prev ? prev.flags || prev.flagsWritten : true;
     this.input = this.blocks[this.entry];
-    this.offs = this.blocks.map((b) => b.host - blocks[entry].host);
+    // One block: offsets from its start (L_PC). A region: from its first segment's, where the
+    // prologue puts L_PC whichever block of it the function is entered at.
+    this.offs = this.blocks.map((b) => b.host - this.blocks[this.blocks.length > 1 ? 0 : this.entry].host);
     this.system = blocks.some((b) => b.names.some((n, i) => b.groups[i] === "system" && !NO_UNMASK.has(n)));
     // A block entered by a transition starts with everything the function writes still unspilled.
     this.startDirty = prev?.transitions ? prev.written.slice() : null;
     this.startFlagsDirty = !!prev?.transitions && prev.flagsWritten;
   }
 
-  /** Open wasm blocks between the current block's code and the loop (the later blocks' labels). */
+  /** Open wasm blocks between the current block's code and the loop (the later blocks' labels, $decline). */
   private get base(): number {
-    return this.blocks.length > 1 ? this.blocks.length - 1 - this.bi : 0;
+    return this.blocks.length > 1 ? this.blocks.length - this.bi : 0;
   }
 
   // ---- Registers ---------------------------------------------------------------------------
@@ -466,7 +470,7 @@ export class BlockCompiler {
     const genAddr = L.PAGE_GEN_BASE + 4 * ((this.input.host - L.GUEST_BASE) >>> 12);
     c.i32(0).mem(Op.I32Load, genAddr).i32(this.input.gen).op(Op.I32Eq, Op.I32And);
     if (back) {
-      if (this.blocks.length > 1) c.i32(j).set(L_IDX);
+      if (this.blocks.length > 1) c.i32(this.offs[j] >> 2).set(L_IDX);
       c.brIf(this.depth + this.base);
     } else c.brIf(this.depth + j - this.bi - 1);
     c.i32(0).get(L_PC);
@@ -675,17 +679,26 @@ export class BlockCompiler {
     c.block(T.I32); // $out: every other exit
     c.b.push(Op.Loop, T.Void);
     if (nb > 1) {
-      // Block i's code follows the end of label i (innermost first).
+      // Block i's code follows the end of label i (innermost first); L_IDX is the instruction
+      // index from the first block's start, and not a block's start ($decline) when the function
+      // was entered elsewhere.
+      c.block(); // $decline
       for (let i = 0; i < nb; i++) c.block();
-      c.get(L_IDX).brTable(
-        this.blocks.map((_, i) => i),
-        0,
-      );
+      const at = new Array((this.offs[nb - 1] >> 2) + 1).fill(nb);
+      this.offs.forEach((o, i) => (at[o >> 2] = i));
+      c.get(L_IDX).brTable(at, nb);
     }
     for (this.bi = 0; this.bi < nb; this.bi++) {
       this.input = this.blocks[this.bi];
       if (nb > 1) c.end().i64(BigInt(this.offs[this.bi])).set(L_OFF);
       this.compileOne();
+    }
+    if (nb > 1) {
+      // $decline: nothing ran, the run loop interprets the block.
+      c.end()
+        .get(L_CNT)
+        .i32(JIT_DECLINE << 16)
+        .op(Op.I32Or, Op.Return);
     }
     c.end();
     c.op(Op.Unreachable);
@@ -733,7 +746,18 @@ export class BlockCompiler {
     }
     if (this.flags || this.flagsWritten) pro.i32(0).mem(Op.I32Load, this.L.NZCV_ADDR).set(L_NZCV);
     if (nb > 1) {
-      if (this.entry !== 0) pro.i32(this.entry).set(L_IDX);
+      // Entered at any of its blocks: L_PC becomes the first one's PC (the page offsets of PC
+      // and of its wasm address agree), L_IDX the entry's instruction index from it.
+      pro
+        .get(L_PC)
+        .op(Op.I32WrapI64)
+        .i32(0xfff)
+        .op(Op.I32And)
+        .i32(this.blocks[0].host & 0xfff)
+        .op(Op.I32Sub)
+        .set(L_IDX);
+      pro.get(L_PC).get(L_IDX).op(Op.I64ExtendI32S, Op.I64Sub).set(L_PC);
+      pro.get(L_IDX).i32(2).op(Op.I32ShrS).set(L_IDX);
       pro.i32(0).mem(Op.I32Load, this.L.JIT_CHAIN_OFF).set(L_NOCHAIN);
     }
     pro.b.push(...c.b);

@@ -44,6 +44,8 @@ export interface JitStats {
   ms: number;
   /** Blocks compiled into multi-block regions (counted once per region they are in). */
   regionBlocks: number;
+  /** Blocks given the function of a region they are in rather than one of their own. */
+  shared: number;
 }
 
 const EMITTERS: Map<string, Emitter> = new Map();
@@ -128,7 +130,7 @@ function stepImport(core: JitCore): WebAssembly.ImportValue {
 
 /** The JIT compiler bound to one core instance. */
 export class Jit {
-  readonly stats: JitStats = { compiled: 0, declined: 0, errors: 0, inline: 0, fallback: 0, modules: 0, ms: 0, regionBlocks: 0 };
+  readonly stats: JitStats = { compiled: 0, declined: 0, errors: 0, inline: 0, fallback: 0, modules: 0, ms: 0, regionBlocks: 0, shared: 0 };
   /** The last module-building error (a JIT bug), for tests and diagnostics. */
   lastError: unknown = null;
   private readonly firstSlot: number;
@@ -188,12 +190,19 @@ export class Jit {
     this.pending = [];
     const dv = new DataView(this.core.memory.buffer);
     const fns: FuncDef[] = [];
-    const kept: number[] = [];
+    /** Per function, the headers it is installed in: its entry's, then other blocks of its region. */
+    const kept: number[][] = [];
+    const queued = new Set(blocks);
+    const given = new Set<number>();
     for (const b of blocks) {
+      if (given.has(b)) continue;
       const r = this.compileOne(dv, b);
       if (r) {
-        fns.push(r);
-        kept.push(b);
+        fns.push(r.fn);
+        // A region's function serves each of its blocks not compiled yet (nor queued for a module of their own).
+        const hs = [b, ...r.members.filter((m) => m !== b && !given.has(m) && (dv.getUint32(m + 16, true) === 0 || queued.has(m)))];
+        for (const h of hs) given.add(h);
+        kept.push(hs);
       } else {
         dv.setUint32(b + 16, DECLINED, true);
       }
@@ -210,17 +219,18 @@ export class Jit {
       } catch (e) {
         this.stats.errors++;
         this.lastError = e;
-        for (const b of kept) dv.setUint32(b + 16, DECLINED, true);
+        for (const b of kept.flat()) dv.setUint32(b + 16, DECLINED, true);
         this.stats.ms += performance.now() - t0;
         return;
       }
       const table = this.core.table;
-      kept.forEach((b, i) => {
+      kept.forEach((hs, i) => {
         while (this.nextSlot >= table.length) table.grow(TABLE_CHUNK);
         const slot = this.nextSlot++;
         table.set(slot, exports[`f${i}`]);
-        dv.setUint32(b + 16, slot, true);
+        for (const h of hs) dv.setUint32(h + 16, slot, true);
         this.stats.compiled++;
+        this.stats.shared += hs.length - 1;
       });
     }
     this.stats.ms += performance.now() - t0;
@@ -236,7 +246,8 @@ export class Jit {
     }
   }
 
-  private compileOne(dv: DataView, block: number): FuncDef | null {
+  /** Compiles the block's region; returns the function and the headers of the region's blocks. */
+  private compileOne(dv: DataView, block: number): { fn: FuncDef; members: number[] } | null {
     const blocks = findRegion(
       dv,
       this.L,
@@ -255,7 +266,7 @@ export class Jit {
       this.stats.inline += r.compiled;
       this.stats.fallback += len - r.compiled;
       if (blocks.length > 1) this.stats.regionBlocks += blocks.length;
-      return r.fn;
+      return { fn: r.fn, members: blocks.length > 1 ? blocks.map((b) => b.header) : [] };
     } catch (e) {
       this.stats.errors++;
       this.lastError = e;
