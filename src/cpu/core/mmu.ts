@@ -246,7 +246,8 @@ export function tlbFill(va: u64, idx: u32, acc: u32): usize {
   const pX = idx ? P_X1 : P_X0;
   const e = tlbEntry(idx, va);
   // Noted first: a full fill list flushes the whole TLB, which must not take this entry with it.
-  tlbNoteFill(e, attrs);
+  const shift: u32 = wLarge ? 12 + 9 * (3 - wLevel) : 12;
+  tlbNoteFill(e, attrs, page, shift);
   store<u64>(e, wPerm & pR ? page | (slowData ? TLB_SLOW : 0) : TLB_INVALID);
   const slowW = slowData || attrs & ATTR_ROM || (host != 0 && isCodePage(hostPage));
   // Every store to memory goes through a writable entry filled here (the JIT's inline lookups too).
@@ -258,6 +259,6 @@ export function tlbFill(va: u64, idx: u32, acc: u32): usize {
   store<u32>(e, attrs, 40);
   store<u32>(e, hostPage, 44);
   store<u64>(e, page, 48);
-  store<u32>(e, wLarge ? 12 + 9 * (3 - wLevel) : 12, 56);
+  store<u32>(e, shift, 56);
   return e;
 }

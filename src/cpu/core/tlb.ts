@@ -37,6 +37,27 @@ export let tlbCur: usize = TLB_BASE + TLB_IDX_BYTES;
 const largeFills = new StaticArray<u32>(<i32>(TLB_ENTRIES * 2));
 let nLargeFills: i32 = 0;
 /**
+ * Which blocks the entries of largeFills came from, by level (bit (VA[55:0] >> shift) & 4095 of
+ * the 21- or 30-bit shift's bitmap, aliases included): a TLBI by VA outside all of them has no
+ * entry to look for there. Linux's boot ran 110k TLBI VAALE1IS over addresses no block maps,
+ * each scanning up to 2048 entries. Cleared with the list.
+ */
+const largeBlocks = new StaticArray<u64>(128);
+/** An entry of largeFills came from a block of another size: every TLBI by VA scans them all. */
+let largeOther = false;
+const VA_BITS_MASK: u64 = 0x00ff_ffff_ffff_ffff;
+
+/** The bitmap bit of the block holding va at blockShift 21 (word 0..63) or 30 (word 64..127). */
+// @ts-ignore: decorator
+@inline function blockBit(va: u64, shift: u32): u32 {
+  return (<u32>((va & VA_BITS_MASK) >>> shift) & 4095) + (shift == 21 ? 0 : 4096);
+}
+
+// @ts-ignore: decorator
+@inline function blockBitSet(bit: u32): bool {
+  return ((unchecked(largeBlocks[bit >>> 6]) >>> (bit & 63)) & 1) != 0;
+}
+/**
  * Entries filled from TTBR0 or from non-global (nG) descriptors: the ones an address-space
  * switch (TTBR0 base or ASID change) can make stale. Global TTBR1 entries survive it.
  */
@@ -72,6 +93,8 @@ export function tlbFlushAll(): void {
   for (let e = TLB_BASE; e < end; e += TLB_ENTRY_SIZE) invalidate(e);
   nLargeFills = 0;
   nAsidFills = 0;
+  memory.fill(changetype<usize>(largeBlocks), 0, 128 * 8);
+  largeOther = false;
 }
 
 /**
@@ -84,6 +107,7 @@ export function tlbFlushVA(va: u64): void {
   invalidate(tlbEntry(0, va));
   invalidate(tlbEntry(1, va));
   const v = va & 0x00ff_ffff_ffff_f000;
+  if (!largeOther && !blockBitSet(blockBit(v, 21)) && !blockBitSet(blockBit(v, 30))) return;
   for (let i = 0; i < nLargeFills; i++) {
     const e = <usize>largeFills[i];
     if ((load<u32>(e, 40) & ATTR_LARGE) == 0) continue;
@@ -104,15 +128,23 @@ export function tlbFlushASID(): void {
   nAsidFills = 0;
 }
 
-/** Records a new entry (called by the MMU after writing it). */
-export function tlbNoteFill(e: usize, attrs: u32): void {
+/**
+ * Records a new entry for the page at va, from a mapping of 1 << shift bytes (called by the
+ * MMU before writing it).
+ */
+export function tlbNoteFill(e: usize, attrs: u32, va: u64, shift: u32): void {
   const asid = (attrs & (ATTR_TTBR0 | ATTR_NG)) != 0;
   const large = (attrs & ATTR_LARGE) != 0;
   const max = <i32>(TLB_ENTRIES * 2);
   // A full list means the whole TLB goes (the caller writes the new entry afterwards).
   if ((asid && nAsidFills >= max) || (large && nLargeFills >= max)) tlbFlushAll();
   if (asid) asidFills[nAsidFills++] = <u32>e;
-  if (large) largeFills[nLargeFills++] = <u32>e;
+  if (large) {
+    largeFills[nLargeFills++] = <u32>e;
+    if (shift != 21 && shift != 30) largeOther = true;
+    const bit = blockBit(va, shift);
+    unchecked((largeBlocks[bit >>> 6] |= (<u64>1) << (bit & 63)));
+  }
 }
 
 /** A page now holds decoded code: writes through any entry mapping it must take the slow path. */
