@@ -533,6 +533,17 @@ export class Cpu {
     return out;
   }
 
+  /**
+   * Changes how many executions make a block hot (0: interpret, decoding blocks all the same);
+   * blocks already compiled stay so. The batching chosen at construction (threshold 1: compile
+   * at once, decline none) is kept: tools/diff runs a case interpreted first, then compiled with
+   * its blocks all decoded, so they form multi-block regions.
+   */
+  setJitThreshold(n: number): void {
+    if (!Number.isInteger(n) || n < 0 || n > 0xffff_ffff) throw new Error(`JIT threshold must be a non-negative integer, not ${n}`);
+    this.ex.setJitThreshold(n);
+  }
+
   /** JIT counters (compiled, declined and failed blocks). */
   get jitStats(): Readonly<JitStats> {
     return this.jit.stats;

@@ -98,6 +98,12 @@ export class DormouseRunner {
   private readonly codeBuf = new Uint8Array(CODE_SIZE);
   /** Instructions one case may execute before it counts as not finishing. */
   budget = 10_000;
+  /**
+   * With every block compiled from its first execution (DORMOUSE_JIT=1), each case first runs
+   * once interpreted, so that the compared run compiles multi-block regions: compiled at once,
+   * a block's successors are not decoded yet and it is compiled alone.
+   */
+  readonly regions = process.env.DORMOUSE_JIT === "1";
 
   constructor() {
     this.cpu = new Cpu({ module: coreModule(), ramBase: RAM_BASE, ramSize: RAM_SIZE });
@@ -159,6 +165,23 @@ export class DormouseRunner {
       cdv.setUint32(4 * i, w >>> 0, true);
     });
     cpu.writePhys(CODE_ADDR, this.codeBuf);
+    if (this.regions) {
+      // Interpreted first (blocks decoded, none compiled), then compared compiled: the entry
+      // block is compiled with every block the case reaches on its page as one region.
+      cpu.setJitThreshold(0);
+      this.load(c);
+      cpu.run(this.budget);
+      this.ram32.set(this.data);
+      cpu.setJitThreshold(1);
+    }
+    this.load(c);
+    const exit = cpu.run(this.budget);
+    return this.outcome(exit);
+  }
+
+  /** Sets the case's initial user state (data buffer excepted) and its PC. */
+  private load(c: Case): void {
+    const cpu = this.cpu;
     cpu.pstate = 0; // EL0t, DAIF clear
     cpu.nzcv = c.nzcv;
     cpu.sp = c.sp;
@@ -167,8 +190,6 @@ export class DormouseRunner {
     cpu.fpcr = c.fpcr;
     cpu.fpsr = c.fpsr;
     cpu.pc = CODE_ADDR;
-    const exit = cpu.run(this.budget);
-    return this.outcome(exit);
   }
 
   /**

@@ -153,6 +153,12 @@ export interface GenOptions {
    * executes that no table entry covers.
    */
   raw?: number;
+  /**
+   * Probability that an instruction after the first is a forward branch of any kind (B, B.cond,
+   * CBZ/CBNZ, TBZ/TBNZ, named "(branch)"): sequences of every group then have several blocks,
+   * which the JIT compiles into one region.
+   */
+  branches?: number;
 }
 
 export interface Generated {
@@ -184,6 +190,7 @@ class Generator {
     private readonly maxLen: number,
     private readonly isUndefined?: (word: number) => boolean,
     private readonly raw = 0,
+    private readonly branches = 0,
   ) {
     this.rng = new Rng(seed);
     this.pool = pool;
@@ -255,6 +262,13 @@ class Generator {
         written.add(field(w, 0));
         continue;
       }
+      if (i > 0 && this.branches > 0 && rng.u32() / 2 ** 32 < this.branches) {
+        const w = this.fixup(this.branchWord(), i, len, c, pinned, written);
+        if (w === null) continue;
+        code.push(w);
+        names.push("(branch)");
+        continue;
+      }
       const e = i === 0 ? first : this.pickEntry();
       if (!e) return null;
       let w: number | null = null;
@@ -288,6 +302,22 @@ class Generator {
     code.push(BRK0);
     names.push("");
     return c;
+  }
+
+  /** A static branch of a random kind, condition and register (its offset is fixed up). */
+  private branchWord(): number {
+    const rng = this.rng;
+    const rt = rng.below(32);
+    switch (rng.below(4)) {
+      case 0:
+        return 0x1400_0000; // B
+      case 1:
+        return (0x5400_0000 | rng.below(16)) >>> 0; // B.cond (AL and NV included)
+      case 2:
+        return (0x3400_0000 | (rng.below(4) << 24) | (rng.below(2) << 31) | rt) >>> 0; // CBZ/CBNZ, TBZ/TBNZ of bits 0 and 32
+      default:
+        return (0x3600_0000 | (rng.below(2) << 24) | (rng.below(2) << 31) | (rng.below(32) << 19) | rt) >>> 0; // TBZ/TBNZ
+    }
   }
 
   private pickEntry(): Entry | null {
@@ -428,7 +458,7 @@ export function generate(opts: GenOptions): Generated {
   if (opts.entry) pool = pool.filter((e) => e.name === opts.entry);
   if (pool.length === 0) throw new Error(`no table entry matches ${opts.group ? `group ${opts.group}` : ""} ${opts.entry ?? ""}`.trim());
   const maxLen = Math.max(1, Math.min(opts.maxLen ?? 8, MAX_WORDS - 1));
-  const g = new Generator(opts.seed, pool, maxLen, opts.isUndefined, opts.raw ?? 0);
+  const g = new Generator(opts.seed, pool, maxLen, opts.isUndefined, opts.raw ?? 0, opts.branches ?? 0);
   const cases: Case[] = [];
   let k = 0;
   let misses = 0;

@@ -5,6 +5,7 @@ import { DormouseRunner } from "./dormouse.ts";
 import { BRK0, type Case, CODE_ADDR, type Outcome, SIGALRM } from "./format.ts";
 import { entries, type GenOptions, generate } from "./gen.ts";
 import { runOracle } from "./oracle.ts";
+import type { JitStats } from "../../src/cpu/jit/jit.ts";
 
 export interface Mismatch {
   index: number;
@@ -46,8 +47,8 @@ function ours(): DormouseRunner {
 }
 
 /** The JIT counters of the core the differential runs use (to check what a run exercised). */
-export function oursJitStats(): { compiled: number; declined: number; errors: number } {
-  return ours().cpu.jitStats;
+export function oursJitStats(): Readonly<JitStats> {
+  return { ...ours().cpu.jitStats };
 }
 
 function same(ref: Outcome, o: Outcome): boolean {

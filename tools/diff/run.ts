@@ -1,4 +1,4 @@
-// npm run test:diff -- --seed N --count M [--group G] [--entry NAME] [--len L] [--show K]
+// npm run test:diff -- --seed N --count M [--group G] [--entry NAME] [--len L] [--show K] [--branches P]
 // Differential execution against qemu-aarch64: prints a summary, per-group mismatch counts,
 // entries never compared, and reports of the first mismatches (minimal reproducers).
 import { parseArgs } from "node:util";
@@ -17,6 +17,7 @@ const { values } = parseArgs({
     show: { type: "string", default: "10" },
     shrink: { type: "string", default: "50" },
     raw: { type: "string", default: "0" },
+    branches: { type: "string", default: "0" },
   },
 });
 
@@ -31,6 +32,7 @@ const r = runDiff({
   maxLen: Number(values.len),
   shrink: Number(values.shrink),
   raw: Number(values.raw),
+  branches: Number(values.branches),
 });
 const secs = (ms: number) => (ms / 1000).toFixed(1);
 console.log(mismatchReport(r, seed, Number(values.show)));
