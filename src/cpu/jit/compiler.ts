@@ -13,8 +13,9 @@
 // General registers the block touches live in wasm locals: loaded at entry, stored at every
 // exit, spilled before and reloaded after each instruction handed to the interpreter (the
 // core's exported jitStep), so the interpreter always sees architectural state. NZCV is a
-// local too, computed eagerly by flag-setting instructions; a condition that follows a
-// compare in the same block is evaluated from the compare's operands directly.
+// local too, materialised lazily (flags.ts): a flag-setting instruction only records its operation;
+// N, Z, C and V are computed where a condition cannot use the operation directly, for a spill
+// before the interpreter and before each exit, transition or fall into the next segment.
 //
 // Precise exceptions: an instruction that may fault (a load or store missing the TLB fast
 // path, an SP alignment check, anything not compiled) runs in the interpreter with everything
@@ -35,6 +36,7 @@
 // block's byte offset from L_PC is a constant in its code (and in L_OFF, for the shared memctl
 // exit). A block that branches to its own start is the one-block case.
 import { type BlockInput, type Segment, segments } from "./region.ts";
+import { type FlagKind, type FlagOp, fusedCond, L_FA, L_FB, L_FR, L_NZCV, materialise, tableCond } from "./flags.ts";
 import { Code, type FuncDef, Op, T } from "./wasm.ts";
 
 /** Result kinds of a compiled block (run.ts). */
@@ -84,13 +86,8 @@ export const L_T0 = 36;
 export const L_T1 = 37;
 export const L_T2 = 38;
 export const L_T3 = 39;
-/** Operands and result of the last flag-setting instruction (i64, 32-bit values zero-extended). */
-const L_FA = 40;
-const L_FB = 41;
-const L_FR = 42;
 /** The guest address of the access being compiled (i64). */
 export const L_ADDR = 43;
-const L_NZCV = 44;
 /** i32 scratch locals. */
 export const L_E = 45;
 export const L_HA = 46;
@@ -129,55 +126,6 @@ const JIT_PENDING = 0xffff_fffe;
 const TLB_EXEC_TAG = 16;
 const TLB_ADDEND = 24;
 
-type FlagKind = "sub" | "add" | "logic";
-
-/**
- * Condition truth tables indexed by NZCV (bits 3..0 = N Z C V), one 16-bit mask per condition
- * code (Arm ARM ConditionHolds).
- */
-const COND_TABLE: number[] = (() => {
-  const t: number[] = [];
-  for (let cond = 0; cond < 16; cond++) {
-    let mask = 0;
-    for (let f = 0; f < 16; f++) {
-      const n = (f >> 3) & 1;
-      const z = (f >> 2) & 1;
-      const c = (f >> 1) & 1;
-      const v = f & 1;
-      let r: boolean;
-      switch (cond >> 1) {
-        case 0:
-          r = z === 1;
-          break;
-        case 1:
-          r = c === 1;
-          break;
-        case 2:
-          r = n === 1;
-          break;
-        case 3:
-          r = v === 1;
-          break;
-        case 4:
-          r = c === 1 && z === 0;
-          break;
-        case 5:
-          r = n === v;
-          break;
-        case 6:
-          r = n === v && z === 0;
-          break;
-        default:
-          r = true;
-      }
-      if (cond & 1 && cond !== 15) r = !r;
-      if (r) mask |= 1 << f;
-    }
-    t.push(mask);
-  }
-  return t;
-})();
-
 /** Compiles blocks; one instance per block. */
 export class BlockCompiler {
   c = new Code();
@@ -194,7 +142,10 @@ export class BlockCompiler {
   private flagsDirty = false;
   /** Nesting depth of open wasm blocks inside the function's exit block. */
   private depth = 0;
-  private last: { kind: FlagKind; sf: number } | null = null;
+  /** The last flag-setting operation, while L_FA, L_FB and L_FR hold it. */
+  private last: FlagOp | null = null;
+  /** L_NZCV is stale: NZCV is the result of `last`, not materialised yet. */
+  private pending = false;
   /** Some block continues in a block of the function (a loop or a forward transition). */
   transitions = false;
   /** Distinct instructions compiled. */
@@ -301,39 +252,24 @@ export class BlockCompiler {
 
   /**
    * Sets NZCV from the operation whose operands are in L_FA, L_FB and result in L_FR (values
-   * as r() pushes them: zero-extended when !sf).
+   * as r() pushes them: zero-extended when !sf), lazily: nothing is computed until flushFlags.
+   * Must not be called inside conditional code (an `if` of the instruction's own).
    */
   setFlags(kind: FlagKind, sf: number): void {
-    const c = this.c;
     this.flags = true;
     this.flagsWritten = true;
     this.flagsDirty = true;
     this.last = { kind, sf };
-    const top = sf ? 63n : 31n;
-    // N
-    c.get(L_FR).i64(top).op(Op.I64ShrU, Op.I32WrapI64).i32(31).op(Op.I32Shl);
-    // Z
-    c.get(L_FR).op(Op.I64Eqz).i32(30).op(Op.I32Shl, Op.I32Or);
-    if (kind !== "logic") {
-      // C
-      if (kind === "sub") c.get(L_FA).get(L_FB).op(Op.I64GeU);
-      else if (sf) c.get(L_FR).get(L_FA).op(Op.I64LtU);
-      else c.get(L_FA).get(L_FB).op(Op.I64Add).i64(32n).op(Op.I64ShrU, Op.I32WrapI64);
-      c.i32(29).op(Op.I32Shl, Op.I32Or);
-      // V: sub: (a ^ b) & (a ^ r); add: ~(a ^ b) & (a ^ r)
-      c.get(L_FA).get(L_FB).op(Op.I64Xor);
-      if (kind === "add") c.i64(-1n).op(Op.I64Xor);
-      c.get(L_FA)
-        .get(L_FR)
-        .op(Op.I64Xor, Op.I64And)
-        .i64(top)
-        .op(Op.I64ShrU, Op.I32WrapI64)
-        .i32(1)
-        .op(Op.I32And)
-        .i32(28)
-        .op(Op.I32Shl, Op.I32Or);
-    }
-    c.set(L_NZCV);
+    this.pending = true;
+  }
+  /**
+   * Makes L_NZCV hold NZCV (stack-neutral). `settled`: the code runs whenever the code after it
+   * does (not inside a branch that may be skipped), so L_NZCV stays current afterwards.
+   */
+  flushFlags(settled: boolean): void {
+    if (!this.pending || !this.last) return;
+    materialise(this.c, this.last);
+    if (settled) this.pending = false;
   }
 
   /** Stores the operands of a flag-setting operation: pushes nothing, takes a then b from the stack. */
@@ -360,11 +296,13 @@ export class BlockCompiler {
     this.flagsWritten = true;
     this.flagsDirty = true;
     this.last = null;
+    this.pending = false;
     this.c.set(L_NZCV);
   }
   /** Pushes NZCV (bits 31..28) as i32. */
   nzcv(): void {
     this.flags = true;
+    this.flushFlags(true);
     this.c.get(L_NZCV);
   }
 
@@ -376,46 +314,9 @@ export class BlockCompiler {
       c.i32(1);
       return;
     }
-    const l = this.last;
-    if (l) {
-      const narrow = (o: Op) => (l.sf ? c.op(o) : c.op(Op.I32WrapI64).op(o));
-      const signedR = (o64: Op, o32: Op) => {
-        c.get(L_FR);
-        if (l.sf) c.i64(0n).op(o64);
-        else c.op(Op.I32WrapI64).i32(0).op(o32);
-      };
-      const base = cond >> 1;
-      const inv = cond & 1;
-      let done = true;
-      if (l.kind === "sub") {
-        const cmp = [Op.I64Eq, Op.I64GeU, -1, -1, Op.I64GtU, Op.I64GeS, Op.I64GtS][base];
-        if (base === 2) signedR(Op.I64LtS, Op.I32LtS);
-        else if (cmp === Op.I64GeS || cmp === Op.I64GtS) {
-          c.get(L_FA);
-          if (!l.sf) c.op(Op.I32WrapI64);
-          c.get(L_FB);
-          if (!l.sf) c.op(Op.I32WrapI64);
-          c.op(l.sf ? cmp : cmp === Op.I64GeS ? Op.I32GeS : Op.I32GtS);
-        } else if (cmp !== undefined && cmp >= 0) c.get(L_FA).get(L_FB).op(cmp);
-        else done = false;
-        void narrow;
-      } else if (l.kind === "logic") {
-        if (base === 0) c.get(L_FR).op(Op.I64Eqz);
-        else if (base === 2) signedR(Op.I64LtS, Op.I32LtS);
-        else if (base === 5) signedR(Op.I64GeS, Op.I32GeS);
-        else if (base === 6) signedR(Op.I64GtS, Op.I32GtS);
-        else done = false;
-      } else {
-        if (base === 0) c.get(L_FR).op(Op.I64Eqz);
-        else if (base === 2) signedR(Op.I64LtS, Op.I32LtS);
-        else done = false;
-      }
-      if (done) {
-        if (inv) c.op(Op.I32Eqz);
-        return;
-      }
-    }
-    c.i32(COND_TABLE[cond]).get(L_NZCV).i32(28).op(Op.I32ShrU, Op.I32ShrU).i32(1).op(Op.I32And);
+    if (this.last && fusedCond(c, cond, this.last)) return;
+    this.flushFlags(true);
+    tableCond(c, cond);
   }
 
   // ---- Control -----------------------------------------------------------------------------
@@ -444,6 +345,7 @@ export class BlockCompiler {
       const j = this.offs.indexOf(this.offs[this.bi] + this.k * 4 + off);
       if (j >= 0) return this.transition(j, this.k + 1, JIT_JUMPED);
     }
+    this.flushFlags(false);
     c.i32(0);
     target();
     c.mem(Op.I64Store, this.L.JIT_NEXT_PC);
@@ -461,6 +363,8 @@ export class BlockCompiler {
     const c = this.c;
     const L = this.L;
     this.transitions = true;
+    // Both ways on (the next block, the shared exit) want NZCV in L_NZCV.
+    this.flushFlags(false);
     const back = j <= this.bi;
     c.get(L_CNT).i32(retired).op(Op.I32Add).tee(L_CNT).i32(this.blocks[j].reach).op(Op.I32Add).get(L_BUDGET).op(Op.I32LeU);
     if (back || this.system)
@@ -509,7 +413,10 @@ export class BlockCompiler {
     // it stops the block (it then wrote none: faults and restarts leave registers alone).
     const now = (r: number) => this.dirty[r] && (!regs || r === 31 || regs.includes(r));
     for (let r = 0; r < 32; r++) if (now(r)) spill(r);
-    if (this.flagsDirty) c.i32(0).get(L_NZCV).mem(Op.I32Store, L.NZCV_ADDR);
+    if (this.flagsDirty) {
+      this.flushFlags(false);
+      c.i32(0).get(L_NZCV).mem(Op.I32Store, L.NZCV_ADDR);
+    }
     c.i32(this.input.ops[this.k]).i32(this.input.words[this.k] | 0);
     this.pcPlus(0);
     c.call(F_STEP);
@@ -639,7 +546,9 @@ export class BlockCompiler {
     const n = input.ops.length;
     this.dirty = this.startDirty ? this.startDirty.slice() : new Array(32).fill(false);
     this.flagsDirty = this.startFlagsDirty;
+    // Every way into a block (the prologue, transitions) leaves NZCV in L_NZCV.
     this.last = null;
+    this.pending = false;
     for (this.k = 0; this.k < n; this.k++) {
       const name = input.names[this.k];
       const e = this.emitters.get(name);
@@ -651,6 +560,8 @@ export class BlockCompiler {
       this.fpOnly = fpOnly;
       this.fallback();
       this.fpOnly = false;
+      // NZCV was materialised for the spill (and reloaded unless fpOnly).
+      this.pending = false;
       if (!fpOnly) this.last = null;
       this.dirty.fill(false);
       this.flagsDirty = false;
@@ -659,9 +570,12 @@ export class BlockCompiler {
     if (input.contiguous) {
       // Into the next segment: a block boundary of the run loop's (checked) or the same block.
       if (this.blocks[this.bi + 1].check) return this.transition(this.bi + 1, n, JIT_DONE);
+      // Falls into the next segment, which starts with NZCV in L_NZCV.
+      this.flushFlags(true);
       c.get(L_CNT).i32(n).op(Op.I32Add).set(L_CNT);
       return;
     }
+    this.flushFlags(true);
     c.i32(0);
     this.pcPlus(0);
     c.mem(Op.I64Store, this.L.JIT_NEXT_PC);

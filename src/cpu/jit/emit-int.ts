@@ -490,6 +490,8 @@ function condCompare(b: BlockCompiler, w: number): boolean {
     () => b.r(sf, Rn),
     () => (isImm ? c.i64(BigInt(Rm)) : b.r(sf, Rm)),
   );
+  // Both ways on leave NZCV in L_NZCV (the else branch writes it).
+  b.flushFlags(true);
   c.else();
   c.i32((nzcv << 28) | 0);
   b.setNZCV();
