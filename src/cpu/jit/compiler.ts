@@ -15,7 +15,8 @@
 // core's exported jitStep), so the interpreter always sees architectural state. NZCV is a
 // local too, materialised lazily (flags.ts): a flag-setting instruction only records its operation;
 // N, Z, C and V are computed where a condition cannot use the operation directly, for a spill
-// before the interpreter and before each exit, transition or fall into the next segment.
+// before the interpreter and before each exit; across a transition only when the blocks
+// entering the next one disagree on the last flag-setting operation (L_FVALID, flagsInto).
 //
 // Precise exceptions: an instruction that may fault (a load or store missing the TLB fast
 // path, an SP alignment check, anything not compiled) runs in the interpreter with everything
@@ -102,12 +103,15 @@ export const V_LOCALS = 10;
 const L_IDX = L_V0 + V_LOCALS;
 const L_OFF = L_IDX + 1;
 const L_NOCHAIN = L_OFF + 1;
+/** Set when L_NZCV holds NZCV at a block entered with its flags lazy (i32; see `entryFlags`). */
+const L_FVALID = L_NOCHAIN + 1;
 const LOCALS: [number, T][] = [
   [L_NZCV - L_X, T.I64],
   [L_V0 - L_NZCV, T.I32],
   [V_LOCALS, T.V128],
   [1, T.I32],
   [1, T.I64],
+  [1, T.I32],
   [1, T.I32],
 ];
 
@@ -142,10 +146,21 @@ export class BlockCompiler {
   private flagsDirty = false;
   /** Nesting depth of open wasm blocks inside the function's exit block. */
   private depth = 0;
-  /** The last flag-setting operation, while L_FA, L_FB and L_FR hold it. */
+  /** The last flag-setting operation, while L_FA, L_FB and L_FR hold it and it set NZCV. */
   private last: FlagOp | null = null;
-  /** L_NZCV is stale: NZCV is the result of `last`, not materialised yet. */
-  private pending = false;
+  /**
+   * L_NZCV may be stale: NZCV is the result of this operation (in L_FA, L_FB, L_FR), not
+   * materialised yet; when `lazyMaybe`, only where L_FVALID is 0.
+   */
+  private lazy: FlagOp | null = null;
+  private lazyMaybe = false;
+  /**
+   * Per block: the lazy operation its incoming transitions agree on (from the sizing pass),
+   * with which it starts (L_FVALID says whether L_NZCV holds NZCV); null: it starts with NZCV
+   * in L_NZCV. `inFlags` collects them in this pass (undefined: no transition seen yet).
+   */
+  private readonly entryFlags: (FlagOp | null)[];
+  readonly inFlags: (FlagOp | null | undefined)[];
   /** Some block continues in a block of the function (a loop or a forward transition). */
   transitions = false;
   /** Distinct instructions compiled. */
@@ -187,6 +202,8 @@ export class BlockCompiler {
     // A block entered by a transition starts with everything the function writes still unspilled.
     this.startDirty = prev?.transitions ? prev.written.slice() : null;
     this.startFlagsDirty = !!prev?.transitions && prev.flagsWritten;
+    this.inFlags = new Array(this.blocks.length).fill(undefined);
+    this.entryFlags = prev ? prev.inFlags.map((f) => f ?? null) : new Array(this.blocks.length).fill(null);
   }
 
   /** Open wasm blocks between the current block's code and the loop (the later blocks' labels, $decline). */
@@ -260,16 +277,40 @@ export class BlockCompiler {
     this.flagsWritten = true;
     this.flagsDirty = true;
     this.last = { kind, sf };
-    this.pending = true;
+    this.lazy = this.last;
+    this.lazyMaybe = false;
   }
   /**
    * Makes L_NZCV hold NZCV (stack-neutral). `settled`: the code runs whenever the code after it
    * does (not inside a branch that may be skipped), so L_NZCV stays current afterwards.
    */
   flushFlags(settled: boolean): void {
-    if (!this.pending || !this.last) return;
-    materialise(this.c, this.last);
-    if (settled) this.pending = false;
+    const l = this.lazy;
+    if (!l) return;
+    if (this.lazyMaybe) {
+      this.c.get(L_FVALID).op(Op.I32Eqz).if();
+      materialise(this.c, l);
+      this.c.end();
+    } else materialise(this.c, l);
+    if (settled) this.lazy = null;
+  }
+
+  /**
+   * Before a transition (or a fall) into block j: readies the flags for it (its entry state)
+   * and returns whether the way out to the shared exit must still materialise them.
+   */
+  private flagsInto(j: number): boolean {
+    const l = this.lazy;
+    const prev = this.inFlags[j];
+    this.inFlags[j] = prev === undefined ? l : prev && l && sameOp(prev, l) ? prev : null;
+    const e = this.entryFlags[j];
+    if (e && l && sameOp(e, l)) {
+      if (!this.lazyMaybe) this.c.i32(0).set(L_FVALID);
+      return true;
+    }
+    this.flushFlags(false);
+    if (e) this.c.i32(1).set(L_FVALID);
+    return false;
   }
 
   /** Stores the operands of a flag-setting operation: pushes nothing, takes a then b from the stack. */
@@ -296,7 +337,7 @@ export class BlockCompiler {
     this.flagsWritten = true;
     this.flagsDirty = true;
     this.last = null;
-    this.pending = false;
+    this.lazy = null;
     this.c.set(L_NZCV);
   }
   /** Pushes NZCV (bits 31..28) as i32. */
@@ -363,8 +404,7 @@ export class BlockCompiler {
     const c = this.c;
     const L = this.L;
     this.transitions = true;
-    // Both ways on (the next block, the shared exit) want NZCV in L_NZCV.
-    this.flushFlags(false);
+    const lazyOut = this.flagsInto(j);
     const back = j <= this.bi;
     c.get(L_CNT).i32(retired).op(Op.I32Add).tee(L_CNT).i32(this.blocks[j].reach).op(Op.I32Add).get(L_BUDGET).op(Op.I32LeU);
     if (back || this.system)
@@ -377,6 +417,7 @@ export class BlockCompiler {
       if (this.blocks.length > 1) c.i32(this.offs[j] >> 2).set(L_IDX);
       c.brIf(this.depth + this.base);
     } else c.brIf(this.depth + j - this.bi - 1);
+    if (lazyOut) this.flushFlags(false);
     c.i32(0).get(L_PC);
     if (this.offs[j] !== 0) c.i64(BigInt(this.offs[j])).op(Op.I64Add);
     c.mem(Op.I64Store, L.JIT_NEXT_PC);
@@ -546,9 +587,10 @@ export class BlockCompiler {
     const n = input.ops.length;
     this.dirty = this.startDirty ? this.startDirty.slice() : new Array(32).fill(false);
     this.flagsDirty = this.startFlagsDirty;
-    // Every way into a block (the prologue, transitions) leaves NZCV in L_NZCV.
+    // The prologue leaves NZCV in L_NZCV; transitions agree on entryFlags (flagsInto).
     this.last = null;
-    this.pending = false;
+    this.lazy = this.entryFlags[this.bi];
+    this.lazyMaybe = true;
     for (this.k = 0; this.k < n; this.k++) {
       const name = input.names[this.k];
       const e = this.emitters.get(name);
@@ -561,7 +603,7 @@ export class BlockCompiler {
       this.fallback();
       this.fpOnly = false;
       // NZCV was materialised for the spill (and reloaded unless fpOnly).
-      this.pending = false;
+      this.lazy = null;
       if (!fpOnly) this.last = null;
       this.dirty.fill(false);
       this.flagsDirty = false;
@@ -570,8 +612,8 @@ export class BlockCompiler {
     if (input.contiguous) {
       // Into the next segment: a block boundary of the run loop's (checked) or the same block.
       if (this.blocks[this.bi + 1].check) return this.transition(this.bi + 1, n, JIT_DONE);
-      // Falls into the next segment, which starts with NZCV in L_NZCV.
-      this.flushFlags(true);
+      // Falls into the next segment.
+      this.flagsInto(this.bi + 1);
       c.get(L_CNT).i32(n).op(Op.I32Add).set(L_CNT);
       return;
     }
@@ -674,9 +716,14 @@ export class BlockCompiler {
       pro.get(L_IDX).i32(2).op(Op.I32ShrS).set(L_IDX);
       pro.i32(0).mem(Op.I32Load, this.L.JIT_CHAIN_OFF).set(L_NOCHAIN);
     }
+    if (this.entryFlags.some((e) => e)) pro.i32(1).set(L_FVALID);
     pro.b.push(...c.b);
     return { locals: LOCALS, body: pro };
   }
+}
+
+function sameOp(a: FlagOp, b: FlagOp): boolean {
+  return a.kind === b.kind && a.sf === b.sf;
 }
 
 /** System instructions that cannot unmask an interrupt and go on (the others may: MSR, SYS). */
