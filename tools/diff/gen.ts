@@ -159,6 +159,11 @@ export interface GenOptions {
    * which the JIT compiles into one region.
    */
   branches?: number;
+  /**
+   * Probability that a case ends in a loop back to one of its instructions, run 1-3 times
+   * (named "(loop)"): compiled regions then take back-edges.
+   */
+  loops?: number;
 }
 
 export interface Generated {
@@ -191,6 +196,7 @@ class Generator {
     private readonly isUndefined?: (word: number) => boolean,
     private readonly raw = 0,
     private readonly branches = 0,
+    private readonly loops = 0,
   ) {
     this.rng = new Rng(seed);
     this.pool = pool;
@@ -296,6 +302,31 @@ class Generator {
       if (isLoadStore(w) && accessOf(w).exclusive && !accessOf(w).store) {
         const b = field(w, 5);
         this.exclLoad = ((b === 31 ? c.sp : c.x[b]) & 15n) === 0n ? w : null;
+      }
+    }
+    if (this.loops > 0 && rng.u32() / 2 ** 32 < this.loops && code.length + 3 <= MAX_WORDS) {
+      // A loop back to a random instruction, run 1-3 times: SUB Xk, Xk, #1; CBNZ Xk, back,
+      // with Xk a register nothing before writes, nor its pair (CASP writes Rs+1, Rt+1); forward
+      // branches of the body may land on them. Run again, the body's address registers may hold
+      // what later instructions wrote: no store-exclusive or BR/BLR/RET is looped over, where
+      // qemu orders its checks differently (see the README).
+      const k = this.freeReg(
+        pinned,
+        written,
+        [...written].map((r) => (r + 1) % 32),
+        false,
+      );
+      let from = 0;
+      code.forEach((w, j) => {
+        if ((isLoadStore(w) && accessOf(w).exclusive && accessOf(w).store) || is(w, 0xff9f_fc1f, 0xd61f_0000)) from = j + 1;
+      });
+      if (k >= 0 && from < code.length) {
+        const back = from + rng.below(code.length - from);
+        c.x[k] = BigInt(1 + rng.below(3));
+        code.push((0xd100_0400 | (k << 5) | k) >>> 0);
+        names.push("(loop)");
+        code.push((0xb500_0000 | (((back - code.length) & 0x7ffff) << 5) | k) >>> 0);
+        names.push("(loop)");
       }
     }
     // Branch offsets were computed for `len` instructions; dropped words only shorten the case.
@@ -458,7 +489,7 @@ export function generate(opts: GenOptions): Generated {
   if (opts.entry) pool = pool.filter((e) => e.name === opts.entry);
   if (pool.length === 0) throw new Error(`no table entry matches ${opts.group ? `group ${opts.group}` : ""} ${opts.entry ?? ""}`.trim());
   const maxLen = Math.max(1, Math.min(opts.maxLen ?? 8, MAX_WORDS - 1));
-  const g = new Generator(opts.seed, pool, maxLen, opts.isUndefined, opts.raw ?? 0, opts.branches ?? 0);
+  const g = new Generator(opts.seed, pool, maxLen, opts.isUndefined, opts.raw ?? 0, opts.branches ?? 0, opts.loops ?? 0);
   const cases: Case[] = [];
   let k = 0;
   let misses = 0;

@@ -1,4 +1,4 @@
-// npm run test:diff -- --seed N --count M [--group G] [--entry NAME] [--len L] [--show K] [--branches P]
+// npm run test:diff -- --seed N --count M [--group G] [--entry NAME] [--len L] [--show K] [--branches P] [--loops P]
 // Differential execution against qemu-aarch64: prints a summary, per-group mismatch counts,
 // entries never compared, and reports of the first mismatches (minimal reproducers).
 import { parseArgs } from "node:util";
@@ -18,6 +18,7 @@ const { values } = parseArgs({
     shrink: { type: "string", default: "50" },
     raw: { type: "string", default: "0" },
     branches: { type: "string", default: "0" },
+    loops: { type: "string", default: "0" },
   },
 });
 
@@ -33,6 +34,7 @@ const r = runDiff({
   shrink: Number(values.shrink),
   raw: Number(values.raw),
   branches: Number(values.branches),
+  loops: Number(values.loops),
 });
 const secs = (ms: number) => (ms / 1000).toFixed(1);
 console.log(mismatchReport(r, seed, Number(values.show)));
