@@ -12,6 +12,21 @@ const SYNC_SPX = 0x200n;
 const IRQ_SPX = 0x280n;
 const SYNC_LOWER = 0x400n;
 
+/**
+ * The state after `source` ran to its HVC with an IRQ line up from the start: interpreted, then
+ * with every block compiled (some were).
+ */
+function withIrqUp(source: string): [ReturnType<typeof state>, ReturnType<typeof state>] {
+  const [interp, jit] = [0, 1].map((th) => {
+    const cpu = boot(th, source);
+    cpu.setIrqLines(1);
+    assert.equal(cpu.run(1000), ExitReason.Hvc);
+    if (th) assert.ok(cpu.jitStats.compiled > 0, "blocks were compiled");
+    return state(cpu);
+  });
+  return [interp, jit];
+}
+
 describe("JIT system instructions and exclusives", () => {
   test("exclusives succeed in a compiled loop and fail unarmed, after CLREX, for another address or size, or a changed value", () => {
     const { interp, jit } = both(
@@ -223,13 +238,7 @@ describe("JIT system instructions and exclusives", () => {
         mov x9, #9
         hvc #30
       `;
-      const s = [0, 1].map((th) => {
-        const cpu = boot(th, source);
-        cpu.setIrqLines(1);
-        assert.equal(cpu.run(1000), ExitReason.Hvc);
-        if (th) assert.ok(cpu.jitStats.compiled > 0);
-        return state(cpu);
-      });
+      const s = withIrqUp(source);
       assert.deepEqual(s[1], s[0]);
       assert.equal(s[1].pc, VBAR + IRQ_SPX + 4n, "the IRQ vector ran");
       assert.equal(s[1].elr, CODE + 12n, "ELR: the instruction after the unmask");
@@ -246,12 +255,7 @@ describe("JIT system instructions and exclusives", () => {
       mov x9, #9
       hvc #30
     `;
-    const s = [0, 1].map((th) => {
-      const cpu = boot(th, source);
-      cpu.setIrqLines(1);
-      assert.equal(cpu.run(1000), ExitReason.Hvc);
-      return state(cpu);
-    });
+    const s = withIrqUp(source);
     assert.deepEqual(s[1], s[0]);
     assert.equal(s[1].x[9], 9n);
     assert.equal(s[1].pc, CODE + 24n, "the HVC of the code itself, no vector");
