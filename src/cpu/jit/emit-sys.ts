@@ -19,7 +19,7 @@
 // - LDXR/LDAXR, STXR/STLXR, LDAR, STLR: the value-based monitor of memory.ts (EXCL_*): a
 //   store-exclusive stores when the monitor is armed for the same address and size and memory
 //   still holds the armed value; status 0 then, else 1; it always clears the monitor.
-import { STATE_FIELDS, SYSREG_SLOTS } from "../state-layout.ts";
+import { STATE_FIELDS, SYSREG_KEYS, SYSREG_SLOTS } from "../state-layout.ts";
 import { type BlockCompiler, type Emitter, L_ADDR, L_HA, L_I0, L_T0, L_T1 } from "./compiler.ts";
 import { fld } from "./emit-int.ts";
 import { Op } from "./wasm.ts";
@@ -42,25 +42,29 @@ const SCTLR_UMA = 1 << 9;
 const SCTLR_DZE = 1 << 14;
 const SCTLR_UCI = 1 << 26;
 
-/** MRS/MSR keys (sysreg.ts K_*, without the 0x8000 tag: the instruction's 15-bit field). */
-const K_SP_EL0 = 0x4208;
-const K_DAIF = 0x5a11;
-const K_DCZID = 0x5807;
-const K_TPIDR_EL0 = 0x5e82;
+/**
+ * MRS/MSR keys as the instruction's 15-bit field holds them (sysreg.ts K_* without the op0[1]
+ * bit, which every MRS/MSR register has set).
+ */
+const key = (k: number): number => k & 0x7fff;
+const K_SP_EL0 = key(SYSREG_KEYS.SP_EL0);
+const K_DAIF = key(SYSREG_KEYS.DAIF);
+const K_DCZID = key(SYSREG_KEYS.DCZID);
+const K_TPIDR_EL0 = key(SYSREG_KEYS.TPIDR_EL0);
 /** EL1 registers read from their slots at EL1 (UNDEFINED at EL0): key → slot. */
 const EL1_SLOTS = new Map<number, number>([
-  [0x4080, SYSREG_SLOTS.SCTLR_EL1],
-  [0x4100, SYSREG_SLOTS.TTBR0_EL1],
-  [0x4101, SYSREG_SLOTS.TTBR1_EL1],
-  [0x4102, SYSREG_SLOTS.TCR_EL1],
-  [0x4200, SYSREG_SLOTS.SPSR_EL1],
-  [0x4201, SYSREG_SLOTS.ELR_EL1],
-  [0x4290, SYSREG_SLOTS.ESR_EL1],
-  [0x4300, SYSREG_SLOTS.FAR_EL1],
-  [0x4510, SYSREG_SLOTS.MAIR_EL1],
-  [0x4600, SYSREG_SLOTS.VBAR_EL1],
-  [0x4681, SYSREG_SLOTS.CONTEXTIDR_EL1],
-  [0x4684, SYSREG_SLOTS.TPIDR_EL1],
+  [key(SYSREG_KEYS.SCTLR), SYSREG_SLOTS.SCTLR_EL1],
+  [key(SYSREG_KEYS.TTBR0), SYSREG_SLOTS.TTBR0_EL1],
+  [key(SYSREG_KEYS.TTBR1), SYSREG_SLOTS.TTBR1_EL1],
+  [key(SYSREG_KEYS.TCR), SYSREG_SLOTS.TCR_EL1],
+  [key(SYSREG_KEYS.SPSR_EL1), SYSREG_SLOTS.SPSR_EL1],
+  [key(SYSREG_KEYS.ELR_EL1), SYSREG_SLOTS.ELR_EL1],
+  [key(SYSREG_KEYS.ESR), SYSREG_SLOTS.ESR_EL1],
+  [key(SYSREG_KEYS.FAR), SYSREG_SLOTS.FAR_EL1],
+  [key(SYSREG_KEYS.MAIR), SYSREG_SLOTS.MAIR_EL1],
+  [key(SYSREG_KEYS.VBAR), SYSREG_SLOTS.VBAR_EL1],
+  [key(SYSREG_KEYS.CONTEXTIDR), SYSREG_SLOTS.CONTEXTIDR_EL1],
+  [key(SYSREG_KEYS.TPIDR_EL1), SYSREG_SLOTS.TPIDR_EL1],
 ]);
 
 /** Pushes PSTATE (i32), keeping a copy in L_I0. */
@@ -99,10 +103,10 @@ function endIfIrq(b: BlockCompiler): void {
 }
 
 function mrs(b: BlockCompiler, w: number): boolean {
-  const key = fld(w, 5, 15);
+  const k = fld(w, 5, 15);
   const Rt = fld(w, 0, 5);
   const c = b.c;
-  if (key === K_SP_EL0) {
+  if (k === K_SP_EL0) {
     // Linux's `current`: the banked slot while the live SP is SP_ELx (EL1, SPSel = 1); UNDEFINED otherwise.
     pstate(b);
     c.i32(PSTATE_EL).op(Op.I32And, Op.I32Eqz, Op.I32Eqz);
@@ -115,7 +119,7 @@ function mrs(b: BlockCompiler, w: number): boolean {
     b.end();
     return true;
   }
-  if (key === K_DAIF) {
+  if (k === K_DAIF) {
     el0Trap(b, SCTLR_UMA);
     b.if();
     trapped(b);
@@ -125,19 +129,19 @@ function mrs(b: BlockCompiler, w: number): boolean {
     b.end();
     return true;
   }
-  if (key === K_DCZID) {
+  if (k === K_DCZID) {
     // BS = 4 (64-byte blocks); DZP (bit 4) set where DC ZVA would trap.
     el0Trap(b, SCTLR_DZE);
     c.i32(4).op(Op.I32Shl, Op.I64ExtendI32U).i64(4n).op(Op.I64Or);
     b.setX(Rt);
     return true;
   }
-  if (key === K_TPIDR_EL0) {
+  if (k === K_TPIDR_EL0) {
     c.i32(0).mem(Op.I64Load, slotAddr(b, SYSREG_SLOTS.TPIDR_EL0));
     b.setX(Rt);
     return true;
   }
-  const n = EL1_SLOTS.get(key);
+  const n = EL1_SLOTS.get(k);
   if (n === undefined) {
     // Any other register: interpreted, and the block may still chain (see above).
     b.fallback(undefined, true);
