@@ -36,7 +36,7 @@
 // enters the block the call's PC is at (the page offset picks it; any other PC declines). Each
 // block's byte offset from L_PC is a constant in its code (and in L_OFF, for the shared memctl
 // exit). A block that branches to its own start is the one-block case.
-import { type BlockInput, type Segment, segments } from "./region.ts";
+import { type BlockInput, HDR_FN, HDR_GEN, HDR_HOST, HDR_LEN, type Segment, segments } from "./region.ts";
 import { type FlagKind, type FlagOp, fusedCond, L_FA, L_FB, L_FR, L_NZCV, materialise, tableCond } from "./flags.ts";
 import { Code, type FuncDef, Op, T } from "./wasm.ts";
 
@@ -119,11 +119,6 @@ const LOCALS: [number, T][] = [
 const F_STEP = 0;
 /** Import index of the chaining trampoline (jit.ts): a block's arguments and its table index. */
 const F_CHAIN = 1;
-/** Block header fields (run.ts): first instruction, code generation, length, function index. */
-const HDR_HOST = 0;
-const HDR_GEN = 4;
-const HDR_LEN = 8;
-const HDR_FN = 16;
 /** Header value of a block queued for compilation (run.ts): with 0 and DECLINED, not callable. */
 const JIT_PENDING = 0xffff_fffe;
 /** TLB entry fields (tlb.ts): execute tag, guest-to-wasm addend. */

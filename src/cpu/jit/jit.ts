@@ -4,7 +4,7 @@
 // function table, where the run loop calls it.
 import { OP_NAMES, OP_SOURCES } from "../disasm/generated/disasm.gen.ts";
 import { compileBlock, type CoreLayout, type Emitter } from "./compiler.ts";
-import { findRegion } from "./region.ts";
+import { findRegion, HDR_FN } from "./region.ts";
 import { INT_EMITTERS } from "./emit-int.ts";
 import { MEM_EMITTERS } from "./emit-mem.ts";
 import { SIMD_EMITTERS } from "./emit-simd.ts";
@@ -176,7 +176,7 @@ export class Jit {
     if (this.pending.length < this.batch) return PENDING;
     this.flush();
     // The header now holds the outcome; the run loop stores what we return over it.
-    return new DataView(this.core.memory.buffer).getUint32(block + 16, true);
+    return new DataView(this.core.memory.buffer).getUint32(block + HDR_FN, true);
   }
 
   /** Compiles every queued block now (the host calls this whenever run() returns). */
@@ -200,11 +200,11 @@ export class Jit {
       if (r) {
         fns.push(r.fn);
         // A region's function serves each of its blocks not compiled yet (nor queued for a module of their own).
-        const hs = [b, ...r.members.filter((m) => m !== b && !given.has(m) && (dv.getUint32(m + 16, true) === 0 || queued.has(m)))];
+        const hs = [b, ...r.members.filter((m) => m !== b && !given.has(m) && (dv.getUint32(m + HDR_FN, true) === 0 || queued.has(m)))];
         for (const h of hs) given.add(h);
         kept.push(hs);
       } else {
-        dv.setUint32(b + 16, DECLINED, true);
+        dv.setUint32(b + HDR_FN, DECLINED, true);
       }
     }
     if (fns.length) {
@@ -219,7 +219,7 @@ export class Jit {
       } catch (e) {
         this.stats.errors++;
         this.lastError = e;
-        for (const b of kept.flat()) dv.setUint32(b + 16, DECLINED, true);
+        for (const b of kept.flat()) dv.setUint32(b + HDR_FN, DECLINED, true);
         this.stats.ms += performance.now() - t0;
         return;
       }
@@ -228,7 +228,7 @@ export class Jit {
         while (this.nextSlot >= table.length) table.grow(TABLE_CHUNK);
         const slot = this.nextSlot++;
         table.set(slot, exports[`f${i}`]);
-        for (const h of hs) dv.setUint32(h + 16, slot, true);
+        for (const h of hs) dv.setUint32(h + HDR_FN, slot, true);
         this.stats.compiled++;
         this.stats.shared += hs.length - 1;
       });

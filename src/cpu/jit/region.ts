@@ -23,6 +23,21 @@ export interface HashLayout {
   BLOCK_HASH_BITS: number;
 }
 
+/**
+ * Decoded-block header fields (run.ts block layout): first instruction's wasm address, its page's
+ * code generation, instruction count, function-table slot; then (op, word) pairs from HDR_OPS.
+ */
+export const HDR_HOST = 0;
+export const HDR_GEN = 4;
+export const HDR_LEN = 8;
+export const HDR_FN = 16;
+const HDR_OPS = 24;
+
+/** The hash slot of the block starting at wasm address `host` (blockcache.ts hashSlot). */
+export function hashSlot(L: HashLayout, host: number): number {
+  return L.BLOCK_HASH_BASE + ((((host >>> 2) ^ (host >>> 14)) & ((1 << L.BLOCK_HASH_BITS) - 1)) << 2);
+}
+
 /** Region caps: blocks, and distinct instructions, compiled into one function. */
 const REGION_BLOCKS = 16;
 const REGION_INSNS = 256;
@@ -36,11 +51,11 @@ function readBlock(
   name: (op: number) => string,
   group: (op: number) => string,
 ): BlockInput & { header: number } {
-  const n = dv.getUint32(header + 8, true);
+  const n = dv.getUint32(header + HDR_LEN, true);
   const input = {
     header,
-    host: dv.getUint32(header, true),
-    gen: dv.getUint32(header + 4, true),
+    host: dv.getUint32(header + HDR_HOST, true),
+    gen: dv.getUint32(header + HDR_GEN, true),
     len: n,
     ops: [] as number[],
     words: [] as number[],
@@ -48,9 +63,9 @@ function readBlock(
     groups: [] as string[],
   };
   for (let i = 0; i < n; i++) {
-    const op = dv.getUint32(header + 24 + 8 * i, true);
+    const op = dv.getUint32(header + HDR_OPS + 8 * i, true);
     input.ops.push(op);
-    input.words.push(dv.getUint32(header + 28 + 8 * i, true));
+    input.words.push(dv.getUint32(header + HDR_OPS + 4 + 8 * i, true));
     input.names.push(name(op));
     input.groups.push(group(op));
     // An unallocated encoding always ends execution of the block (UNDEFINED), and what
@@ -113,9 +128,8 @@ export function findRegion(
     for (const host of successors(out[q])) {
       if (seen.has(host) || host >>> 12 !== first.host >>> 12 || out.length >= REGION_BLOCKS) continue;
       seen.add(host);
-      const slot = L.BLOCK_HASH_BASE + ((((host >>> 2) ^ (host >>> 14)) & ((1 << L.BLOCK_HASH_BITS) - 1)) << 2);
-      const h = dv.getUint32(slot, true);
-      if (h === 0 || dv.getUint32(h, true) !== host || dv.getUint32(h + 4, true) !== first.gen) continue;
+      const h = dv.getUint32(hashSlot(L, host), true);
+      if (h === 0 || dv.getUint32(h + HDR_HOST, true) !== host || dv.getUint32(h + HDR_GEN, true) !== first.gen) continue;
       const b = readBlock(dv, h, name, group);
       const fresh = b.ops.map((_, i) => host + 4 * i).filter((a) => !covered.has(a));
       if (covered.size + fresh.length > REGION_INSNS) continue;
