@@ -5,7 +5,7 @@ import { compileCoreModule, imageFiles, nodeHost, nodeSnapshotIo, streamSink } f
 import { isLinuxImage, maybeGunzip } from "../machine/linux.ts";
 import { guestKit } from "../kit/guest-kit.ts";
 import type { SuspendPolicy } from "../vmm/power.ts";
-import { checkDisks, readSnapshot, type SnapshotConfig, SnapshotError } from "../vmm/snapshot.ts";
+import { checkDisks, type LoadedSnapshot, type SnapshotConfig, SnapshotError, stageSnapshot } from "../vmm/snapshot.ts";
 import { VirtualMachine, type VmImage, type VmPolicy } from "../vmm/virtual-machine.ts";
 import { type Command, formatSize, parseInteger, parseOptions, parseSize, UsageError } from "./args.ts";
 import { attach, report } from "./console.ts";
@@ -231,9 +231,9 @@ async function resume(argv: string[]): Promise<number> {
   const core = compileCoreModule().catch(() => null);
   const path = positionals[0];
   checkSnapshotSource(path);
-  const snap = readSnapshot(path, nodeSnapshotIo);
+  const staged = stageSnapshot(path, nodeSnapshotIo);
   // The board comes from the snapshot; options given here must describe the same board.
-  const saved = snap.header.config;
+  const saved = staged.header.config;
   const differs = (what: string, was: unknown, now: unknown) => {
     throw new SnapshotError(`the snapshot's board has ${what} ${was}, not ${now}: a suspended VM resumes on the board it was saved from`);
   };
@@ -244,13 +244,26 @@ async function resume(argv: string[]): Promise<number> {
     if (fmt(disks) !== fmt(saved.disks ?? [])) differs("--disk", fmt(saved.disks ?? []), fmt(disks));
   }
   checkDistinctDisks(saved.disks ?? []);
-  checkDisks(snap, (p) => imageFiles.identify(p));
+  checkDisks(staged, (p) => imageFiles.identify(p));
   await core;
   const host = nodeHost();
   const out = streamSink(process.stdout);
   const vm = new VirtualMachine({ board: saved }, host, { policy, console: out });
   const failed = report(vm, log);
+  // The pages are read into the new board's RAM (on other threads) while the header's vCPU,
+  // GIC, timer and device states are checked here; restore() awaits that read (and its
+  // checksum), so the guest runs only once both are done. A bad state ends the command before
+  // anything runs, after the read in flight (never into freed memory).
+  const reading = staged.load(vm.board.vm.core.ram);
+  reading.catch(() => {});
   try {
+    let snap: LoadedSnapshot;
+    try {
+      snap = staged.check();
+    } catch (e) {
+      await reading.catch(() => {});
+      throw e;
+    }
     // Input typed meanwhile waits in stdin's pipe, and in the PL011 once attached.
     await vm.restore(snap, path, { into: "saved" });
   } catch (e) {

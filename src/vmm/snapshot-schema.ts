@@ -84,27 +84,41 @@ const HeaderFieldsSchema = Struct({
   devices: Type.Unknown(),
 });
 
+/** A header with its own fields checked (checkHeaderFields), the vCPU, GIC, timer and device states not yet. */
+export type HeaderFields = Omit<Header, "vcpus" | "gic" | "timers" | "uart" | "rtc" | "devices"> & {
+  vcpus: unknown[];
+  gic: unknown;
+  timers: unknown;
+  uart: unknown;
+  rtc: unknown;
+  devices: unknown;
+};
+
 /**
  * Checks a decoded header: the schema (a StateError naming the first bad field), then what the
  * fields say of each other.
  */
 export function checkHeader(h: unknown): asserts h is Header {
+  checkHeaderFields(h);
+  checkHeaderStates(h);
+}
+
+/**
+ * The header's own fields (a StateError naming the first bad one) and what they say of each
+ * other: the board configuration, the disks' and firmware files' identities, the page count —
+ * all a board is built and its files opened from. The states it carries are checkHeaderStates'.
+ */
+export function checkHeaderFields(h: unknown): asserts h is HeaderFields {
   // The version first: an older snapshot's other fields are not this version's.
   const version = (h as { version?: unknown } | null)?.version;
   if (typeof version === "number" && version !== SNAPSHOT_VERSION)
     require(false, `snapshot version ${version}; this Dormouse reads version ${SNAPSHOT_VERSION}`);
   validate(HeaderFieldsSchema, h, "");
-  const header = h as unknown as Header;
+  const header = h as unknown as HeaderFields;
   const { config } = header;
   require(config.ramSize % (2 << 20) === 0, `config.ramSize: ${config.ramSize} is not a multiple of 2 MiB`);
   require(header.ramPages <= config.ramSize / PAGE, `ramPages: ${header.ramPages} pages saved of ${config.ramSize / PAGE}`);
   require(header.vcpus.length === config.cpus, `vcpus: state of ${header.vcpus.length} vCPUs, the board has ${config.cpus}`);
-  header.vcpus.forEach((v, i) => {
-    checkVcpuSnapshot(v, `vcpus[${i}]`);
-    require(v.id === i, `vcpus[${i}].id: ${v.id}`);
-  });
-  checkGicSnapshot(header.gic, config.cpus, DEFAULT_SPIS);
-  checkTimerSnapshot(header.timers, config.cpus);
   const disks = config.disks ?? [];
   const paths = new Set(disks.map((d) => d.path));
   require(paths.size === disks.length, "config.disks: the same image is attached twice");
@@ -116,5 +130,20 @@ export function checkHeader(h: unknown): asserts h is Header {
   const ids = header.firmwareFiles ?? [];
   require(ids.length === fw.length, `firmwareFiles: identities of ${ids.length} files, the board's firmware has ${fw.length}`);
   ids.forEach((d, i) => require(d.path === fw[i], `firmwareFiles[${i}].path: the identity is of ${d.path}, the firmware uses ${fw[i]}`));
-  checkDeviceStates(header, config);
+}
+
+/**
+ * The states a header (checked by checkHeaderFields) carries: the vCPUs', the GIC's, the
+ * timers' and the devices', each by the module that owns it, against the board its
+ * configuration describes.
+ */
+export function checkHeaderStates(h: HeaderFields): asserts h is Header {
+  const { config } = h;
+  h.vcpus.forEach((v, i) => {
+    checkVcpuSnapshot(v, `vcpus[${i}]`);
+    require(v.id === i, `vcpus[${i}].id: ${v.id}`);
+  });
+  checkGicSnapshot(h.gic, config.cpus, DEFAULT_SPIS);
+  checkTimerSnapshot(h.timers, config.cpus);
+  checkDeviceStates(h as unknown as Header, config);
 }

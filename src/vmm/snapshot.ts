@@ -13,7 +13,15 @@ import { DiskError, type DiskIdentity } from "../devices/virtio/blk.ts";
 import { HvError } from "../hv/errors.ts";
 import type { BoardConfig, VirtBoard } from "../machine/board.ts";
 import { StateError } from "../schema/index.ts";
-import { checkHeader, type Header, MAX_RAM, PAGE, SNAPSHOT_VERSION } from "./snapshot-schema.ts";
+import {
+  checkHeaderFields,
+  checkHeaderStates,
+  type Header,
+  type HeaderFields,
+  MAX_RAM,
+  PAGE,
+  SNAPSHOT_VERSION,
+} from "./snapshot-schema.ts";
 
 export { SNAPSHOT_VERSION };
 const MAGIC = new TextEncoder().encode("DORMOUSE-SNAPSHOT\n");
@@ -77,13 +85,13 @@ export type SnapshotConfig = Omit<BoardConfig, "host" | "output" | "onWatchdogRe
 /** The VM's state when it was saved: what a restore continues "as saved". */
 export type SavedRunState = "running" | "paused" | "suspended";
 
-export type { DiskIdentity, Header };
+export type { DiskIdentity, Header, HeaderFields };
 
 /**
  * Refuses a snapshot whose disk images (or firmware files) are missing or changed since it was saved. The header
  * was checked to name exactly the images (and firmware files) its configuration attaches, so this opens no other file.
  */
-export function checkDisks(s: LoadedSnapshot, identify: (path: string) => DiskIdentity): void {
+export function checkDisks(s: { header: Pick<HeaderFields, "disks" | "firmwareFiles"> }, identify: (path: string) => DiskIdentity): void {
   const files = [
     ...s.header.disks.map((d) => ["disk", d] as const),
     ...(s.header.firmwareFiles ?? []).map((d) => ["firmware file", d] as const),
@@ -220,8 +228,25 @@ export interface LoadedSnapshot {
   /**
    * Reads the saved pages into `ram` (a freshly built board's, all zeros), checking the whole
    * file's checksum; a SnapshotError when the file is damaged (or was replaced since it was read).
+   * Once per RAM: a second call with the same `ram` is the first call's read.
    */
   load(ram: Uint8Array): Promise<void>;
+}
+
+/**
+ * A snapshot with its file, run list and header fields checked — the board's configuration,
+ * the disks' and firmware files' identities, the page count: all its board is built and its
+ * files opened from — and the states in its header (vCPUs, GIC, timers, devices) not yet:
+ * check() checks them. The pages can be read into the new board's RAM meanwhile (load), and
+ * only the LoadedSnapshot check() returns is restored.
+ */
+export interface StagedSnapshot {
+  header: HeaderFields;
+  runs: Uint32Array;
+  /** LoadedSnapshot.load, before the states are checked (nothing runs from what it reads until they are). */
+  load(ram: Uint8Array): Promise<void>;
+  /** Checks the header's states; a SnapshotError naming the first bad field. */
+  check(): LoadedSnapshot;
 }
 
 /**
@@ -239,6 +264,19 @@ const READERS = 4;
  * SnapshotError naming it. The pages themselves are read by load(), into the board's RAM.
  */
 export function readSnapshot(path: string, io: SnapshotIo): LoadedSnapshot {
+  return stageSnapshot(path, io).check();
+}
+
+/** A StateError from the header's schema or cross-field checks as a SnapshotError naming the file. */
+function headerError(path: string, e: unknown): unknown {
+  return e instanceof StateError ? new SnapshotError(`${path}: ${e.message.replace(/^\.?/, "")}`) : e;
+}
+
+/**
+ * readSnapshot in two steps: everything but the header's states checked here (magic, version,
+ * checksum, the header's own fields, the runs, the file's size), the states by check().
+ */
+export function stageSnapshot(path: string, io: SnapshotIo): StagedSnapshot {
   const limits = { minBytes: MIN_BYTES, maxBytes: MAX_SNAPSHOT_BYTES };
   const damaged = (why: string) => new SnapshotError(`${path} is corrupted or truncated (${why})`);
   const file = io.storage.open(path, limits);
@@ -285,10 +323,9 @@ export function readSnapshot(path: string, io: SnapshotIo): LoadedSnapshot {
     file.close();
   }
   try {
-    checkHeader(header);
+    checkHeaderFields(header);
   } catch (e) {
-    if (e instanceof StateError) throw new SnapshotError(`${path}: ${e.message.replace(/^\.?/, "")}`);
-    throw e;
+    throw headerError(path, e);
   }
   const bad = (why: string) => new SnapshotError(`${path} has an inconsistent memory image (${why})`);
   const ramPages = header.config.ramSize / PAGE;
@@ -305,56 +342,70 @@ export function readSnapshot(path: string, io: SnapshotIo): LoadedSnapshot {
   const expected = dataStart + total * PAGE + SUM;
   if (file.size !== expected) throw damaged(`${file.size} bytes, its memory image needs ${expected}`);
   const checked = header;
+  let loading: { ram: Uint8Array; done: Promise<void> } | null = null;
+  const load = (ram: Uint8Array): Promise<void> => {
+    if (loading?.ram !== ram) loading = { ram, done: loadPages(ram) };
+    return loading.done;
+  };
+  const loadPages = async (ram: Uint8Array): Promise<void> => {
+    if (ram.length !== checked.config.ramSize) throw new SnapshotError("the snapshot's memory does not fit this VM");
+    // Opened again: the file was closed once its header was read (a snapshot read and never
+    // restored holds nothing open); one replaced since fails the checksum, which covers it all.
+    const f = io.storage.open(path, limits);
+    try {
+      if (f.size !== expected) throw damaged(`${f.size} bytes, its memory image needs ${expected}`);
+      const head = new Uint8Array(dataStart);
+      f.read(0, head);
+      const pieces: [number, Uint8Array][] = [];
+      let at = dataStart;
+      for (let k = 0; k < runs.length; k += 2) {
+        const view = ram.subarray(runs[k] * PAGE, (runs[k] + runs[k + 1]) * PAGE);
+        for (let o = 0; o < view.length; o += PIECE) pieces.push([at + o, view.subarray(o, o + PIECE)]);
+        at += view.length;
+      }
+      // Straight into RAM, several pieces at once; every read ends before the file is closed.
+      // The checksum takes the pieces in file order as they arrive, on this thread while the
+      // later ones are still being read on others (not after the last one).
+      const all = io.checksum();
+      all.update(head);
+      const arrived = new Uint8Array(pieces.length);
+      let summed = 0;
+      let next = 0;
+      let failed = false;
+      const reader = async () => {
+        while (!failed && next < pieces.length) {
+          const i = next++;
+          await f.readAsync(pieces[i][0], pieces[i][1]).catch((e) => {
+            failed = true;
+            throw e;
+          });
+          arrived[i] = 1;
+          for (; summed < pieces.length && arrived[summed]; summed++) all.update(pieces[summed][1]);
+        }
+      };
+      const done = await Promise.allSettled(Array.from({ length: READERS }, reader));
+      const error = done.find((r) => r.status === "rejected");
+      if (error) throw (error as PromiseRejectedResult).reason;
+      if (summed !== pieces.length) throw new Error("snapshot pages read but not all checksummed");
+      const sum = new Uint8Array(SUM);
+      f.read(at, sum);
+      const want = all.digest();
+      if (want.length !== SUM || !want.every((c, i) => sum[i] === c)) throw damaged("checksum mismatch");
+    } finally {
+      f.close();
+    }
+  };
   return {
     header: checked,
     runs,
-    async load(ram) {
-      if (ram.length !== checked.config.ramSize) throw new SnapshotError("the snapshot's memory does not fit this VM");
-      // Opened again: the file was closed once its header was read (a snapshot read and never
-      // restored holds nothing open); one replaced since fails the checksum, which covers it all.
-      const f = io.storage.open(path, limits);
+    load,
+    check() {
       try {
-        if (f.size !== expected) throw damaged(`${f.size} bytes, its memory image needs ${expected}`);
-        const head = new Uint8Array(dataStart);
-        f.read(0, head);
-        const pieces: [number, Uint8Array][] = [];
-        let at = dataStart;
-        for (let k = 0; k < runs.length; k += 2) {
-          const view = ram.subarray(runs[k] * PAGE, (runs[k] + runs[k + 1]) * PAGE);
-          for (let o = 0; o < view.length; o += PIECE) pieces.push([at + o, view.subarray(o, o + PIECE)]);
-          at += view.length;
-        }
-        // Straight into RAM, several pieces at once; every read ends before the file is closed.
-        // The checksum takes the pieces in file order as they arrive, on this thread while the
-        // later ones are still being read on others (not after the last one).
-        const all = io.checksum();
-        all.update(head);
-        const arrived = new Uint8Array(pieces.length);
-        let summed = 0;
-        let next = 0;
-        let failed = false;
-        const reader = async () => {
-          while (!failed && next < pieces.length) {
-            const i = next++;
-            await f.readAsync(pieces[i][0], pieces[i][1]).catch((e) => {
-              failed = true;
-              throw e;
-            });
-            arrived[i] = 1;
-            for (; summed < pieces.length && arrived[summed]; summed++) all.update(pieces[summed][1]);
-          }
-        };
-        const done = await Promise.allSettled(Array.from({ length: READERS }, reader));
-        const error = done.find((r) => r.status === "rejected");
-        if (error) throw (error as PromiseRejectedResult).reason;
-        if (summed !== pieces.length) throw new Error("snapshot pages read but not all checksummed");
-        const sum = new Uint8Array(SUM);
-        f.read(at, sum);
-        const want = all.digest();
-        if (want.length !== SUM || !want.every((c, i) => sum[i] === c)) throw damaged("checksum mismatch");
-      } finally {
-        f.close();
+        checkHeaderStates(checked);
+      } catch (e) {
+        throw headerError(path, e);
       }
+      return { header: checked, runs, load };
     },
   };
 }
