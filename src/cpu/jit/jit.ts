@@ -7,6 +7,7 @@ import { compileBlock, type CoreLayout, type Emitter } from "./compiler.ts";
 import { findRegion, HDR_FN } from "./region.ts";
 import { INT_EMITTERS } from "./emit-int.ts";
 import { MEM_EMITTERS } from "./emit-mem.ts";
+import { STRUCT_EMITTERS } from "./emit-struct.ts";
 import { SIMD_EMITTERS } from "./emit-simd.ts";
 import { FP_EMITTERS } from "./emit-fp.ts";
 import { ARITH_EMITTERS } from "./emit-arith.ts";
@@ -49,7 +50,15 @@ export interface JitStats {
 }
 
 const EMITTERS: Map<string, Emitter> = new Map();
-for (const [names, e] of [...INT_EMITTERS, ...MEM_EMITTERS, ...SIMD_EMITTERS, ...FP_EMITTERS, ...ARITH_EMITTERS, ...SYS_EMITTERS])
+for (const [names, e] of [
+  ...INT_EMITTERS,
+  ...MEM_EMITTERS,
+  ...STRUCT_EMITTERS,
+  ...SIMD_EMITTERS,
+  ...FP_EMITTERS,
+  ...ARITH_EMITTERS,
+  ...SYS_EMITTERS,
+])
   for (const n of names) EMITTERS.set(n, e);
 
 const TYPES = [

@@ -122,6 +122,8 @@ export const enum SimdOp {
   V128Store = 0x0b,
   V128Const = 0x0c,
   I8x16Shuffle = 0x0d,
+  I64x2ExtractLane = 0x1d,
+  V128Load64Zero = 0x5d,
   V128Bitselect = 0x52,
   F32x4Eq = 0x41,
   F64x2Eq = 0x47,
@@ -183,12 +185,13 @@ export const enum SimdOp {
   I64x2Sub = 0xd1,
 }
 
-type SplatOp = SimdOp.V128Load8Splat | SimdOp.V128Load16Splat | SimdOp.V128Load32Splat | SimdOp.V128Load64Splat;
+type SplatOp = SimdOp.V128Load8Splat | SimdOp.V128Load16Splat | SimdOp.V128Load32Splat | SimdOp.V128Load64Splat | SimdOp.V128Load64Zero;
 const SPLAT_ALIGN: Partial<Record<SimdOp, number>> = {
   [SimdOp.V128Load8Splat]: 0,
   [SimdOp.V128Load16Splat]: 1,
   [SimdOp.V128Load32Splat]: 2,
   [SimdOp.V128Load64Splat]: 3,
+  [SimdOp.V128Load64Zero]: 3,
 };
 
 function uleb(out: number[], v: number): void {
