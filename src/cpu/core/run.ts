@@ -450,11 +450,12 @@ function runChecked(budget: u32): u32 {
     const bpHere = checkBp && breakpointMayMatch(pc, n);
     if (!stepping && !bpHere) {
       let fn = load<u32>(b, 16);
-      if (fn == 0 && jitThreshold != 0) {
-        // Hot now: compiled (unless queued or declined), it runs compiled this very time.
+      if ((fn == 0 || fn == JIT_PENDING) && jitThreshold != 0) {
+        // Hot now: compiled (unless queued or declined), it runs compiled this very time. Queued
+        // and entered another jitThreshold times: the host compiles its queue now, not a batch later.
         const count = load<u32>(b, 12) + 1;
         store<u32>(b, count, 12);
-        if (count >= jitThreshold) {
+        if (fn == 0 ? count >= jitThreshold : count == jitThreshold << 1) {
           const idx = <u32>hostJitCompile(<i32>b);
           fn = idx ? idx : JIT_DECLINED;
           store<u32>(b, fn, 16);

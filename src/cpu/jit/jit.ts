@@ -176,13 +176,17 @@ export class Jit {
 
   /**
    * Queues the decoded block at wasm address `block` for compilation (called by the run loop
-   * when it became hot); compiles the queue once it is full. Returns the header value for the
-   * block: PENDING (the table index is written into the header later).
+   * when it became hot); compiles the queue once it is full, or when a queued block is handed
+   * over again. Returns the header value for the block: PENDING (the table index is written
+   * into the header later).
    */
   compile(block: number): number {
     this.checkEpoch();
-    this.pending.push(block);
-    if (this.pending.length < this.batch) return PENDING;
+    // A queued block asked for again (run.ts: entered another threshold times while it waited)
+    // is hot: the queue is compiled now rather than once it is full or run() returns.
+    const again = this.pending.includes(block);
+    if (!again) this.pending.push(block);
+    if (!again && this.pending.length < this.batch) return PENDING;
     this.flush();
     // The header now holds the outcome; the run loop stores what we return over it.
     return new DataView(this.core.memory.buffer).getUint32(block + HDR_FN, true);
