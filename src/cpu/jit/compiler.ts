@@ -152,10 +152,12 @@ export class BlockCompiler {
   /**
    * Per block: the lazy operation its incoming transitions agree on (from the sizing pass),
    * with which it starts (L_FVALID says whether L_NZCV holds NZCV); null: it starts with NZCV
-   * in L_NZCV. `inFlags` collects them in this pass (undefined: no transition seen yet).
+   * in L_NZCV. `inFlags` collects them in this pass (undefined: no transition seen yet; null:
+   * only transitions with NZCV materialised, which agree with any operation as they set
+   * L_FVALID; CONFLICT: two different operations, so every transition materialises).
    */
   private readonly entryFlags: (FlagOp | null)[];
-  readonly inFlags: (FlagOp | null | undefined)[];
+  readonly inFlags: (FlagOp | null | undefined | typeof CONFLICT)[];
   /** Some block continues in a block of the function (a loop or a forward transition). */
   transitions = false;
   /** Distinct instructions compiled. */
@@ -198,7 +200,9 @@ export class BlockCompiler {
     this.startDirty = prev?.transitions ? prev.written.slice() : null;
     this.startFlagsDirty = !!prev?.transitions && prev.flagsWritten;
     this.inFlags = new Array(this.blocks.length).fill(undefined);
-    this.entryFlags = prev ? prev.inFlags.map((f) => f ?? null) : new Array(this.blocks.length).fill(null);
+    this.entryFlags = prev
+      ? prev.inFlags.map((f) => (f === undefined || f === CONFLICT ? null : f))
+      : new Array(this.blocks.length).fill(null);
   }
 
   /** Open wasm blocks between the current block's code and the loop (the later blocks' labels, $decline). */
@@ -297,7 +301,7 @@ export class BlockCompiler {
   private flagsInto(j: number): boolean {
     const l = this.lazy;
     const prev = this.inFlags[j];
-    this.inFlags[j] = prev === undefined ? l : prev && l && sameOp(prev, l) ? prev : null;
+    this.inFlags[j] = !prev ? l : !l || (prev !== CONFLICT && sameOp(prev, l)) ? prev : CONFLICT;
     const e = this.entryFlags[j];
     if (e && l && sameOp(e, l)) {
       if (!this.lazyMaybe) this.c.i32(0).set(L_FVALID);
@@ -716,6 +720,9 @@ export class BlockCompiler {
     return { locals: LOCALS, body: pro };
   }
 }
+
+/** inFlags of a block whose transitions bring different lazy operations. */
+const CONFLICT = Symbol("conflict");
 
 function sameOp(a: FlagOp, b: FlagOp): boolean {
   return a.kind === b.kind && a.sf === b.sf;

@@ -299,6 +299,17 @@ function bitfield(b: BlockCompiler, w: number): boolean {
   }
   const shr = opc === 0 ? shrS : shrU;
   reg(b, sf, Rn);
+  if (opc === 2 && imms < immr) {
+    // LSL (imms + 1 = immr: the bits shifted out are the ones cleared) and UBFIZ: mask, shift.
+    if (imms + 1 !== immr) {
+      const mask = (1n << BigInt(imms + 1)) - 1n;
+      if (sf) c.i64(mask).op(and);
+      else c.i32(Number(mask) | 0).op(and);
+    }
+    cst(top + 1 - immr).op(shl);
+    setReg(b, sf, Rd);
+    return true;
+  }
   if (top - imms) cst(top - imms).op(shl);
   if (imms >= immr) {
     cst(top - imms + immr).op(shr);
@@ -319,6 +330,14 @@ function extr(b: BlockCompiler, w: number): boolean {
   const Rd = fld(w, 0, 5);
   if (sf !== N || fld(w, 21, 1) || (!sf && imms >= 32)) return false;
   const c = b.c;
+  if (Rn === Rm) {
+    // ROR (immediate).
+    reg(b, sf, Rn);
+    if (sf) c.i64(BigInt(imms)).op(Op.I64Rotr);
+    else c.i32(imms).op(Op.I32Rotr);
+    setReg(b, sf, Rd);
+    return true;
+  }
   if (sf) {
     b.x(Rm);
     c.i64(BigInt(imms)).op(Op.I64ShrU);
