@@ -361,9 +361,9 @@ export class BlockCompiler {
 
   // ---- Control -----------------------------------------------------------------------------
 
-  /** Opens an `if` on the i32 on the stack. */
-  if(): void {
-    this.c.if();
+  /** Opens an `if` on the i32 on the stack (`hint`: whether its then-arm is the likely one). */
+  if(hint?: 0 | 1): void {
+    this.c.if(T.Void, hint);
     this.depth++;
   }
   else(): void {
@@ -414,8 +414,8 @@ export class BlockCompiler {
     c.i32(0).mem(Op.I32Load, genAddr).i32(this.input.gen).op(Op.I32Eq, Op.I32And);
     if (back) {
       if (this.blocks.length > 1) c.i32(this.offs[j] >> 2).set(L_IDX);
-      c.brIf(this.depth + this.base);
-    } else c.brIf(this.depth + j - this.bi - 1);
+      c.brIf(this.depth + this.base, 1);
+    } else c.brIf(this.depth + j - this.bi - 1, 1);
     if (lazyOut) this.flushFlags(false);
     c.i32(0).get(L_PC);
     if (this.offs[j] !== 0) c.i64(BigInt(this.offs[j])).op(Op.I64Add);
@@ -460,7 +460,7 @@ export class BlockCompiler {
     c.i32(this.input.ops[this.k]).i32(this.input.words[this.k] | 0);
     this.pcPlus(0);
     c.call(F_STEP);
-    c.if();
+    c.if(T.Void, 0);
     if (regs) {
       // To the shared exit that spills X0..X30 (depth: this if, the later blocks, the loop and $out).
       c.get(L_CNT)
@@ -509,7 +509,7 @@ export class BlockCompiler {
         .op(Op.I32WrapI64)
         .i32(15)
         .op(Op.I32And, Op.I32Eqz, Op.I32And);
-    this.if();
+    this.if(1);
     c.get(L_ADDR).get(L_E).mem(Op.I64Load, 24).op(Op.I64Add, Op.I32WrapI64).set(L_HA);
     fast();
     this.else();
@@ -716,7 +716,7 @@ export class BlockCompiler {
       pro.i32(0).mem(Op.I32Load, this.L.JIT_CHAIN_OFF).set(L_NOCHAIN);
     }
     if (this.entryFlags.some((e) => e)) pro.i32(1).set(L_FVALID);
-    pro.b.push(...c.b);
+    pro.append(c);
     return { locals: LOCALS, body: pro };
   }
 }

@@ -254,6 +254,12 @@ const ALIGN: Record<number, number> = {
 /** A function body under construction. */
 export class Code {
   readonly b: number[] = [];
+  /**
+   * Branch hints (the branch-hinting proposal's metadata.code.branch_hint section): the offset
+   * in `b` of an `if` or `br_if` and 1 when it is likely taken (`if`: its then-arm), 0 when not.
+   * V8 compiles an unlikely arm out of line, its register spills included.
+   */
+  readonly hints: [number, 0 | 1][] = [];
 
   op(...ops: Op[]): this {
     for (const o of ops) this.b.push(o);
@@ -322,7 +328,8 @@ export class Code {
     this.b.push(Op.Block, t);
     return this;
   }
-  if(t: T = T.Void): this {
+  if(t: T = T.Void, hint?: 0 | 1): this {
+    if (hint !== undefined) this.hints.push([this.b.length, hint]);
     this.b.push(Op.If, t);
     return this;
   }
@@ -339,7 +346,8 @@ export class Code {
     uleb(this.b, depth);
     return this;
   }
-  brIf(depth: number): this {
+  brIf(depth: number, hint?: 0 | 1): this {
+    if (hint !== undefined) this.hints.push([this.b.length, hint]);
     this.b.push(Op.BrIf);
     uleb(this.b, depth);
     return this;
@@ -350,6 +358,13 @@ export class Code {
     uleb(this.b, depths.length);
     for (const d of depths) uleb(this.b, d);
     uleb(this.b, dflt);
+    return this;
+  }
+  /** Appends another body's code (and its hints). */
+  append(o: Code): this {
+    const base = this.b.length;
+    for (const x of o.b) this.b.push(x);
+    for (const [p, h] of o.hints) this.hints.push([base + p, h]);
     return this;
   }
   call(f: number): this {
@@ -442,17 +457,37 @@ export function assembleModule(types: FuncType[], imports: { name: string; type:
   section(out, 7, ex);
   const code: number[] = [];
   uleb(code, funcs.length);
-  for (const f of funcs) {
+  const hinted: number[] = [];
+  let nHinted = 0;
+  for (const [i, f] of funcs.entries()) {
     const body: number[] = [];
     uleb(body, f.locals.length);
     for (const [n, t] of f.locals) {
       uleb(body, n);
       body.push(t);
     }
+    if (f.body.hints.length) {
+      // Offsets from the start of the body (its local declarations), in increasing order.
+      nHinted++;
+      uleb(hinted, imports.length + i);
+      uleb(hinted, f.body.hints.length);
+      for (const [p, h] of f.body.hints) {
+        uleb(hinted, body.length + p);
+        hinted.push(1, h);
+      }
+    }
     for (const x of f.body.b) body.push(x);
     body.push(Op.End);
     uleb(code, body.length);
     for (const x of body) code.push(x);
+  }
+  if (nHinted) {
+    // Before the code section, as the proposal requires.
+    const bh: number[] = [];
+    name(bh, "metadata.code.branch_hint");
+    uleb(bh, nHinted);
+    for (const x of hinted) bh.push(x);
+    section(out, 0, bh);
   }
   section(out, 10, code);
   return Uint8Array.from(out);
