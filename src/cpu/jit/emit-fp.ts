@@ -104,7 +104,7 @@ function commit(b: BlockCompiler, f: Fmt, masks: number, Q: number, result: numb
   c.simd(f.allTrue);
   modeGuard(b);
   c.op(Op.I32And);
-  b.if();
+  b.if(1);
   c.i32(0).get(result).simdMem(SimdOp.V128Store, vAddr(b, Rd));
   if (!Q)
     c.i32(0)

@@ -569,7 +569,7 @@ function regBranch(b: BlockCompiler, w: number): boolean {
   const link = fld(w, 21, 2) === 1;
   b.x(fld(w, 5, 5));
   c.tee(L_T0).i64(55n).op(Op.I64ShrS).i64(1n).op(Op.I64Add).i64(1n).op(Op.I64LeU);
-  b.if();
+  b.if(1);
   if (link) {
     b.pcPlus(4);
     b.setX(30);
