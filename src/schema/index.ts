@@ -5,6 +5,8 @@
 // code, no host services).
 import Type, { type Static, type TSchema } from "typebox";
 import { Compile } from "typebox/compile";
+import { Guard } from "typebox/guard";
+import { Hashing } from "typebox/system";
 import Value from "typebox/value";
 
 export { Type, type Static, type TSchema };
@@ -81,12 +83,85 @@ function valueAt(root: unknown, pointer: string): unknown {
 const compiled = new WeakMap<TSchema, { Check(value: unknown): boolean }>();
 
 /**
+ * A check generated ahead of time from typebox's compiler (Code) for the schemas whose
+ * fingerprint it is: the compiled check's code, made a function of what it refers to outside
+ * the schema's text — its externals (each a path to an object in the schema, such as a
+ * refinement, or a regular expression) and typebox's Hashing and Guard helpers.
+ */
+export interface PrecompiledCheck {
+  externals: ({ path: (string | number)[] } | { regexp: string; flags: string })[];
+  make(external: unknown[], hashing: unknown, guard: unknown): (value: unknown) => boolean;
+}
+
+// The CLI's resume bundle defines this (tools/build-cli-resume.ts): checks generated when it is
+// built, for the snapshot header's schemas, instead of compiling them in every `dormouse resume`
+// (15-20 ms of its start). Elsewhere (the sources, other bundles) it is not defined.
+declare const __DORMOUSE_PRECOMPILED__: Record<string, PrecompiledCheck> | undefined;
+const precompiled: Record<string, PrecompiledCheck> | undefined =
+  typeof __DORMOUSE_PRECOMPILED__ === "undefined" ? undefined : __DORMOUSE_PRECOMPILED__;
+
+/**
+ * What a compiled check of `schema` depends on, as a string: every own property (typebox's
+ * hidden "~" ones too) of every object in it, in order, with functions (refinements) as "ƒ" —
+ * two schemas with the same fingerprint compile to the same code but for their externals.
+ */
+export function schemaFingerprint(schema: TSchema): string {
+  const out: string[] = [];
+  const walk = (v: unknown): void => {
+    if (typeof v === "function") out.push("ƒ");
+    else if (typeof v === "bigint") out.push(`${v}n`);
+    else if (v instanceof RegExp) out.push(`/${v.source}/${v.flags}`);
+    else if (Array.isArray(v)) {
+      out.push("[");
+      for (const x of v) walk(x);
+      out.push("]");
+    } else if (v !== null && typeof v === "object") {
+      out.push("{");
+      for (const k of Object.getOwnPropertyNames(v)) {
+        out.push(JSON.stringify(k));
+        walk((v as Record<string, unknown>)[k]);
+      }
+      out.push("}");
+    } else if (typeof v === "number") out.push(Object.is(v, -0) ? "-0" : String(v));
+    else out.push(v === undefined ? "u" : JSON.stringify(v));
+  };
+  walk(schema);
+  return out.join(",");
+}
+
+/** The value at `path` in `root`. */
+function at(root: unknown, path: (string | number)[]): unknown {
+  return path.reduce<unknown>((v, k) => (v as Record<string | number, unknown>)?.[k], root);
+}
+
+/** A generated check made for `schema` (one of the fingerprint it was generated for); undefined when an external is missing. */
+export function precompiledFor(p: PrecompiledCheck, schema: TSchema): ((value: unknown) => boolean) | undefined {
+  const external = p.externals.map((e) => ("path" in e ? at(schema, e.path) : new RegExp(e.regexp, e.flags)));
+  return external.some((e) => e === undefined) ? undefined : p.make(external, Hashing, Guard);
+}
+
+/** The schema's check as generated ahead of time, if it was (precompiled). */
+function precompiledCheck(schema: TSchema): { Check(value: unknown): boolean } | undefined {
+  const p = precompiled?.[schemaFingerprint(schema)];
+  const check = p && precompiledFor(p, schema);
+  return check && { Check: check };
+}
+
+let recorder: ((schema: TSchema, value: unknown) => void) | null = null;
+
+/** Calls `record` with each schema validate() checks a value against, and the value, until called with null (for tools/precompile-checks.ts). */
+export function recordCompiledSchemas(record: ((schema: TSchema, value: unknown) => void) | null): void {
+  recorder = record;
+}
+
+/**
  * Checks `value` against `schema`; a StateError naming the first bad field of `what` otherwise
  * (the most specific one: a field's own error before its container's). typebox's compiled check
- * first (compiled on a schema's first use; 10 times faster than the interpreted one cold: a
- * 2-vCPU Linux snapshot's header, vCPU, GIC, timer and device states in ~10 ms instead of ~65),
- * exact for every schema built from this module (BigRange refines its bounds); the interpreted
- * check only when it fails, to name the field.
+ * first (compiled on a schema's first use, or generated ahead of time for the resume bundle's
+ * snapshot header; 10 times faster than the interpreted one cold: a 2-vCPU Linux snapshot's
+ * header, vCPU, GIC, timer and device states in ~10 ms instead of ~65), exact for every schema
+ * built from this module (BigRange refines its bounds); the interpreted check only when it
+ * fails, to name the field.
  */
 export function validate<T extends TSchema>(
   schema: T,
@@ -94,9 +169,10 @@ export function validate<T extends TSchema>(
   what: string,
   Err: new (message: string) => StateError = StateError,
 ): asserts value is Static<T> {
+  recorder?.(schema, value);
   let check = compiled.get(schema);
   if (!check) {
-    check = Compile(schema);
+    check = precompiledCheck(schema) ?? Compile(schema);
     compiled.set(schema, check);
   }
   // The interpreted check stays the authority: a value only the compiled one refuses passes.
