@@ -15,7 +15,7 @@ const MODULES: { names: readonly string[]; load: () => Promise<Command[]> }[] = 
   {
     names: ["resume"],
     load: async () => {
-      const [{ resumeCommand }, { withNamedResume }] = await Promise.all([import("./run.ts"), import("./named-resume.ts")]);
+      const [{ resumeCommand }, { withNamedResume }] = await Promise.all([import("./resume.ts"), import("./named-resume.ts")]);
       return [withNamedResume(resumeCommand)];
     },
   },

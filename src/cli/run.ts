@@ -1,25 +1,16 @@
-// dormouse run and dormouse resume: a thin adapter from argv to a plain VM spec and policy, the VM
+// dormouse run: a thin adapter from argv to a plain VM spec and policy, the VM
 // object (src/vmm/virtual-machine.ts) on the Node host, with its console attached (console.ts).
 import { resolve } from "node:path";
-import { compileCoreModule, imageFiles, nodeHost, nodeSnapshotIo, streamSink } from "../host/node/index.ts";
+import { nodeHost, streamSink } from "../host/node/index.ts";
 import { isLinuxImage, maybeGunzip } from "../machine/linux.ts";
 import { guestKit } from "../kit/guest-kit.ts";
-import type { SuspendPolicy } from "../vmm/power.ts";
-import { checkDisks, type LoadedSnapshot, type SnapshotConfig, SnapshotError, stageSnapshot } from "../vmm/snapshot.ts";
+import type { SnapshotConfig } from "../vmm/snapshot.ts";
 import { VirtualMachine, type VmImage, type VmPolicy } from "../vmm/virtual-machine.ts";
-import { type Command, formatSize, parseInteger, parseOptions, parseSize, UsageError } from "./args.ts";
+import { type Command, formatSize, parseOptions, UsageError } from "./args.ts";
 import { attach, report } from "./console.ts";
-import { checkDistinctDisks, checkSnapshotSource, checkSnapshotTarget, makeDirectory, readInputFile } from "./files.ts";
+import { checkDistinctDisks, checkSnapshotTarget, makeDirectory, readInputFile } from "./files.ts";
+import { diskOptions, MAX_CPUS, MEMORY, memory, smp, suspendPolicy, synopsis } from "./vm-options.ts";
 import { defaultKitCache } from "./kit.ts";
-
-/** vCPUs the board has room for (its GICv3 redistributor region). */
-const MAX_CPUS = 123;
-
-/**
- * RAM sizes the board takes: whole 2 MiB blocks (its DTB sits in the last one), at least 4 MiB,
- * and at most what the core's 4 GiB wasm memory holds beside its own 64 MiB and a firmware flash.
- */
-const MEMORY = { min: 4 << 20, max: 3840 * 2 ** 20, align: 2 << 20 };
 
 const OPTIONS = `options:
   --kernel FILE           a kernel, as QEMU's -kernel takes it: an arm64 Linux Image (plain or
@@ -55,7 +46,6 @@ const RUN_SYNOPSIS = [
   "run --bios <QEMU_EFI.fd> [--bios-vars <vars.fd>] [--disk <image>]... [options]",
   "run [options]          (no image: the guest kit's kernel and initramfs)",
 ];
-const RESUME_SYNOPSIS = ["resume <snapshot> [--on-suspend honour|deny|save=FILE] [--smp N] [--memory SIZE] [--disk FILE]... [-v]"];
 
 /** The text after the synopsis in `dormouse --help`: what run boots, and its options. */
 export const RUN_DESCRIPTION = `Runs a bare-metal AArch64 image (ELF, or a flat binary loaded at 0x40000000), a kernel or
@@ -68,30 +58,6 @@ Wake requests: SIGUSR1 presses the guest's power button (kill -USR1 <pid>): KEY_
 running guest, a wake-up for a suspended one. Console input and the RTC alarm wake it too.
 
 ${OPTIONS}`;
-
-const synopsis = (lines: string[]) => lines.map((l, i) => `${i ? "       " : "usage: "}dormouse ${l}`).join("\n");
-
-/** --disk FILE[,ro] values; paths made absolute so a snapshot resumed elsewhere finds the same files. */
-function diskOptions(args: string[]): { path: string; readOnly: boolean }[] {
-  return args.map((d) => {
-    const ro = d.endsWith(",ro");
-    const path = ro ? d.slice(0, -3) : d;
-    if (!path) throw new UsageError("--disk takes a file name");
-    return { path: resolve(path), readOnly: ro };
-  });
-}
-
-/** --on-suspend honour|deny|save=FILE (see checkSnapshotTarget for the FILEs taken). */
-function suspendPolicy(arg: string): VmPolicy {
-  const onSuspend: string = arg === "honor" ? "honour" : arg;
-  if (onSuspend === "honour" || onSuspend === "deny") return { onSuspend: onSuspend as SuspendPolicy };
-  if (!onSuspend.startsWith("save=") || onSuspend.length === 5)
-    throw new UsageError(`--on-suspend is honour, deny or save=FILE, not "${arg}"`);
-  return { onSuspend: "save", snapshotPath: resolve(onSuspend.slice(5)) };
-}
-
-const smp = (value: string) => parseInteger(value, "--smp", 1, MAX_CPUS);
-const memory = (value: string) => parseSize(value, "--memory", MEMORY);
 
 async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseOptions({
@@ -206,86 +172,4 @@ function boot(board: SnapshotConfig, image: VmImage, policy: VmPolicy, log?: (m:
   return attach(host, vm, out, failed, log);
 }
 
-/** dormouse resume <snapshot>: restores a VM saved by --on-suspend save=FILE and waits for a wake source. */
-async function resume(argv: string[]): Promise<number> {
-  const { values, positionals } = parseOptions({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      verbose: { type: "boolean", short: "v", default: false },
-      "on-suspend": { type: "string", default: "honour" },
-      smp: { type: "string" },
-      memory: { type: "string" },
-      disk: { type: "string", multiple: true },
-    },
-  });
-  if (positionals.length !== 1) throw new UsageError("resume takes exactly one snapshot file");
-  const policy = suspendPolicy(values["on-suspend"]);
-  const cpus = values.smp === undefined ? undefined : smp(values.smp);
-  const ramSize = values.memory === undefined ? undefined : memory(values.memory);
-  const disks = values.disk === undefined ? undefined : diskOptions(values.disk);
-  if (policy.snapshotPath) checkSnapshotTarget(policy.snapshotPath);
-  const log = values.verbose ? (m: string) => process.stderr.write(`dormouse: ${m}\n`) : undefined;
-  // The core compiles on V8's threads while the snapshot is read and checked (a missing core is
-  // reported by nodeHost() below, as for every command).
-  const core = compileCoreModule().catch(() => null);
-  const path = positionals[0];
-  checkSnapshotSource(path);
-  const staged = stageSnapshot(path, nodeSnapshotIo);
-  // The board comes from the snapshot; options given here must describe the same board.
-  const saved = staged.header.config;
-  const differs = (what: string, was: unknown, now: unknown) => {
-    throw new SnapshotError(`the snapshot's board has ${what} ${was}, not ${now}: a suspended VM resumes on the board it was saved from`);
-  };
-  if (cpus !== undefined && cpus !== saved.cpus) differs("--smp", saved.cpus, cpus);
-  if (ramSize !== undefined && ramSize !== saved.ramSize) differs("--memory", formatSize(saved.ramSize), values.memory);
-  if (disks !== undefined) {
-    const fmt = (ds: { path: string; readOnly?: boolean }[]) => ds.map((d) => `${d.path}${d.readOnly ? ",ro" : ""}`).join(" ") || "none";
-    if (fmt(disks) !== fmt(saved.disks ?? [])) differs("--disk", fmt(saved.disks ?? []), fmt(disks));
-  }
-  checkDistinctDisks(saved.disks ?? []);
-  checkDisks(staged, (p) => imageFiles.identify(p));
-  await core;
-  const host = nodeHost();
-  const out = streamSink(process.stdout);
-  const vm = new VirtualMachine({ board: saved }, host, { policy, console: out });
-  const failed = report(vm, log);
-  // The pages are read into the new board's RAM (on other threads) while the header's vCPU,
-  // GIC, timer and device states are checked here; restore() awaits that read (and its
-  // checksum), so the guest runs only once both are done. A bad state ends the command before
-  // anything runs, after the read in flight (never into freed memory).
-  const reading = staged.load(vm.board.vm.core.ram);
-  reading.catch(() => {});
-  try {
-    let snap: LoadedSnapshot;
-    try {
-      snap = staged.check();
-    } catch (e) {
-      await reading.catch(() => {});
-      throw e;
-    }
-    // Input typed meanwhile waits in stdin's pipe, and in the PL011 once attached.
-    await vm.restore(snap, path, { into: "saved" });
-  } catch (e) {
-    vm.close();
-    throw e;
-  }
-  return attach(host, vm, out, failed, log);
-}
-
 export const runCommand: Command = { name: "run", synopsis: RUN_SYNOPSIS, help: `${synopsis(RUN_SYNOPSIS)}\n\n${RUN_DESCRIPTION}`, run };
-
-export const resumeCommand: Command = {
-  name: "resume",
-  synopsis: RESUME_SYNOPSIS,
-  help: `${synopsis(RESUME_SYNOPSIS)}
-
-Restores a VM saved by run --on-suspend save=FILE (a suspended VM waits for a wake source).
---smp, --memory and --disk, when given, must describe the board the snapshot was saved from.
-
-options:
-  --on-suspend honour|deny|save=FILE   answer to the guest's next SYSTEM_SUSPEND (default honour)
-  -v, --verbose                        report power events on stderr
-  --debug                              show the stack of an error`,
-  run: resume,
-};
