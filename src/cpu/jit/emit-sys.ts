@@ -97,7 +97,7 @@ function trapped(b: BlockCompiler): void {
  */
 function endIfIrq(b: BlockCompiler): void {
   b.c.i32(0).mem(Op.I32Load, b.L.IRQ_LINES).i32(0).mem(Op.I32Load, b.L.JIT_CHAIN_OFF).op(Op.I32Or);
-  b.if();
+  b.if(0);
   b.exitJump(() => b.pcPlus(4));
   b.end();
 }
@@ -111,7 +111,7 @@ function mrs(b: BlockCompiler, w: number): boolean {
     pstate(b);
     c.i32(PSTATE_EL).op(Op.I32And, Op.I32Eqz, Op.I32Eqz);
     c.get(L_I0).i32(PSTATE_SP).op(Op.I32And, Op.I32And);
-    b.if();
+    b.if(1);
     c.i32(0).mem(Op.I64Load, slotAddr(b, SYSREG_SLOTS.SP_EL0));
     b.setX(Rt);
     b.else();
@@ -121,7 +121,7 @@ function mrs(b: BlockCompiler, w: number): boolean {
   }
   if (k === K_DAIF) {
     el0Trap(b, SCTLR_UMA);
-    b.if();
+    b.if(0);
     trapped(b);
     b.else();
     c.get(L_I0).i32(PSTATE_DAIF).op(Op.I32And, Op.I64ExtendI32U);
@@ -149,7 +149,7 @@ function mrs(b: BlockCompiler, w: number): boolean {
   }
   pstate(b);
   c.i32(PSTATE_EL).op(Op.I32And);
-  b.if();
+  b.if(1);
   c.i32(0).mem(Op.I64Load, slotAddr(b, n));
   b.setX(Rt);
   b.else();
@@ -163,7 +163,7 @@ function msrReg(b: BlockCompiler, w: number): boolean {
   if (fld(w, 5, 15) !== K_DAIF) return false;
   const c = b.c;
   el0Trap(b, SCTLR_UMA);
-  b.if();
+  b.if(0);
   trapped(b);
   b.else();
   c.i32(0);
@@ -183,7 +183,7 @@ function msrImm(b: BlockCompiler, w: number): boolean {
   const bits = fld(w, 8, 4) << 6;
   const c = b.c;
   el0Trap(b, SCTLR_UMA);
-  b.if();
+  b.if(0);
   trapped(b);
   b.else();
   c.i32(0).get(L_I0);
@@ -215,14 +215,14 @@ function sys(b: BlockCompiler, w: number): boolean {
   if (CRm === 10 || CRm === 11 || CRm === 14) {
     // Cache cleans: nothing to do once EL0 may issue them.
     el0Trap(b, SCTLR_UCI);
-    b.if();
+    b.if(0);
     trapped(b);
     b.end();
     return true;
   }
   if (CRm !== 4) return false;
   el0Trap(b, SCTLR_DZE);
-  b.if();
+  b.if(0);
   trapped(b);
   b.else();
   b.x(Rt);
