@@ -1,7 +1,7 @@
 // Disk images for Node: raw image files opened with synchronous I/O and locked (disk-lock.ts),
 // and their identity for snapshots (size, modification time, a hash of samples).
-import { createHash } from "node:crypto";
 import { closeSync, constants, fdatasyncSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
+import { createRequire } from "node:module";
 import { type BlockBackend, type BlockBackends, DiskError, type DiskIdentity } from "../../devices/virtio/blk.ts";
 import { lockImage } from "./disk-lock.ts";
 import { fileProblem } from "./errno.ts";
@@ -52,6 +52,9 @@ export function openImageFile(path: string, readOnly: boolean): BlockBackend {
 
 const SAMPLE = 1 << 20;
 
+/** node:crypto, loaded when a disk is first identified (a VM without disks never loads it: 3 ms of a resume). */
+let crypto: typeof import("node:crypto") | null = null;
+
 /** A disk image's identity: size, modification time, and a hash of the first and last MiB and 16 blocks between. */
 export function imageIdentity(path: string): DiskIdentity {
   let fd: number;
@@ -64,7 +67,8 @@ export function imageIdentity(path: string): DiskIdentity {
     const st = fstatSync(fd, { bigint: true });
     if (!st.isFile()) throw new DiskError(`the disk ${path} is not a regular file`);
     const size = Number(st.size);
-    const h = createHash("sha256");
+    crypto ??= createRequire(import.meta.url)("node:crypto") as typeof import("node:crypto");
+    const h = crypto.createHash("sha256");
     const buf = Buffer.alloc(SAMPLE);
     const take = (pos: number, len: number) => {
       const n = readSync(fd, buf, 0, Math.min(len, SAMPLE), pos);
