@@ -38,7 +38,7 @@
 // exit). A block that branches to its own start is the one-block case.
 import { type BlockInput, HDR_FN, HDR_GEN, HDR_HOST, HDR_LEN, type Segment, segments } from "./region.ts";
 import { type FlagKind, type FlagOp, fusedCond, L_FA, L_FB, L_FR, L_NZCV, materialise, tableCond } from "./flags.ts";
-import { Code, type FuncDef, Op, T } from "./wasm.ts";
+import { Code, type FuncDef, Op, SimdOp, T } from "./wasm.ts";
 
 /** Result kinds of a compiled block (run.ts). */
 export const JIT_DONE = 0;
@@ -105,6 +105,8 @@ const L_OFF = L_IDX + 1;
 const L_NOCHAIN = L_OFF + 1;
 /** Set when L_NZCV holds NZCV at a block entered with its flags lazy (i32; see `entryFlags`). */
 const L_FVALID = L_NOCHAIN + 1;
+/** V0..V31 the function touches (v128 locals, as X0..X30 and SP in L_X + n). */
+const L_VR = L_FVALID + 1;
 const LOCALS: [number, T][] = [
   [L_NZCV - L_X, T.I64],
   [L_V0 - L_NZCV, T.I32],
@@ -113,6 +115,7 @@ const LOCALS: [number, T][] = [
   [1, T.I64],
   [1, T.I32],
   [1, T.I32],
+  [32, T.V128],
 ];
 
 /** Import index of jitStep. */
@@ -136,6 +139,12 @@ export class BlockCompiler {
   private regs: boolean[] = new Array(32).fill(false);
   private written: boolean[] = new Array(32).fill(false);
   private dirty: boolean[] = new Array(32).fill(false);
+  /** The same for V0..V31 (in L_VR + n). */
+  private allV: boolean[];
+  private vRegs: boolean[] = new Array(32).fill(false);
+  private vWritten: boolean[] = new Array(32).fill(false);
+  private vDirty: boolean[] = new Array(32).fill(false);
+  private readonly vStartDirty: boolean[] | null;
   private flags = false;
   private flagsWritten = false;
   private flagsDirty = false;
@@ -191,6 +200,7 @@ export class BlockCompiler {
     ({ segs: this.blocks, entry: this.entry } = segments(blocks, entry));
     this.allRegs = prev ? prev.regs.map((r, i) => r || prev.written[i]) : new Array(32).fill(true);
     this.allFlags = prev ? prev.flags || prev.flagsWritten : true;
+    this.allV = prev ? prev.vRegs.map((r, i) => r || prev.vWritten[i]) : new Array(32).fill(true);
     this.input = this.blocks[this.entry];
     // One block: offsets from its start (L_PC). A region: from its first segment's, where the
     // prologue puts L_PC whichever block of it the function is entered at.
@@ -199,6 +209,7 @@ export class BlockCompiler {
     // A block entered by a transition starts with everything the function writes still unspilled.
     this.startDirty = prev?.transitions ? prev.written.slice() : null;
     this.startFlagsDirty = !!prev?.transitions && prev.flagsWritten;
+    this.vStartDirty = prev?.transitions ? prev.vWritten.slice() : null;
     this.inFlags = new Array(this.blocks.length).fill(undefined);
     this.entryFlags = prev
       ? prev.inFlags.map((f) => (f === undefined || f === CONFLICT ? null : f))
@@ -262,6 +273,57 @@ export class BlockCompiler {
     else this.x(n);
     if (!sf && !(n === 31 && !sp)) this.c.i64(0xffffffffn).op(Op.I64And);
     return this;
+  }
+
+  // ---- SIMD&FP registers -------------------------------------------------------------------
+  // V0..V31 the function touches live in v128 locals like the general registers: loaded at
+  // entry, stored at every exit, spilled before and reloaded after each instruction handed to
+  // the interpreter.
+
+  /** Pushes Vn (all 128 bits) as v128. */
+  v(n: number): this {
+    this.vRegs[n] = true;
+    this.c.get(L_VR + n);
+    return this;
+  }
+  /** Pops a v128 into Vn. */
+  setV(n: number): this {
+    this.vRegs[n] = true;
+    this.vWritten[n] = true;
+    this.vDirty[n] = true;
+    this.c.set(L_VR + n);
+    return this;
+  }
+  /** Pops a v128 into Vn, its high 64 bits cleared when !Q. */
+  setVQ(n: number, Q: number): this {
+    if (!Q) this.c.v128(-1n, 0n).simd(SimdOp.V128And);
+    return this.setV(n);
+  }
+  /** Pushes element i (of 8 << size bits) of Vn zero-extended to i64. */
+  vElem(n: number, size: number, i: number): this {
+    this.v(n);
+    if (size === 3) this.c.lane(SimdOp.I64x2ExtractLane, i);
+    else {
+      this.c.lane(ELEM_EXTRACT[size], i);
+      this.c.op(Op.I64ExtendI32U);
+    }
+    return this;
+  }
+  /** Pops an i64 into Vn's low 64 bits and clears the rest (scalar writes). */
+  setVLow(n: number): this {
+    this.c.simd(SimdOp.I64x2Splat).v128(-1n, 0n).simd(SimdOp.V128And);
+    return this.setV(n);
+  }
+  /** Pops an i64 (its low 8 << size bits) into element i of Vn, the rest of Vn kept. */
+  setVElem(n: number, size: number, i: number, value: () => void): this {
+    this.v(n);
+    value();
+    if (size === 3) this.c.lane(SimdOp.I64x2ReplaceLane, i);
+    else {
+      this.c.op(Op.I32WrapI64);
+      this.c.lane(ELEM_REPLACE[size], i);
+    }
+    return this.setV(n);
   }
 
   // ---- Flags -------------------------------------------------------------------------------
@@ -453,6 +515,12 @@ export class BlockCompiler {
     // it stops the block (it then wrote none: faults and restarts leave registers alone).
     const now = (r: number) => this.dirty[r] && (!regs || r === 31 || regs.includes(r));
     for (let r = 0; r < 32; r++) if (now(r)) spill(r);
+    // Any instruction may read or write V registers (its exception entry none): all go.
+    for (let r = 0; r < 32; r++)
+      if (this.vDirty[r])
+        c.i32(0)
+          .get(L_VR + r)
+          .simdMem(SimdOp.V128Store, L.V_BASE + 16 * r);
     if (this.flagsDirty) {
       this.flushFlags(false);
       c.i32(0).get(L_NZCV).mem(Op.I32Store, L.NZCV_ADDR);
@@ -478,6 +546,11 @@ export class BlockCompiler {
     }
     c.end();
     if (this.input.groups[this.k] === "system" && !keepChaining) c.i32(1).set(L_NOCHAIN);
+    for (let r = 0; r < 32; r++)
+      if (this.allV[r])
+        c.i32(0)
+          .simdMem(SimdOp.V128Load, L.V_BASE + 16 * r)
+          .set(L_VR + r);
     if (this.fpOnly) return;
     for (let r = 0; r < 32; r++) {
       if (this.allRegs[r] && (!regs || regs.includes(r)))
@@ -586,6 +659,7 @@ export class BlockCompiler {
     const n = input.ops.length;
     this.dirty = this.startDirty ? this.startDirty.slice() : new Array(32).fill(false);
     this.flagsDirty = this.startFlagsDirty;
+    this.vDirty = this.vStartDirty ? this.vStartDirty.slice() : new Array(32).fill(false);
     // The prologue leaves NZCV in L_NZCV; transitions agree on entryFlags (flagsInto).
     this.last = null;
     this.lazy = this.entryFlags[this.bi];
@@ -605,6 +679,7 @@ export class BlockCompiler {
       this.lazy = null;
       if (!fpOnly) this.last = null;
       this.dirty.fill(false);
+      this.vDirty.fill(false);
       this.flagsDirty = false;
     }
     this.k = n;
@@ -665,6 +740,11 @@ export class BlockCompiler {
           .get(L_X + r)
           .mem(Op.I64Store, this.L.X_BASE + 8 * r);
     }
+    for (let r = 0; r < 32; r++)
+      if (this.vWritten[r])
+        c.i32(0)
+          .get(L_VR + r)
+          .simdMem(SimdOp.V128Store, this.L.V_BASE + 16 * r);
     if (this.flagsWritten) c.i32(0).get(L_NZCV).mem(Op.I32Store, this.L.NZCV_ADDR);
     this.chain();
     c.get(L_RET).op(Op.Return);
@@ -699,6 +779,12 @@ export class BlockCompiler {
           .mem(Op.I64Load, this.L.X_BASE + 8 * r)
           .set(L_X + r);
     }
+    for (let r = 0; r < 32; r++)
+      if (this.vRegs[r] || this.vWritten[r])
+        pro
+          .i32(0)
+          .simdMem(SimdOp.V128Load, this.L.V_BASE + 16 * r)
+          .set(L_VR + r);
     if (this.flags || this.flagsWritten) pro.i32(0).mem(Op.I32Load, this.L.NZCV_ADDR).set(L_NZCV);
     if (nb > 1) {
       // Entered at any of its blocks: L_PC becomes the first one's PC (the page offsets of PC
@@ -720,6 +806,9 @@ export class BlockCompiler {
     return { locals: LOCALS, body: pro };
   }
 }
+
+const ELEM_EXTRACT = [SimdOp.I8x16ExtractLaneU, SimdOp.I16x8ExtractLaneU, SimdOp.I32x4ExtractLane] as const;
+const ELEM_REPLACE = [SimdOp.I8x16ReplaceLane, SimdOp.I16x8ReplaceLane, SimdOp.I32x4ReplaceLane] as const;
 
 /** inFlags of a block whose transitions bring different lazy operations. */
 const CONFLICT = Symbol("conflict");

@@ -25,8 +25,6 @@ const FPCR_NONDEFAULT = 0x07c8_9f00;
 /** FPSR.IXC. */
 const FPSR_IXC_BIT = 4;
 
-const vAddr = (b: BlockCompiler, n: number): number => b.L.V_BASE + 16 * n;
-
 /** Pushes the i32 guard on FPCR and FPSR (1: default mode, IXC set). */
 function modeGuard(b: BlockCompiler): void {
   const c = b.c;
@@ -105,11 +103,8 @@ function commit(b: BlockCompiler, f: Fmt, masks: number, Q: number, result: numb
   modeGuard(b);
   c.op(Op.I32And);
   b.if(1);
-  c.i32(0).get(result).simdMem(SimdOp.V128Store, vAddr(b, Rd));
-  if (!Q)
-    c.i32(0)
-      .i64(0n)
-      .mem(Op.I64Store, vAddr(b, Rd) + 8);
+  c.get(result);
+  b.setVQ(Rd, Q);
   b.else();
   b.fallbackFp();
   b.end();
@@ -117,7 +112,8 @@ function commit(b: BlockCompiler, f: Fmt, masks: number, Q: number, result: numb
 
 /** Loads Vn into a local. */
 function load(b: BlockCompiler, n: number, local: number): void {
-  b.c.i32(0).simdMem(SimdOp.V128Load, vAddr(b, n)).set(local);
+  b.v(n);
+  b.c.set(local);
 }
 
 type Arith = "add" | "sub" | "mul" | "div";

@@ -159,26 +159,26 @@ function pair(b: BlockCompiler, w: number, name: string): boolean {
 /** Copies `1 << scale` bytes from wasm address L_HA + off into Vt, clearing the rest of Vt. */
 function loadV(b: BlockCompiler, t: number, scale: number, off: number): void {
   const c = b.c;
-  const a = b.L.V_BASE + 16 * t;
   if (scale === 4) {
-    c.i32(0).get(L_HA).simdMem(SimdOp.V128Load, off).simdMem(SimdOp.V128Store, a);
+    c.get(L_HA).simdMem(SimdOp.V128Load, off);
+    b.setV(t);
     return;
   }
-  c.i32(0).get(L_HA).mem(LOAD_U[scale], off).mem(Op.I64Store, a);
-  c.i32(0)
-    .i64(0n)
-    .mem(Op.I64Store, a + 8);
+  c.get(L_HA).mem(LOAD_U[scale], off);
+  b.setVLow(t);
 }
 
 /** Stores the low `1 << scale` bytes of Vt at wasm address L_HA + off. */
 function storeV(b: BlockCompiler, t: number, scale: number, off: number): void {
   const c = b.c;
-  const a = b.L.V_BASE + 16 * t;
+  c.get(L_HA);
   if (scale === 4) {
-    c.get(L_HA).i32(0).simdMem(SimdOp.V128Load, a).simdMem(SimdOp.V128Store, off);
+    b.v(t);
+    c.simdMem(SimdOp.V128Store, off);
     return;
   }
-  c.get(L_HA).i32(0).mem(Op.I64Load, a).mem(STORE[scale], off);
+  b.vElem(t, 3, 0);
+  c.mem(STORE[scale], off);
 }
 
 /** LDR/STR/LDUR/STUR of a SIMD&FP register (not literal). */
@@ -243,16 +243,12 @@ function ld1r(b: BlockCompiler, w: number, post: boolean): boolean {
   const Rt = fld(w, 0, 5);
   if (S || R || o0) return false;
   const c = b.c;
-  const v = b.L.V_BASE + 16 * Rt;
   b.fp();
   b.xsp(Rn);
   c.set(L_ADDR);
   b.access(1 << size, false, Rn === 31, post ? [Rn, Rm] : [Rn], () => {
-    c.i32(0).get(L_HA).simdMem(SPLAT[size], 0).simdMem(SimdOp.V128Store, v);
-    if (!Q)
-      c.i32(0)
-        .i64(0n)
-        .mem(Op.I64Store, v + 8);
+    c.get(L_HA).simdMem(SPLAT[size], 0);
+    b.setVQ(Rt, Q);
     if (post) {
       c.get(L_ADDR);
       if (Rm === 31) c.i64(BigInt(1 << size));

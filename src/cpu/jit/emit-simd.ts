@@ -1,31 +1,23 @@
 // JIT emitters for the SIMD&FP instructions compiled code meets most: moves between general
 // and FP registers, bitwise and integer add/sub on vectors, shifts by immediate (widening
 // ones too), element inserts and duplicates, MOVI. Vector
-// registers stay in core memory (V_BASE); wasm SIMD does the lane arithmetic. Mirrors
+// registers are the compiler's v128 locals (BlockCompiler.v / setV); wasm SIMD does the lane arithmetic. Mirrors
 // src/cpu/core/isa/fp_cvt.ts, fp_dp.ts, simd_int_same.ts, simd_shift.ts, simd_int_misc.ts
 // and simd_int_copy.ts.
 import { type BlockCompiler, type Emitter } from "./compiler.ts";
 import { fld } from "./emit-int.ts";
 import { Op, SimdOp } from "./wasm.ts";
 
-/** Address of Vn's low byte in core memory. */
-const vAddr = (b: BlockCompiler, n: number): number => b.L.V_BASE + 16 * n;
-
 /** Pops an i64 into the low half of Vd and clears the high half (scalar writes). */
 function setD(b: BlockCompiler, d: number, value: () => void): void {
-  const c = b.c;
-  c.i32(0);
   value();
-  c.mem(Op.I64Store, vAddr(b, d));
-  c.i32(0)
-    .i64(0n)
-    .mem(Op.I64Store, vAddr(b, d) + 8);
+  b.setVLow(d);
 }
 
 /** FMOV Wd, Sn / FMOV Xd, Dn. */
 function fmovToGeneral(b: BlockCompiler, w: number, wide: boolean): boolean {
   b.fp();
-  b.c.i32(0).mem(wide ? Op.I64Load : Op.I64Load32U, vAddr(b, fld(w, 5, 5)));
+  b.vElem(fld(w, 5, 5), wide ? 3 : 2, 0);
   b.setX(fld(w, 0, 5));
   return true;
 }
@@ -44,22 +36,17 @@ function fmovFromGeneral(b: BlockCompiler, w: number, wide: boolean): boolean {
 function fmovReg(b: BlockCompiler, w: number): boolean {
   const ftype = fld(w, 22, 1);
   b.fp();
-  setD(b, fld(w, 0, 5), () => b.c.i32(0).mem(ftype ? Op.I64Load : Op.I64Load32U, vAddr(b, fld(w, 5, 5))));
+  setD(b, fld(w, 0, 5), () => b.vElem(fld(w, 5, 5), ftype ? 3 : 2, 0));
   return true;
 }
 
-/** Stores the v128 on the stack into Vd (address pushed by the caller first); Q = 0 clears the high half. */
+/** Pops the v128 on the stack into Vd; Q = 0 clears the high half. */
 function finishV(b: BlockCompiler, d: number, Q: number): void {
-  b.c.simdMem(SimdOp.V128Store, vAddr(b, d));
-  if (!Q)
-    b.c
-      .i32(0)
-      .i64(0n)
-      .mem(Op.I64Store, vAddr(b, d) + 8);
+  b.setVQ(d, Q);
 }
 
 function loadV(b: BlockCompiler, n: number): void {
-  b.c.i32(0).simdMem(SimdOp.V128Load, vAddr(b, n));
+  b.v(n);
 }
 
 /** Three-same bitwise and add/sub on whole vectors. */
@@ -104,7 +91,6 @@ function vecSame(b: BlockCompiler, w: number, name: string): boolean {
       return false;
   }
   b.fp();
-  c.i32(0);
   if (swap) {
     // ORN: Vn | ~Vm
     loadV(b, Rm);
@@ -147,7 +133,6 @@ function vecShift(b: BlockCompiler, w: number, name: string): boolean {
     if (amount === esize) {
       if (name === "USHR_v") {
         b.fp();
-        c.i32(0);
         loadV(b, Rn);
         loadV(b, Rn);
         c.simd(SimdOp.V128Xor);
@@ -158,7 +143,6 @@ function vecShift(b: BlockCompiler, w: number, name: string): boolean {
     }
   }
   b.fp();
-  c.i32(0);
   loadV(b, Rn);
   c.i32(amount);
   c.simd(op);
@@ -178,11 +162,10 @@ const SHL_WIDE = [SimdOp.I16x8Shl, SimdOp.I32x4Shl, SimdOp.I64x2Shl];
 function widenShift(b: BlockCompiler, Q: number, esz: number, signed: boolean, shift: number, Rn: number, Rd: number): void {
   const c = b.c;
   b.fp();
-  c.i32(0);
   loadV(b, Rn);
   c.simd(EXTEND[esz][(signed ? 2 : 0) + Q]);
   if (shift) c.i32(shift).simd(SHL_WIDE[esz]);
-  c.simdMem(SimdOp.V128Store, vAddr(b, Rd));
+  b.setV(Rd);
 }
 
 /** SSHLL/USHLL (SXTL/UXTL): immh<3> set is UNDEFINED. */
@@ -206,18 +189,14 @@ function shllMisc(b: BlockCompiler, w: number): boolean {
 const insSize = (imm5: number): number => (imm5 & 15 ? 31 - Math.clz32(imm5 & -imm5) : 4);
 /** Byte offset in a vector of the element an INS/DUP imm5 names (of size insSize). */
 const insOffset = (imm5: number, size: number): number => (imm5 >> (size + 1)) << size;
-const ELEM_LOAD = [Op.I64Load8U, Op.I64Load16U, Op.I64Load32U, Op.I64Load];
-const ELEM_STORE = [Op.I64Store8, Op.I64Store16, Op.I64Store32, Op.I64Store];
 
 /** INS (element): Vd[i] = Vn[j]. */
 function insElem(b: BlockCompiler, w: number): boolean {
   const imm5 = fld(w, 16, 5);
   const size = insSize(imm5);
   if (size > 3) return false;
-  const dst = vAddr(b, fld(w, 0, 5)) + insOffset(imm5, size);
-  const src = vAddr(b, fld(w, 5, 5)) + ((fld(w, 11, 4) >> size) << size);
   b.fp();
-  b.c.i32(0).i32(0).mem(ELEM_LOAD[size], src).mem(ELEM_STORE[size], dst);
+  b.setVElem(fld(w, 0, 5), size, insOffset(imm5, size) >> size, () => b.vElem(fld(w, 5, 5), size, fld(w, 11, 4) >> size));
   return true;
 }
 
@@ -227,9 +206,7 @@ function insGeneral(b: BlockCompiler, w: number): boolean {
   const size = insSize(imm5);
   if (size > 3) return false;
   b.fp();
-  b.c.i32(0);
-  b.x(fld(w, 5, 5));
-  b.c.mem(ELEM_STORE[size], vAddr(b, fld(w, 0, 5)) + insOffset(imm5, size));
+  b.setVElem(fld(w, 0, 5), size, insOffset(imm5, size) >> size, () => b.x(fld(w, 5, 5)));
   return true;
 }
 
@@ -239,7 +216,7 @@ function dupScalar(b: BlockCompiler, w: number): boolean {
   const size = insSize(imm5);
   if (size > 3) return false;
   b.fp();
-  setD(b, fld(w, 0, 5), () => b.c.i32(0).mem(ELEM_LOAD[size], vAddr(b, fld(w, 5, 5)) + insOffset(imm5, size)));
+  setD(b, fld(w, 0, 5), () => b.vElem(fld(w, 5, 5), size, insOffset(imm5, size) >> size));
   return true;
 }
 
@@ -279,13 +256,9 @@ function expandImm(op: number, cmode: number, imm8: number): bigint {
 function movi(b: BlockCompiler, w: number): boolean {
   const Q = fld(w, 30, 1);
   const imm = expandImm(fld(w, 29, 1), fld(w, 12, 4), (fld(w, 16, 3) << 5) | fld(w, 5, 5));
-  const d = vAddr(b, fld(w, 0, 5));
   b.fp();
-  b.c.i32(0).i64(imm).mem(Op.I64Store, d);
-  b.c
-    .i32(0)
-    .i64(Q ? imm : 0n)
-    .mem(Op.I64Store, d + 8);
+  b.c.v128(imm, Q ? imm : 0n);
+  b.setV(fld(w, 0, 5));
   return true;
 }
 
@@ -297,7 +270,6 @@ function ext(b: BlockCompiler, w: number): boolean {
   const lanes = Array.from({ length: 16 }, (_, i) => (Q ? i + imm : i + imm < 8 ? i + imm : i + imm + 8));
   if (!Q) lanes.fill(0, 8);
   b.fp();
-  b.c.i32(0);
   loadV(b, fld(w, 5, 5));
   loadV(b, fld(w, 16, 5));
   b.c.shuffle(lanes);
@@ -319,7 +291,6 @@ function sli(b: BlockCompiler, w: number): boolean {
   for (let i = 0; i < 64; i += esize) mask |= lane << BigInt(i);
   const c = b.c;
   b.fp();
-  c.i32(0);
   loadV(b, fld(w, 5, 5));
   if (shift) c.i32(shift).simd([SimdOp.I8x16Shl, SimdOp.I16x8Shl, SimdOp.I32x4Shl, SimdOp.I64x2Shl][lg]);
   loadV(b, Rd);

@@ -63,7 +63,7 @@ function multiple(b: BlockCompiler, w: number, post: boolean): boolean {
   const nregs = rpt * selem;
   const total = nregs * regBytes;
   const eb = 1 << size;
-  const vreg = (j: number): number => b.L.V_BASE + 16 * ((Rt + j) & 31);
+  const vreg = (j: number): number => (Rt + j) & 31;
   /** Memory pieces of 16 bytes (the last one 8 when the total is not a multiple of 16). */
   const pieces = Math.ceil(total / 16);
   const pieceBytes = (k: number): number => Math.min(16, total - 16 * k);
@@ -75,14 +75,17 @@ function multiple(b: BlockCompiler, w: number, post: boolean): boolean {
       // LD1/ST1: register j's bytes are memory [j * regBytes, (j + 1) * regBytes).
       for (let j = 0; j < nregs; j++) {
         const off = j * regBytes;
-        if (load && Q) c.i32(0).get(L_HA).simdMem(SimdOp.V128Load, off).simdMem(SimdOp.V128Store, vreg(j));
-        else if (load) {
-          c.i32(0).get(L_HA).mem(Op.I64Load, off).mem(Op.I64Store, vreg(j));
-          c.i32(0)
-            .i64(0n)
-            .mem(Op.I64Store, vreg(j) + 8);
-        } else if (Q) c.get(L_HA).i32(0).simdMem(SimdOp.V128Load, vreg(j)).simdMem(SimdOp.V128Store, off);
-        else c.get(L_HA).i32(0).mem(Op.I64Load, vreg(j)).mem(Op.I64Store, off);
+        c.get(L_HA);
+        if (load) {
+          c.simdMem(Q ? SimdOp.V128Load : SimdOp.V128Load64Zero, off);
+          b.setV(vreg(j));
+        } else if (Q) {
+          b.v(vreg(j));
+          c.simdMem(SimdOp.V128Store, off);
+        } else {
+          b.vElem(vreg(j), 3, 0);
+          c.mem(Op.I64Store, off);
+        }
       }
     } else if (load) {
       // Memory byte (e * selem + s) * eb + y is byte e * eb + y of register s.
@@ -97,17 +100,12 @@ function multiple(b: BlockCompiler, w: number, post: boolean): boolean {
           const mb = i < regBytes ? (Math.floor(i / eb) * selem + s) * eb + (i % eb) : 0;
           lanes.push([mb >> 4, mb & 15]);
         }
-        c.i32(0);
         gather(b, srcs, lanes);
-        c.simdMem(SimdOp.V128Store, vreg(s));
-        if (!Q)
-          c.i32(0)
-            .i64(0n)
-            .mem(Op.I64Store, vreg(s) + 8);
+        b.setVQ(vreg(s), Q);
       }
     } else {
       const srcs = Array.from({ length: selem }, (_, s) => L_V0 + s);
-      for (let s = 0; s < selem; s++) c.i32(0).simdMem(SimdOp.V128Load, vreg(s)).set(srcs[s]);
+      for (let s = 0; s < selem; s++) b.v(vreg(s)).c.set(srcs[s]);
       for (let k = 0; k < pieces; k++) {
         const lanes: Lane[] = [];
         for (let i = 0; i < 16; i++) {

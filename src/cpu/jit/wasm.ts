@@ -122,7 +122,15 @@ export const enum SimdOp {
   V128Store = 0x0b,
   V128Const = 0x0c,
   I8x16Shuffle = 0x0d,
+  I64x2Splat = 0x12,
+  I8x16ExtractLaneU = 0x16,
+  I8x16ReplaceLane = 0x17,
+  I16x8ExtractLaneU = 0x19,
+  I16x8ReplaceLane = 0x1a,
+  I32x4ExtractLane = 0x1b,
+  I32x4ReplaceLane = 0x1c,
   I64x2ExtractLane = 0x1d,
+  I64x2ReplaceLane = 0x1e,
   V128Load64Zero = 0x5d,
   V128Bitselect = 0x52,
   F32x4Eq = 0x41,
@@ -303,6 +311,12 @@ export class Code {
       this.b.push(0xfd);
       uleb(this.b, o);
     }
+    return this;
+  }
+  /** A lane instruction (extract_lane, replace_lane) with its lane index. */
+  lane(o: SimdOp, i: number): this {
+    this.simd(o);
+    this.b.push(i);
     return this;
   }
   /** v128.const from two 64-bit halves (low, high). */
