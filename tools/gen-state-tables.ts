@@ -55,6 +55,8 @@ export const V_BASE = 0x${at("V_BASE").toString(16)};
 export const SYSREG_BASE = 0x${at("SYSREG_BASE").toString(16)};
 /** Slots in use. */
 export const SYSREG_COUNT = ${count};
+/** Where guest memory (ROMs, then RAM) starts in the core's wasm memory. */
+export const GUEST_BASE = 0x${at("GUEST_BASE").toString(16)};
 
 /** System-register slots by name (the first of a bank of 16: DBGBVR0..15 and the like). */
 export const SYSREG_SLOTS = {

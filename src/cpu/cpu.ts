@@ -4,7 +4,7 @@
 import { validate } from "../schema/index.ts";
 import { type CpuState, CpuStateSchema, readCpuState, writeCpuState } from "./cpu-state.ts";
 import { type FuncTable, Jit, type JitStats } from "./jit/jit.ts";
-import { STATE_BASE, STATE_END, STATE_FIELDS, SYSREG_BASE, SYSREG_COUNT, SYSREG_SLOTS, V_BASE } from "./state-layout.ts";
+import { STATE_BASE, STATE_END, STATE_FIELDS, SYSREG_BASE, SYSREG_COUNT, SYSREG_SLOTS, V_BASE, GUEST_BASE } from "./state-layout.ts";
 
 export type { CpuState };
 
@@ -181,10 +181,10 @@ export class Cpu {
     if (config.ramSize <= 0 || config.ramSize % PAGE || roms.some((r) => r.size <= 0 || r.size % PAGE)) {
       throw new Error("RAM and ROM sizes must be positive multiples of 64 KiB");
     }
-    const probe = new WebAssembly.Instance(config.module, this.imports(new WebAssembly.Memory({ initial: 1100 })));
-    const guestBase = (probe.exports.GUEST_BASE as WebAssembly.Global).value as number;
-    const pages = (guestBase + romSize + config.ramSize) / PAGE;
-    if (pages > 65536) throw new Error(`guest memory too large: ${config.ramSize + romSize} bytes (at most ${65536 * PAGE - guestBase})`);
+    // GUEST_BASE comes from the generated layout (checked against the instance below), so no
+    // throw-away instance is made just to learn it.
+    const pages = (GUEST_BASE + romSize + config.ramSize) / PAGE;
+    if (pages > 65536) throw new Error(`guest memory too large: ${config.ramSize + romSize} bytes (at most ${65536 * PAGE - GUEST_BASE})`);
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
     const inst = new WebAssembly.Instance(config.module, this.imports(this.memory));
     this.ex = inst.exports as unknown as CoreExports;
@@ -193,7 +193,7 @@ export class Cpu {
       if (v instanceof WebAssembly.Global) this.L[k] = v.value as number;
     }
     // The state tables were generated from the layout this core was built with.
-    const layout: Record<string, number> = { STATE_END, V_BASE, SYSREG_BASE, SYSREG_COUNT };
+    const layout: Record<string, number> = { STATE_END, V_BASE, SYSREG_BASE, SYSREG_COUNT, GUEST_BASE };
     for (const [k, f] of Object.entries(STATE_FIELDS)) layout[k] = f.offset;
     for (const [k, v] of Object.entries(layout))
       if (k in this.L && this.L[k] !== v) throw new Error(`src/cpu/state-layout.ts is stale (${k}): run npm run build`);
@@ -222,13 +222,13 @@ export class Cpu {
       threshold === 1 ? 1 : undefined,
     );
     this.ex.setJitThreshold(threshold);
-    const ramHost = guestBase + romSize;
+    const ramHost = GUEST_BASE + romSize;
     this.ram = new Uint8Array(this.memory.buffer, ramHost, config.ramSize);
     for (const name of NEWEST_LAYOUT) if (!(name in this.L)) throw new Error(`build/cpu.wasm is stale (no ${name}): run npm run build`);
-    this.ramWritten = new Uint8Array(this.memory.buffer, this.L.PAGE_TOUCHED_BASE + (ramHost - guestBase) / 4096, config.ramSize / 4096);
+    this.ramWritten = new Uint8Array(this.memory.buffer, this.L.PAGE_TOUCHED_BASE + (ramHost - GUEST_BASE) / 4096, config.ramSize / 4096);
     this.ex.reset();
     this.roms = [];
-    let romHost = guestBase;
+    let romHost = GUEST_BASE;
     for (const r of roms) {
       this.roms.push(new Uint8Array(this.memory.buffer, romHost, r.size));
       this.addRegion(r.base, r.size, romHost, REGION_ROM);

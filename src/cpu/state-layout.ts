@@ -30,6 +30,8 @@ export const V_BASE = 0x2000;
 export const SYSREG_BASE = 0x3000;
 /** Slots in use. */
 export const SYSREG_COUNT = 96;
+/** Where guest memory (ROMs, then RAM) starts in the core's wasm memory. */
+export const GUEST_BASE = 0x4000000;
 
 /** System-register slots by name (the first of a bank of 16: DBGBVR0..15 and the like). */
 export const SYSREG_SLOTS = {
