@@ -25,7 +25,7 @@ import { imageFiles, nodeHost } from "../src/host/node/index.ts";
 import { nodeSnapshotIo } from "../src/host/node/snapshot.ts";
 import { StateError } from "../src/schema/index.ts";
 import { VmStateError } from "../src/vmm/events.ts";
-import { checkDisks, type LoadedSnapshot, SnapshotError, type SnapshotFile, type SnapshotIo, stageSnapshot } from "../src/vmm/snapshot.ts";
+import { checkDisks, checkWhileLoading, SnapshotError, type SnapshotFile, type SnapshotIo, stageSnapshot } from "../src/vmm/snapshot.ts";
 import { VirtualMachine, type VmmHost } from "../src/vmm/virtual-machine.ts";
 import { buildGuest } from "../test/support/guests.ts";
 
@@ -456,16 +456,7 @@ export async function runCase(bytes: Buffer, budget: number): Promise<{ outcome:
     const staged = stageSnapshot("case.snap", host.snapshots);
     checkDisks(staged, (p) => imageFiles.identify(p));
     vm = new VirtualMachine({ board: staged.header.config }, host, { policy: { onSuspend: "honour" } });
-    const reading = staged.load(vm.board.vm.core.ram);
-    reading.catch(() => {});
-    let snap: LoadedSnapshot;
-    try {
-      snap = staged.check();
-    } catch (e) {
-      await reading.catch(() => {});
-      throw e;
-    }
-    await vm.restore(snap, "case.snap", { into: "saved" });
+    await vm.restore(await checkWhileLoading(staged, vm.board.vm.core.ram), "case.snap", { into: "saved" });
     if (vm.state === "paused") await vm.resume();
     result = await drive(vm, budget, () => yields);
   } catch (e) {

@@ -2,7 +2,7 @@
 // the Node host, with its console attached (console.ts). Apart from run.ts: a resume loads none
 // of what booting needs (image loaders, the guest kit and the child processes it runs).
 import { compileCoreModule, imageFiles, nodeHost, nodeSnapshotIo, streamSink } from "../host/node/index.ts";
-import { checkDisks, type LoadedSnapshot, SnapshotError, stageSnapshot } from "../vmm/snapshot.ts";
+import { checkDisks, checkWhileLoading, SnapshotError, stageSnapshot } from "../vmm/snapshot.ts";
 import { VirtualMachine } from "../vmm/virtual-machine.ts";
 import { type Command, formatSize, parseOptions, UsageError } from "./args.ts";
 import { attach, report } from "./console.ts";
@@ -55,20 +55,9 @@ async function resume(argv: string[]): Promise<number> {
   const out = streamSink(process.stdout);
   const vm = new VirtualMachine({ board: saved }, host, { policy, console: out });
   const failed = report(vm, log);
-  // The pages are read into the new board's RAM (on other threads) while the header's vCPU,
-  // GIC, timer and device states are checked here; restore() awaits that read (and its
-  // checksum), so the guest runs only once both are done. A bad state ends the command before
-  // anything runs, after the read in flight (never into freed memory).
-  const reading = staged.load(vm.board.vm.core.ram);
-  reading.catch(() => {});
+  // A bad state ends the command before anything runs.
   try {
-    let snap: LoadedSnapshot;
-    try {
-      snap = staged.check();
-    } catch (e) {
-      await reading.catch(() => {});
-      throw e;
-    }
+    const snap = await checkWhileLoading(staged, vm.board.vm.core.ram);
     // Input typed meanwhile waits in stdin's pipe, and in the PL011 once attached.
     await vm.restore(snap, path, { into: "saved" });
   } catch (e) {

@@ -250,6 +250,23 @@ export interface StagedSnapshot {
 }
 
 /**
+ * Reads a staged snapshot's pages into the new board's RAM (on other threads) while its states
+ * are checked here: the LoadedSnapshot to restore (whose restore awaits that read and its
+ * checksum, so the guest runs only once both are done), or the check's SnapshotError, thrown
+ * after the read in flight has ended (never into freed memory).
+ */
+export async function checkWhileLoading(staged: StagedSnapshot, ram: Uint8Array): Promise<LoadedSnapshot> {
+  const reading = staged.load(ram);
+  reading.catch(() => {});
+  try {
+    return staged.check();
+  } catch (e) {
+    await reading.catch(() => {});
+    throw e;
+  }
+}
+
+/**
  * Pages are read in pieces of at most this many bytes, READERS at a time (16 MiB: fewer reads
  * than 4 MiB pieces, 6 for a Linux guest's 82 MiB; the kernel's page faults and copy, ~60 ms of
  * CPU either way, dominate).
