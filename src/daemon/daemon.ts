@@ -148,9 +148,10 @@ export class Daemon {
   /** Freeze or thaw in the VM's process; the entry follows its answer. */
   private async hostCommand(name: string, cmd: "freeze" | "thaw"): Promise<HostVm> {
     const e = this.entry(name);
+    const link = e.link;
     const r = await this.command_(e, { cmd });
     const held = r.frozenFrom === "running" || r.frozenFrom === "suspended" ? r.frozenFrom : undefined;
-    e.state = { ...e.state, frozenFrom: held };
+    if (link?.current(r)) e.state = { ...e.state, frozenFrom: held };
     return this.hostVm(name, e);
   }
 
@@ -245,13 +246,14 @@ export class Daemon {
       await found.link.subscribe((ev) => this.onEvent(name, e, ev), false);
       const s = await found.link.request({ cmd: "status" }, 5000);
       const held = s.frozenFrom === "running" || s.frozenFrom === "suspended" ? s.frozenFrom : undefined;
-      e.state = {
-        ...e.state,
-        state: s.state as NamedVmState,
-        since: String(s.since),
-        alarm: (s.alarm as string | null) ?? null,
-        frozenFrom: held,
-      };
+      if (found.link.current(s))
+        e.state = {
+          ...e.state,
+          state: s.state as NamedVmState,
+          since: String(s.since),
+          alarm: (s.alarm as string | null) ?? null,
+          frozenFrom: held,
+        };
       this.log(`re-adopted ${name} (pid ${e.state.pid}, ${e.state.state})`);
       return;
     }
@@ -513,8 +515,10 @@ export class Daemon {
   /** A command to the VM's process; 409 naming the state when it has none. */
   private async command_(e: Entry, c: Parameters<VmLink["request"]>[0], what: string = c.cmd): Promise<Record<string, unknown>> {
     if (!e.link) throw new ApiError(409, `cannot ${what} a VM that is ${e.state.state}`);
-    const r = await e.link.request(c);
-    if (typeof r.state === "string") e.state = { ...e.state, state: r.state as NamedVmState };
+    const link = e.link;
+    const r = await link.request(c);
+    // An event read after the reply (the guest moved on meanwhile) is newer than the state it carries.
+    if (typeof r.state === "string" && link.current(r)) e.state = { ...e.state, state: r.state as NamedVmState };
     return r;
   }
 
@@ -644,7 +648,9 @@ export class Daemon {
     await link.subscribe((ev) => this.onEvent(name, e, ev), true);
     try {
       const r = await link.request({ cmd: "go" });
-      e.state = { ...e.state, state: r.state as NamedVmState, since: String(r.since), alarm: (r.alarm as string | null) ?? null };
+      // A guest that suspends (or powers off) at once has its event read before this line runs.
+      if (link.current(r))
+        e.state = { ...e.state, state: r.state as NamedVmState, since: String(r.since), alarm: (r.alarm as string | null) ?? null };
       this.host.armAlarms();
     } catch (err) {
       await link.closed;

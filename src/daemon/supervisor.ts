@@ -20,6 +20,9 @@ export { connectUnix, dormouseCommand };
 export class VmLink {
   private next = 1;
   private pending = new Map<number, { resolve: (r: Record<string, unknown>) => void; reject: (e: Error) => void }>();
+  /** Events and alarm lines read so far, and how many had been read when each reply was. */
+  private seen = 0;
+  private seenAtReply = new WeakMap<object, number>();
   /** Resolves when the connection ends (the process exited, or was killed). */
   readonly closed: Promise<void>;
   private listeners: ((e: Record<string, unknown> & { event: string; timestamp: string }) => void)[] = [];
@@ -31,19 +34,24 @@ export class VmLink {
     readLines(socket, (msg) => {
       const m = msg as { id?: number; ok?: boolean; result?: Record<string, unknown>; error?: string; status?: number; event?: never };
       if (m && typeof m === "object" && m.event) {
+        this.seen++;
         for (const l of this.listeners) l(m.event);
         return;
       }
       const a = (msg as { alarm?: unknown; id?: unknown })?.alarm;
       if ((msg as { id?: unknown })?.id === undefined && (a === null || typeof a === "string")) {
+        this.seen++;
         this.onAlarm(a);
         return;
       }
       const p = this.pending.get(m?.id as number);
       if (!p) return;
       this.pending.delete(m.id as number);
-      if (m.ok) p.resolve(m.result ?? {});
-      else p.reject(new ApiError(typeof m.status === "number" ? m.status : 500, String(m.error ?? "the VM process failed")));
+      if (m.ok) {
+        const result = m.result && typeof m.result === "object" ? m.result : {};
+        this.seenAtReply.set(result, this.seen);
+        p.resolve(result);
+      } else p.reject(new ApiError(typeof m.status === "number" ? m.status : 500, String(m.error ?? "the VM process failed")));
     });
     this.closed = new Promise((resolve) =>
       socket.on("close", () => {
@@ -58,6 +66,15 @@ export class VmLink {
   async subscribe(listener: (e: Record<string, unknown> & { event: string; timestamp: string }) => void, replay: boolean): Promise<void> {
     this.listeners.push(listener);
     await this.request({ cmd: "subscribe", replay });
+  }
+
+  /**
+   * Whether a reply's state is still the latest word: no event or alarm line came after it. (A
+   * reply's continuation runs after the lines read with it in the same chunk, whose events are
+   * newer than the state it carries.)
+   */
+  current(reply: Record<string, unknown>): boolean {
+    return this.seenAtReply.get(reply) === this.seen;
   }
 
   /** Sends a command; resolves with its result, rejects with an ApiError (the process's status and message). */
