@@ -32,26 +32,35 @@ function pathTo(root: unknown, target: unknown): (string | number)[] | null {
   return search(root, []);
 }
 
+/**
+ * A snapshot of a small running VM (2 vCPUs, a disk, the RNG, a guest spinning in place), paused
+ * and saved into `dir` (which holds its disk too): its path.
+ */
+export async function smallVmSnapshot(dir: string): Promise<string> {
+  const disk = join(dir, "disk.img");
+  writeFileSync(disk, Buffer.alloc(1 << 20));
+  const vm = new VirtualMachine(
+    {
+      board: { cpus: 2, ramSize: 16 << 20, psciConduit: "hvc", systemSuspend: true, rng: true, disks: [{ path: disk }] },
+      // b . (a branch to itself)
+      image: { kind: "binary", bytes: Uint8Array.of(0x00, 0x00, 0x00, 0x14) },
+    },
+    nodeHost(),
+  );
+  const snap = join(dir, "vm.snap");
+  vm.start();
+  await vm.pause();
+  await vm.save(snap);
+  await vm.stop();
+  vm.close();
+  return snap;
+}
+
 /** The schemas (and a value each passed) that reading and restoring a snapshot of a small VM validates. */
 export async function headerSchemas(): Promise<[TSchema, unknown][]> {
   const dir = mkdtempSync(join(tmpdir(), "dormouse-precompile-"));
   try {
-    const disk = join(dir, "disk.img");
-    writeFileSync(disk, Buffer.alloc(1 << 20));
-    const vm = new VirtualMachine(
-      {
-        board: { cpus: 2, ramSize: 16 << 20, psciConduit: "hvc", systemSuspend: true, rng: true, disks: [{ path: disk }] },
-        // b . (a branch to itself)
-        image: { kind: "binary", bytes: Uint8Array.of(0x00, 0x00, 0x00, 0x14) },
-      },
-      nodeHost(),
-    );
-    const snap = join(dir, "vm.snap");
-    vm.start();
-    await vm.pause();
-    await vm.save(snap);
-    await vm.stop();
-    vm.close();
+    const snap = await smallVmSnapshot(dir);
     const seen: [TSchema, unknown][] = [];
     recordCompiledSchemas((schema, value) => seen.push([schema, value]));
     try {

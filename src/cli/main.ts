@@ -82,9 +82,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     // dormouse resume FILE: the core starts compiling on V8's threads while the VMM's modules
     // load and the snapshot is read (resume awaits the same compilation; a missing core is
-    // reported there). Not for a named VM (the daemon runs it), nor for --help: the code cache
-    // (bin/code-cache.mjs) is made from that run, and the V8 flag the core sets would make V8
-    // refuse the cache in every other process.
+    // reported there). Not for a named VM (the daemon runs it), nor for --help. (The flags the
+    // core's loader sets would make V8 refuse a code cache made after them: bin/code-cache.mjs,
+    // which makes it from a resume, sets them back first.)
     if (name === "resume" && !flagged(rest, "--help", "-h") && rest.some((a) => !a.startsWith("-") && existsSync(a)))
       void import("../host/node/core.ts").then((m) => m.compileCoreModule().catch(() => null));
     cmd = await command(name);
