@@ -53,7 +53,7 @@ import {
   stepConfigured,
   stepStateSet,
 } from "./debug";
-import { arenaCommit, arenaReserve, hashSlot } from "./blockcache";
+import { arenaCommit, arenaReserve, BLOCK_HEADER, hashSlot } from "./blockcache";
 import {
   HCALL_ANSWERS,
   HCALL_ENTRY,
@@ -94,7 +94,6 @@ import { hostPageOf, markCodePage, pageGen, tlbCur } from "./tlb";
 import { HOST_OK, hostHypercall, hostJitCompile } from "./host";
 
 const MAX_BLOCK: u32 = 128;
-const BLOCK_HEADER: usize = 24;
 /** Header value of a block the JIT declined to compile. */
 const JIT_DECLINED: u32 = 0xffff_ffff;
 /** Header value of a block queued for compilation (the host installs the index later). */

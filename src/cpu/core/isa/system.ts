@@ -17,7 +17,7 @@ import { mrs, msr } from "../sysreg";
 import { SR_PAR_EL1, SR_SCTLR_EL1, srGet, srSet } from "../sysreg-slots";
 import { currentEL, endBlock, exitAfter, getPstateBits, getX, PSTATE_SP, setPstateBits } from "../state";
 import { paToHost } from "../regions";
-import { flushBlocks } from "../blockcache";
+import { icInvalidateAll } from "../blockcache";
 import { codePageWritten, hostPageOf, isCodePage, mmuIdx, tagHolds, tlbEntry, tlbFlushAll, tlbFlushVA } from "../tlb";
 
 /** Whether HLT #0xF000 at EL1 is a semihosting call (set by the host). */
@@ -229,7 +229,7 @@ export function SYS(op1: u32, CRn: u32, CRm: u32, op2: u32, Rt: u32): void {
     }
     if ((CRm == 1 || CRm == 5) && op2 == 0) {
       // IC IALLUIS, IC IALLU
-      flushBlocks();
+      icInvalidateAll();
       endBlock();
       return;
     }
