@@ -1,7 +1,12 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --no-memory-reducer
 // The dormouse command: runs the bundle `npm run build` writes (fast start: a resumed VM is
 // running within a second), or the TypeScript sources through tsx when the bundle is missing
-// or older than the sources.
+// or older than the sources. Node's flags on the first line are NODE_FLAGS (src/daemon/locate.ts),
+// which also start the VM processes the daemon spawns: V8's memory reducer off, whose
+// memory-reducing GCs (up to 80 ms of CPU on five threads, 100 s after the last full GC) came
+// tens of seconds into a suspended guest's sleep; the VM collects its garbage itself as the guest
+// goes to sleep (src/host/node/gc.ts). Only the command line can say it: the reducer is made
+// with the heap, and NODE_OPTIONS refuses the flag.
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";

@@ -163,7 +163,9 @@ async function host(argv: string[]): Promise<number> {
       if (!home) throw new Error(`no user named ${user} in /etc/passwd: give --state-dir`);
       stateDir = join(home, ".local", "state", "dormouse");
     }
-    const [node, dormouse] = dormouseCommand();
+    // The hook runs host commands, no VM: node and the script, without the VM's flags.
+    const command = dormouseCommand();
+    const [node, dormouse] = [command[0], command[command.length - 1]];
     const dir = values.dir ?? SLEEP_HOOK_DIR;
     const path = join(dir, `dormouse-${user}`);
     const text = hookScript({ node, dormouse, user, stateDir });

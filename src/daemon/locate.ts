@@ -27,15 +27,22 @@ export const apiSocketOf = (dir: string): string => join(dir, "dormouse.sock");
 /** The folder of the VM `name` in the state directory `dir`. */
 export const vmDirOf = (dir: string, name: string): string => join(dir, "vms", name);
 
+/**
+ * Node's flags for a process that runs a VM, as bin/dormouse.mjs's first line gives them:
+ * V8's memory reducer off (a suspended VM's process would otherwise run its GCs while the guest
+ * sleeps; the VM collects garbage itself as the guest goes to sleep, src/host/node/gc.ts).
+ */
+export const NODE_FLAGS: readonly string[] = ["--no-memory-reducer"];
+
 /** The command that runs `dormouse` (the checkout's bin/dormouse.mjs, found upward from this module). */
 export function dormouseCommand(): string[] {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
     const p = join(dir, "bin/dormouse.mjs");
-    if (existsSync(p) && existsSync(join(dir, "package.json"))) return [process.execPath, p];
+    if (existsSync(p) && existsSync(join(dir, "package.json"))) return [process.execPath, ...NODE_FLAGS, p];
     dir = dirname(dir);
   }
-  return [process.execPath, process.argv[1]];
+  return [process.execPath, ...NODE_FLAGS, process.argv[1]];
 }
 
 /** A connection to the unix socket `path`, or the error (no answer within `timeoutMs`). */

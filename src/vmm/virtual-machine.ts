@@ -40,6 +40,12 @@ import { type LoadedSnapshot, restoreSnapshot, saveSnapshot, type SnapshotConfig
 /** Everything the VMM takes from its host: the board's services and snapshot storage and checksum. */
 export interface VmmHost extends BoardHost {
   snapshots: SnapshotIo;
+  /**
+   * The VM went to sleep (SYSTEM_SUSPEND honoured, or restored suspended: nothing runs until a
+   * wake source fires): the host's chance to do now the housekeeping it would otherwise do in the
+   * background while the guest sleeps (Node's: a full garbage collection, src/host/node/gc.ts).
+   */
+  idle?: () => void;
 }
 
 /** The guest image a new VM boots. */
@@ -203,6 +209,7 @@ export class VirtualMachine {
     this.current = this.resumeAs;
     this.resumeAs = "running";
     this.unhold();
+    if (this.current === "suspended") this.host.idle?.();
     this.emit({ event: "resumed" });
   }
 
@@ -328,7 +335,9 @@ export class VirtualMachine {
       }
       this.current = into;
       this.spawnLoops();
-      this.emit({ event: "restored", path, state: into, seconds: Number(this.host.clock.monotonicNs() - t0) / 1e9 });
+      const seconds = Number(this.host.clock.monotonicNs() - t0) / 1e9;
+      if (into === "suspended") this.host.idle?.();
+      this.emit({ event: "restored", path, state: into, seconds });
     });
   }
 
@@ -544,6 +553,9 @@ export class VirtualMachine {
     // Suspend quiesces devices (the watchdog's countdown stops) before anything is saved.
     this.board.suspendDevices();
     this.current = "suspended";
+    // The host's housekeeping before the event that says the VM sleeps (a suspend that saves
+    // ends with the save instead).
+    if (policy.onSuspend !== "save") this.host.idle?.();
     this.emit({ event: "suspended", vcpu: v.id });
     if (policy.onSuspend === "save") {
       const path = policy.snapshotPath as string;

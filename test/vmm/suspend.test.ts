@@ -2,10 +2,12 @@
 // policy and the dormouse command (issue 3).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { VmEvent } from "../../src/vmm/events.ts";
+import { readSnapshot } from "../../src/vmm/snapshot.ts";
 import { VirtualMachine } from "../../src/vmm/virtual-machine.ts";
 import { buildGuest, symbolAddress } from "../support/guests.ts";
 import { repoRoot } from "../support/toolchain.ts";
@@ -128,4 +130,65 @@ test("the watchdog's countdown stops while the VM is suspended and continues aft
   assert.ok(slept >= 0n && slept < 62_500n, `countdown moved by ${slept} ticks while suspended`);
   assert.equal(board.watchdog.status & 6, 0, "neither WS0 nor WS1");
   vm.close();
+});
+
+test("the host's idle hook runs once the VM is suspended (honoured, restored or resumed suspended), not on a denied suspend", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "dormouse-idle-"));
+  try {
+    const seen: string[] = [];
+    const host = { ...nodeHost(), idle: () => seen.push(vm.state) };
+    const spec = { board: BOARD, image: { kind: "binary", bytes: readFileSync(buildGuest("suspend", { VARIANT: 0 })) } } as const;
+    let vm = new VirtualMachine(spec, host);
+    const events: string[] = [];
+    vm.on((e) => events.push(`${e.event} (hook ran ${seen.length} times)`));
+    vm.start();
+    assert.equal(await vm.finished, "shutdown");
+    vm.close();
+    assert.deepEqual(seen, ["suspended"], "once, in the suspended state (the timer woke it after)");
+    assert.deepEqual(
+      events,
+      ["started (hook ran 0 times)", "suspended (hook ran 1 times)", "woken (hook ran 1 times)", "shutdown (hook ran 1 times)"],
+      "before the suspended event",
+    );
+
+    seen.length = 0;
+    vm = new VirtualMachine(spec, host, { policy: { onSuspend: "deny" } });
+    vm.start();
+    assert.equal(await vm.finished, "shutdown");
+    vm.close();
+    assert.deepEqual(seen, [], "a denied suspend is no sleep");
+
+    // Saved by its policy (that process ends with the save: no hook), then restored suspended
+    // into a new VM, and restored paused and resumed: the hook runs as each one goes to sleep.
+    const path = join(dir, "suspended.snap");
+    vm = new VirtualMachine({ board: BOARD, image: { kind: "binary", bytes: readFileSync(buildGuest("suspend", { VARIANT: 3 })) } }, host, {
+      policy: { onSuspend: "save", snapshotPath: path },
+    });
+    vm.start();
+    assert.equal(await vm.finished, "saved");
+    vm.close();
+    assert.deepEqual(seen, []);
+    for (const into of ["saved", "paused"] as const) {
+      const snap = readSnapshot(path, host.snapshots);
+      vm = new VirtualMachine({ board: snap.header.config }, host);
+      const announced: string[] = [];
+      vm.on((e) => announced.push(`${e.event} (hook ran ${seen.length} times)`));
+      await vm.restore(snap, path, { into });
+      if (into === "paused") {
+        assert.deepEqual(seen, [], "not while paused");
+        await vm.resume();
+      }
+      assert.equal(vm.state, "suspended");
+      assert.deepEqual(seen, ["suspended"], `restored into ${into}`);
+      assert.deepEqual(
+        announced,
+        into === "saved" ? ["restored (hook ran 1 times)"] : ["restored (hook ran 0 times)", "resumed (hook ran 1 times)"],
+      );
+      seen.length = 0;
+      await vm.stop();
+      vm.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -6,6 +6,7 @@ import type { VmmHost } from "../../vmm/virtual-machine.ts";
 import { imageFiles } from "./block.ts";
 import { nodeClock, nodeEntropy } from "./clock.ts";
 import { coreModule } from "./core.ts";
+import { collectGarbage } from "./gc.ts";
 import { nodeSnapshotIo } from "./snapshot.ts";
 
 export { streamSink, type StreamSink } from "./console.ts";
@@ -26,5 +27,6 @@ export function nodeHost(): VmmHost {
     blocks: imageFiles,
     gunzip: (gz) => new Uint8Array((zlib ??= createRequire(import.meta.url)("node:zlib") as typeof import("node:zlib")).gunzipSync(gz)),
     snapshots: nodeSnapshotIo,
+    idle: collectGarbage,
   };
 }
