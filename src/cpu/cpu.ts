@@ -144,7 +144,7 @@ const CONTEXT_BYTES = STATE_END - STATE_BASE + 512 + 8 * SYSREG_COUNT;
 /** The system registers a TLB entry depends on (state-layout.ts SYSREG_SLOTS). */
 const REGIME_SLOTS = [SYSREG_SLOTS.SCTLR_EL1, SYSREG_SLOTS.TCR_EL1, SYSREG_SLOTS.TTBR0_EL1, SYSREG_SLOTS.TTBR1_EL1, SYSREG_SLOTS.MAIR_EL1];
 /** Layout exports of the newest core features: a build/cpu.wasm without them predates the JS. */
-const NEWEST_LAYOUT = ["HCALL_ANSWERS", "PAGE_TOUCHED_BASE"];
+const NEWEST_LAYOUT = ["HCALL_ANSWERS", "PAGE_TOUCHED_BASE", "CTR_VALUE"];
 const REGION_RAM = 1;
 const REGION_ROM = 2;
 const PAGE = 65536;
@@ -218,6 +218,7 @@ export class Cpu {
         JIT_CHAIN_OFF: this.L.JIT_CHAIN_OFF,
         BLOCK_HASH_BASE: this.L.BLOCK_HASH_BASE,
         BLOCK_HASH_BITS: this.L.BLOCK_HASH_BITS,
+        CTR_VALUE: this.L.CTR_VALUE,
       },
       threshold === 1 ? 1 : undefined,
     );

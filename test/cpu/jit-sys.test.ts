@@ -153,7 +153,7 @@ describe("JIT system instructions and exclusives", () => {
     assert.equal(jit.data.slice(128, 256), "f".repeat(128));
   });
 
-  test("compiled MRS and MSR of DAIF, TPIDR, TCR, SCTLR, VBAR, DCZID and others, with ISB, match the interpreter", () => {
+  test("compiled MRS and MSR of DAIF, TPIDR, TCR, SCTLR, VBAR, DCZID, CTR and others, with ISB, match the interpreter", () => {
     const { interp, jit } = both(
       `
       mov x1, #0x55
@@ -193,6 +193,7 @@ describe("JIT system instructions and exclusives", () => {
     assert.equal(jit.x[2], 0x55n);
     assert.equal(jit.x[11], 0x66n);
     assert.equal(jit.x[12], VBAR);
+    assert.equal(jit.x[15], 0x8444c004n, "CTR_EL0");
     assert.equal(jit.x[6] & 0xc0n, 0xc0n, "DAIFSet #3 masked IRQ and FIQ");
   });
 
@@ -205,8 +206,9 @@ describe("JIT system instructions and exclusives", () => {
     "dc cvau, x28",
     "mrs x5, tpidr_el1",
     "mrs x5, sp_el0",
+    "mrs x5, ctr_el0",
   ]) {
-    test(`at EL0, compiled "${insn}" traps as interpreted (SCTLR_EL1 UMA, DZE, UCI clear)`, () => {
+    test(`at EL0, compiled "${insn}" traps as interpreted (SCTLR_EL1 UMA, DZE, UCT, UCI clear)`, () => {
       const { interp, jit } = both(`
         adr x0, 1f
         msr elr_el1, x0

@@ -13,7 +13,7 @@ import {
   run as runImpl,
   setJitThreshold as setJitThresholdImpl,
 } from "./run";
-import { hostAccessOk, hostRead, hostWrite, SCTLR_RESET } from "./sysreg";
+import { CTR_VALUE as CTR, hostAccessOk, hostRead, hostWrite, SCTLR_RESET } from "./sysreg";
 import { SR_COUNT, SR_SCTLR_EL1, srSet } from "./sysreg-slots";
 import { debugConfigChanged, watchConfigured } from "./debug";
 import { codePageWritten, hostPageOf, isCodePage, markTouched, setMmuIndex, tlbFlushAll } from "./tlb";
@@ -51,6 +51,8 @@ export const HCALL_MAX: u32 = L.HCALL_MAX;
 export const HCALL_ENTRY: u32 = <u32>L.HCALL_ENTRY;
 export const BLOCK_HASH_BASE: u32 = <u32>L.BLOCK_HASH_BASE;
 export const BLOCK_HASH_BITS: u32 = L.BLOCK_HASH_BITS;
+/** CTR_EL0 as MRS reads it (the JIT compiles that read to this constant). */
+export const CTR_VALUE: u32 = <u32>CTR;
 export const PAGE_GEN_BASE: u32 = <u32>L.PAGE_GEN_BASE;
 export const PAGE_TOUCHED_BASE: u32 = <u32>L.PAGE_TOUCHED_BASE;
 

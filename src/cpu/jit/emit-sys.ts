@@ -8,7 +8,8 @@
 // - MRS: never changes the EL, the translation regime, the debug state or the interrupt masks
 //   (a read of a host register, a GIC acknowledge say, changes only device state and IRQ_LINES,
 //   which chaining checks), so an interpreted MRS keeps chaining too. Inline: SP_EL0, DAIF,
-//   DCZID_EL0, TPIDR_EL0 and the EL1 registers read straight from their slots.
+//   DCZID_EL0, CTR_EL0 (Linux's cache-maintenance loops read it for the line sizes), TPIDR_EL0
+//   and the EL1 registers read straight from their slots.
 // - MSR DAIF, Xt / DAIFSet / DAIFClr: PSTATE written inline. Setting masks cannot make an
 //   interrupt takeable or a debug exception possible; when a mask may be cleared and an
 //   interrupt line is up, or the checked loop runs (debug exceptions may become possible once
@@ -37,9 +38,10 @@ const STORE = [Op.I64Store8, Op.I64Store16, Op.I64Store32, Op.I64Store];
 const PSTATE_DAIF = 0x3c0;
 const PSTATE_EL = 12;
 const PSTATE_SP = 1;
-/** SCTLR_EL1 bits that open EL0 access: UMA (DAIF), DZE (DC ZVA, DCZID), UCI (DC CVAx). */
+/** SCTLR_EL1 bits that open EL0 access: UMA (DAIF), DZE (DC ZVA, DCZID), UCT (CTR_EL0), UCI (DC CVAx). */
 const SCTLR_UMA = 1 << 9;
 const SCTLR_DZE = 1 << 14;
+const SCTLR_UCT = 1 << 15;
 const SCTLR_UCI = 1 << 26;
 
 /**
@@ -50,6 +52,7 @@ const key = (k: number): number => k & 0x7fff;
 const K_SP_EL0 = key(SYSREG_KEYS.SP_EL0);
 const K_DAIF = key(SYSREG_KEYS.DAIF);
 const K_DCZID = key(SYSREG_KEYS.DCZID);
+const K_CTR = key(SYSREG_KEYS.CTR);
 const K_TPIDR_EL0 = key(SYSREG_KEYS.TPIDR_EL0);
 /** EL1 registers read from their slots at EL1 (UNDEFINED at EL0): key → slot. */
 const EL1_SLOTS = new Map<number, number>([
@@ -134,6 +137,17 @@ function mrs(b: BlockCompiler, w: number): boolean {
     el0Trap(b, SCTLR_DZE);
     c.i32(4).op(Op.I32Shl, Op.I64ExtendI32U).i64(4n).op(Op.I64Or);
     b.setX(Rt);
+    return true;
+  }
+  if (k === K_CTR) {
+    // A constant (sysreg.ts CTR_VALUE); at EL0 it traps unless SCTLR_EL1.UCT.
+    el0Trap(b, SCTLR_UCT);
+    b.if(0);
+    trapped(b);
+    b.else();
+    c.i64(BigInt(b.L.CTR_VALUE >>> 0));
+    b.setX(Rt);
+    b.end();
     return true;
   }
   if (k === K_TPIDR_EL0) {

@@ -22,6 +22,8 @@ export interface CoreLayout {
   JIT_CHAIN_OFF: number;
   BLOCK_HASH_BASE: number;
   BLOCK_HASH_BITS: number;
+  /** CTR_EL0's value (sysreg.ts CTR_VALUE). */
+  CTR_VALUE: number;
 }
 
 /** Local indices. */
