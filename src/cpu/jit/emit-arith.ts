@@ -1,6 +1,7 @@
 // JIT emitters for the integer instructions a Linux boot handed to the interpreter most (the
 // kernel's multi-precision and hashing code): ADC/ADCS/SBC/SBCS, UMULH/SMULH, REV/REV16/REV32,
-// CLZ/CLS. Each mirrors its handler in src/cpu/core/isa/dp_reg.ts.
+// CLZ/CLS, and RBIT (with CLZ, the end of glibc's string functions: the index of the first
+// matching byte). Each mirrors its handler in src/cpu/core/isa/dp_reg.ts.
 import { type BlockCompiler, type Emitter, L_I0, L_T0, L_T1, L_T2, L_T3 } from "./compiler.ts";
 import { fld } from "./emit-int.ts";
 import { Op } from "./wasm.ts";
@@ -118,6 +119,20 @@ function rev(b: BlockCompiler, w: number, name: string): boolean {
   return true;
 }
 
+/** RBIT: adjacent 1, 2, 4, 8 and 16-bit fields swapped, then (64-bit) the two halves. */
+function rbit(b: BlockCompiler, w: number): boolean {
+  const sf = w >>> 31;
+  b.r(sf, fld(w, 5, 5));
+  swapFields(b, 1n, 0x5555_5555_5555_5555n);
+  swapFields(b, 2n, 0x3333_3333_3333_3333n);
+  swapFields(b, 4n, 0x0f0f_0f0f_0f0f_0f0fn);
+  swapFields(b, 8n, 0x00ff_00ff_00ff_00ffn);
+  swapFields(b, 16n, 0x0000_ffff_0000_ffffn);
+  if (sf) b.c.i64(32n).op(Op.I64Rotl);
+  b.setR(sf, fld(w, 0, 5));
+  return true;
+}
+
 /** CLZ, CLS. */
 function clz(b: BlockCompiler, w: number, cls: boolean): boolean {
   const sf = w >>> 31;
@@ -143,6 +158,7 @@ export const ARITH_EMITTERS: [string[], Emitter][] = [
   [["ADC", "ADCS", "SBC", "SBCS"], addCarry],
   [["UMULH", "SMULH"], mulHigh],
   ...["REV16", "REV_32", "REV32", "REV_64"].map((n): [string[], Emitter] => [[n], (b, w) => rev(b, w, n)]),
+  [["RBIT"], rbit],
   [["CLZ"], (b, w) => clz(b, w, false)],
   [["CLS"], (b, w) => clz(b, w, true)],
 ];

@@ -1,10 +1,11 @@
 // JIT emitters for the SIMD&FP instructions compiled code meets most: moves between general
 // and FP registers, bitwise and integer add/sub on vectors, shifts by immediate (widening
-// ones too), element inserts and duplicates, MOVI. Vector
+// ones too), element inserts and duplicates, MOVI, and what glibc's string functions run
+// (CMEQ, CMHS, BIT/BIF/BSL, DUP from a general register, UMAXP/UMINP, SHRN). Vector
 // registers are the compiler's v128 locals (BlockCompiler.v / setV); wasm SIMD does the lane arithmetic. Mirrors
 // src/cpu/core/isa/fp_cvt.ts, fp_dp.ts, simd_int_same.ts, simd_shift.ts, simd_int_misc.ts
 // and simd_int_copy.ts.
-import { type BlockCompiler, type Emitter } from "./compiler.ts";
+import { type BlockCompiler, type Emitter, L_V0 } from "./compiler.ts";
 import { fld } from "./emit-int.ts";
 import { Op, SimdOp } from "./wasm.ts";
 
@@ -299,6 +300,127 @@ function sli(b: BlockCompiler, w: number): boolean {
   return true;
 }
 
+const EQ = [SimdOp.I8x16Eq, SimdOp.I16x8Eq, SimdOp.I32x4Eq, SimdOp.I64x2Eq];
+const GE_U = [SimdOp.I8x16GeU, SimdOp.I16x8GeU, SimdOp.I32x4GeU];
+
+/** CMEQ (register), CMHS, CMEQ (zero): all-ones lanes where the comparison holds; size 3 needs Q. */
+function compare(b: BlockCompiler, w: number, name: string): boolean {
+  const Q = fld(w, 30, 1);
+  const size = fld(w, 22, 2);
+  if (size === 3 && !Q) return false;
+  const c = b.c;
+  b.fp();
+  loadV(b, fld(w, 5, 5));
+  if (name === "CMEQ_asimdmisc_Z") c.v128(0n, 0n);
+  else loadV(b, fld(w, 16, 5));
+  if (name !== "CMHS_asimdsame_only") c.simd(EQ[size]);
+  else if (size < 3) c.simd(GE_U[size]);
+  else {
+    // No unsigned 64-bit comparison in wasm: both sign bits flipped, compared signed.
+    const s = -0x8000_0000_0000_0000n;
+    c.v128(s, s).simd(SimdOp.V128Xor).set(L_V0);
+    c.v128(s, s).simd(SimdOp.V128Xor).get(L_V0).simd(SimdOp.I64x2GeS);
+  }
+  finishV(b, fld(w, 0, 5), Q);
+  return true;
+}
+
+/** BSL, BIT, BIF: bitselect over Vd, Vn and Vm (as simd_int_same.ts). */
+function bitSelect(b: BlockCompiler, w: number, name: string): boolean {
+  const Q = fld(w, 30, 1);
+  const Rm = fld(w, 16, 5);
+  const Rn = fld(w, 5, 5);
+  const Rd = fld(w, 0, 5);
+  // bitselect(a, b, mask): a where mask is set, else b.
+  const [x, y, m] = name === "BSL_asimdsame_only" ? [Rn, Rm, Rd] : name === "BIT_asimdsame_only" ? [Rn, Rd, Rm] : [Rd, Rn, Rm];
+  b.fp();
+  loadV(b, x);
+  loadV(b, y);
+  loadV(b, m);
+  b.c.simd(SimdOp.V128Bitselect);
+  finishV(b, Rd, Q);
+  return true;
+}
+
+const SPLAT = [SimdOp.I8x16Splat, SimdOp.I16x8Splat, SimdOp.I32x4Splat, SimdOp.I64x2Splat];
+
+/** DUP (general): Wn/Xn in every element; size 3 needs Q. */
+function dupGeneral(b: BlockCompiler, w: number): boolean {
+  const Q = fld(w, 30, 1);
+  const size = insSize(fld(w, 16, 5));
+  if (size > 3 || (size === 3 && !Q)) return false;
+  b.fp();
+  if (size === 3) b.x(fld(w, 5, 5));
+  else b.wreg(fld(w, 5, 5));
+  b.c.simd(SPLAT[size]);
+  finishV(b, fld(w, 0, 5), Q);
+  return true;
+}
+
+/**
+ * Byte lanes of the even (odd: +1 << size bytes) elements of the concatenation a:b as i8x16.shuffle
+ * takes them (Q = 0: of a<63:0>:b<63:0>, into the low half).
+ */
+function pairLanes(size: number, Q: number, odd: number): number[] {
+  const e = 1 << size;
+  const lanes: number[] = [];
+  const total = Q ? 32 : 16;
+  for (let i = 0; i < total; i += 2 * e) {
+    const src = i + odd * e;
+    // Q = 0: a's low 8 bytes are lanes 0-7, b's low 8 bytes are lanes 16-23.
+    const at = Q || src < 8 ? src : src + 8;
+    for (let k = 0; k < e; k++) lanes.push(at + k);
+  }
+  while (lanes.length < 16) lanes.push(0);
+  return lanes;
+}
+
+const MAX_U = [SimdOp.I8x16MaxU, SimdOp.I16x8MaxU, SimdOp.I32x4MaxU];
+const MIN_U = [SimdOp.I8x16MinU, SimdOp.I16x8MinU, SimdOp.I32x4MinU];
+
+/** UMAXP, UMINP: the operation on adjacent pairs of Vn:Vm (Vn's pairs first); size 3 reserved. */
+function pairwiseMinMax(b: BlockCompiler, w: number, max: boolean): boolean {
+  const Q = fld(w, 30, 1);
+  const size = fld(w, 22, 2);
+  if (size === 3) return false;
+  const Rn = fld(w, 5, 5);
+  const Rm = fld(w, 16, 5);
+  b.fp();
+  for (const odd of [0, 1]) {
+    loadV(b, Rn);
+    loadV(b, Rm);
+    b.c.shuffle(pairLanes(size, Q, odd));
+  }
+  b.c.simd((max ? MAX_U : MIN_U)[size]);
+  finishV(b, fld(w, 0, 5), Q);
+  return true;
+}
+
+const SHR_WIDE = [SimdOp.I16x8ShrU, SimdOp.I32x4ShrU, SimdOp.I64x2ShrU];
+
+/** SHRN{2}: each wide element of Vn shifted right and truncated, into Vd's low half (SHRN2: high half, low kept). */
+function shrn(b: BlockCompiler, w: number): boolean {
+  const Q = fld(w, 30, 1);
+  const immh = fld(w, 19, 4);
+  if (immh === 0 || immh & 8) return false;
+  const esz = 31 - Math.clz32(immh);
+  const e = 1 << esz;
+  const shift = 2 * (8 << esz) - fld(w, 16, 7);
+  const Rd = fld(w, 0, 5);
+  // The low e bytes of each 2e-byte element.
+  const picks: number[] = [];
+  for (let i = 0; i < 16; i += 2 * e) for (let k = 0; k < e; k++) picks.push(i + k);
+  const c = b.c;
+  b.fp();
+  if (Q) loadV(b, Rd);
+  loadV(b, fld(w, 5, 5));
+  c.i32(shift).simd(SHR_WIDE[esz]);
+  if (Q) c.shuffle([0, 1, 2, 3, 4, 5, 6, 7, ...picks.map((p) => p + 16)]);
+  else c.v128(0n, 0n).shuffle([...picks, 16, 17, 18, 19, 20, 21, 22, 23]);
+  b.setV(Rd);
+  return true;
+}
+
 const named =
   (f: (b: BlockCompiler, w: number, name: string) => boolean, name: string): Emitter =>
   (b, w) =>
@@ -324,4 +446,10 @@ export const SIMD_EMITTERS: [string[], Emitter][] = [
   [["MOVI_asimdimm"], movi],
   [["EXT_asimdext_only"], ext],
   [["SLI_v"], sli],
+  ...["CMEQ_asimdsame_only", "CMHS_asimdsame_only", "CMEQ_asimdmisc_Z"].map((n): [string[], Emitter] => [[n], named(compare, n)]),
+  ...["BSL_asimdsame_only", "BIT_asimdsame_only", "BIF_asimdsame_only"].map((n): [string[], Emitter] => [[n], named(bitSelect, n)]),
+  [["DUP_asimdins_DR_r"], dupGeneral],
+  [["UMAXP_asimdsame_only"], (b, w) => pairwiseMinMax(b, w, true)],
+  [["UMINP_asimdsame_only"], (b, w) => pairwiseMinMax(b, w, false)],
+  [["SHRN_v"], shrn],
 ];
