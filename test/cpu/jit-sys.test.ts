@@ -179,6 +179,14 @@ describe("JIT system instructions and exclusives", () => {
       mrs x15, ctr_el0
       mrs x16, mair_el1
       mrs x17, elr_el1
+      msr elr_el1, x9
+      msr spsr_el1, x14
+      msr tpidrro_el0, x9
+      msr sp_el0, x14
+      mrs x18, elr_el1
+      mrs x19, spsr_el1
+      mrs x20, tpidrro_el0
+      mrs x21, sp_el0
       isb
       add x14, x14, x2
       add x14, x14, x6
@@ -194,6 +202,10 @@ describe("JIT system instructions and exclusives", () => {
     assert.equal(jit.x[11], 0x66n);
     assert.equal(jit.x[12], VBAR);
     assert.equal(jit.x[15], 0x8444c004n, "CTR_EL0");
+    assert.equal(jit.x[18], 1n, "ELR_EL1 written last with x9 = 1");
+    assert.equal(jit.x[20], 1n, "TPIDRRO_EL0");
+    assert.equal(jit.x[21], jit.x[14] - 0x55n - jit.x[6], "SP_EL0 (banked at EL1h)");
+    assert.equal(jit.x[19], jit.x[21] & 0xf03f03dfn, "SPSR_EL1 masked");
     assert.equal(jit.x[6] & 0xc0n, 0xc0n, "DAIFSet #3 masked IRQ and FIQ");
   });
 
@@ -207,6 +219,11 @@ describe("JIT system instructions and exclusives", () => {
     "mrs x5, tpidr_el1",
     "mrs x5, sp_el0",
     "mrs x5, ctr_el0",
+    "msr elr_el1, x6",
+    "msr spsr_el1, x6",
+    "msr tpidr_el1, x6",
+    "msr tpidrro_el0, x6",
+    "msr sp_el0, x6",
   ]) {
     test(`at EL0, compiled "${insn}" traps as interpreted (SCTLR_EL1 UMA, DZE, UCT, UCI clear)`, () => {
       const { interp, jit } = both(`

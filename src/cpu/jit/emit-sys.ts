@@ -8,8 +8,11 @@
 // - MRS: never changes the EL, the translation regime, the debug state or the interrupt masks
 //   (a read of a host register, a GIC acknowledge say, changes only device state and IRQ_LINES,
 //   which chaining checks), so an interpreted MRS keeps chaining too. Inline: SP_EL0, DAIF,
-//   DCZID_EL0, CTR_EL0 (Linux's cache-maintenance loops read it for the line sizes), TPIDR_EL0
-//   and the EL1 registers read straight from their slots.
+//   DCZID_EL0, CTR_EL0 (Linux's cache-maintenance loops read it for the line sizes), TPIDR_EL0,
+//   TPIDRRO_EL0 and the EL1 registers read straight from their slots.
+// - MSR of SP_EL0 (while SP_EL1 is the live SP), ELR_EL1, SPSR_EL1, TPIDR_EL1, TPIDRRO_EL0
+//   (UNDEFINED at EL0) and TPIDR_EL0: slot writes that change nothing else (Linux's exception
+//   entry and return, context switch), so the block keeps chaining.
 // - MSR DAIF, Xt / DAIFSet / DAIFClr: PSTATE written inline. Setting masks cannot make an
 //   interrupt takeable or a debug exception possible; when a mask may be cleared and an
 //   interrupt line is up, or the checked loop runs (debug exceptions may become possible once
@@ -54,6 +57,14 @@ const K_DAIF = key(SYSREG_KEYS.DAIF);
 const K_DCZID = key(SYSREG_KEYS.DCZID);
 const K_CTR = key(SYSREG_KEYS.CTR);
 const K_TPIDR_EL0 = key(SYSREG_KEYS.TPIDR_EL0);
+const K_TPIDRRO_EL0 = key(SYSREG_KEYS.TPIDRRO_EL0);
+/** Registers MSR writes straight to their slots at EL1 (UNDEFINED at EL0): key → slot, mask (sysreg.ts writeReg). */
+const MSR_EL1_SLOTS = new Map<number, [number, bigint]>([
+  [key(SYSREG_KEYS.ELR_EL1), [SYSREG_SLOTS.ELR_EL1, -1n]],
+  [key(SYSREG_KEYS.SPSR_EL1), [SYSREG_SLOTS.SPSR_EL1, 0xf03f_03dfn]],
+  [key(SYSREG_KEYS.TPIDR_EL1), [SYSREG_SLOTS.TPIDR_EL1, -1n]],
+  [key(SYSREG_KEYS.TPIDRRO_EL0), [SYSREG_SLOTS.TPIDRRO_EL0, -1n]],
+]);
 /** EL1 registers read from their slots at EL1 (UNDEFINED at EL0): key → slot. */
 const EL1_SLOTS = new Map<number, number>([
   [key(SYSREG_KEYS.SCTLR), SYSREG_SLOTS.SCTLR_EL1],
@@ -111,9 +122,7 @@ function mrs(b: BlockCompiler, w: number): boolean {
   const c = b.c;
   if (k === K_SP_EL0) {
     // Linux's `current`: the banked slot while the live SP is SP_ELx (EL1, SPSel = 1); UNDEFINED otherwise.
-    pstate(b);
-    c.i32(PSTATE_EL).op(Op.I32And, Op.I32Eqz, Op.I32Eqz);
-    c.get(L_I0).i32(PSTATE_SP).op(Op.I32And, Op.I32And);
+    spEl0Banked(b);
     b.if(1);
     c.i32(0).mem(Op.I64Load, slotAddr(b, SYSREG_SLOTS.SP_EL0));
     b.setX(Rt);
@@ -150,8 +159,8 @@ function mrs(b: BlockCompiler, w: number): boolean {
     b.end();
     return true;
   }
-  if (k === K_TPIDR_EL0) {
-    c.i32(0).mem(Op.I64Load, slotAddr(b, SYSREG_SLOTS.TPIDR_EL0));
+  if (k === K_TPIDR_EL0 || k === K_TPIDRRO_EL0) {
+    c.i32(0).mem(Op.I64Load, slotAddr(b, k === K_TPIDR_EL0 ? SYSREG_SLOTS.TPIDR_EL0 : SYSREG_SLOTS.TPIDRRO_EL0));
     b.setX(Rt);
     return true;
   }
@@ -172,9 +181,44 @@ function mrs(b: BlockCompiler, w: number): boolean {
   return true;
 }
 
-/** MSR DAIF, Xt inline; other registers: the interpreter (and no chaining). */
+/** Pushes 1 when SP_EL0 is banked (EL1 with SPSel = 1: the live SP is SP_EL1), else 0; PSTATE left in L_I0. */
+function spEl0Banked(b: BlockCompiler): void {
+  pstate(b);
+  b.c.i32(PSTATE_EL).op(Op.I32And, Op.I32Eqz, Op.I32Eqz);
+  b.c.get(L_I0).i32(PSTATE_SP).op(Op.I32And, Op.I32And);
+}
+
+/** MSR of a slot register (see above), masked. */
+function msrSlot(b: BlockCompiler, Rt: number, slot: number, mask: bigint): void {
+  b.c.i32(0);
+  b.x(Rt);
+  if (mask !== -1n) b.c.i64(mask).op(Op.I64And);
+  b.c.mem(Op.I64Store, slotAddr(b, slot));
+}
+
+/** MSR DAIF and the slot registers inline; other registers: the interpreter (and no chaining). */
 function msrReg(b: BlockCompiler, w: number): boolean {
-  if (fld(w, 5, 15) !== K_DAIF) return false;
+  const k = fld(w, 5, 15);
+  const Rt = fld(w, 0, 5);
+  if (k === K_TPIDR_EL0) {
+    msrSlot(b, Rt, SYSREG_SLOTS.TPIDR_EL0, -1n);
+    return true;
+  }
+  const slot = k === K_SP_EL0 ? ([SYSREG_SLOTS.SP_EL0, -1n] as [number, bigint]) : MSR_EL1_SLOTS.get(k);
+  if (slot) {
+    if (k === K_SP_EL0) spEl0Banked(b);
+    else {
+      pstate(b);
+      b.c.i32(PSTATE_EL).op(Op.I32And);
+    }
+    b.if(1);
+    msrSlot(b, Rt, slot[0], slot[1]);
+    b.else();
+    trapped(b);
+    b.end();
+    return true;
+  }
+  if (k !== K_DAIF) return false;
   const c = b.c;
   el0Trap(b, SCTLR_UMA);
   b.if(0);
