@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
+import { NODE_FLAGS } from "../src/daemon/locate.ts";
 import { precompiledChecks, smallVmSnapshot } from "./precompile-checks.ts";
 
 const root = join(import.meta.dirname, "..");
@@ -40,7 +41,8 @@ writeFileSync(
   out,
   text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`),
 );
-// A plain Node, as bin/dormouse.mjs runs it (no tsx loader, which would not be there to load the cache).
+// A plain Node with NODE_FLAGS, as bin/dormouse.mjs's first line runs it (no tsx loader, which
+// would not be there to load the cache).
 const { NODE_OPTIONS: _options, ...env } = process.env;
 // The functions a resume runs are compiled in it, so the cache holds them: a resume measured
 // here compiled its header's checks and its board 10 ms of CPU faster than with a cache made from
@@ -49,12 +51,15 @@ const dir = mkdtempSync(join(tmpdir(), "dormouse-code-cache-"));
 try {
   const snap = await smallVmSnapshot(dir);
   // No stdin: the resumed VM's console reads none of the terminal's input.
-  execFileSync(process.execPath, [join(root, "bin/code-cache.mjs"), out, snap], { stdio: ["ignore", "inherit", "inherit"], env });
+  execFileSync(process.execPath, [...NODE_FLAGS, join(root, "bin/code-cache.mjs"), out, snap], {
+    stdio: ["ignore", "inherit", "inherit"],
+    env,
+  });
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
 // Refused, the cache would be dead weight: V8 takes it only in a process whose flags match the
 // one that made it (a V8 flag set while it was made, as the core's loader sets one, fails this).
 const check = `import { loadCached } from ${JSON.stringify(join(root, "bin/code-cache.mjs"))}; process.stdout.write(String(loadCached(${JSON.stringify(out)}).cacheRejected));`;
-const rejected = execFileSync(process.execPath, ["--input-type=module", "-e", check], { env, encoding: "utf8" });
+const rejected = execFileSync(process.execPath, [...NODE_FLAGS, "--input-type=module", "-e", check], { env, encoding: "utf8" });
 if (rejected !== "false") throw new Error(`V8 refuses the code cache made for ${out}`);

@@ -6,7 +6,7 @@ import { userInfo } from "node:os";
 import { join } from "node:path";
 import type { HostActionResult, HostInfo } from "../daemon/schemas.ts";
 import { StateStore } from "../daemon/store.ts";
-import { dormouseCommand } from "../daemon/supervisor.ts";
+import { dormouseScript } from "../daemon/locate.ts";
 import { ApiClient, daemonRunning, ensureDaemon } from "./api-client.ts";
 import { type Command, fileProblem, parseOptions, UsageError } from "./args.ts";
 import { stateDirOf } from "./state-dir.ts";
@@ -163,9 +163,8 @@ async function host(argv: string[]): Promise<number> {
       if (!home) throw new Error(`no user named ${user} in /etc/passwd: give --state-dir`);
       stateDir = join(home, ".local", "state", "dormouse");
     }
-    // The hook runs host commands, no VM: node and the script, without the VM's flags.
-    const command = dormouseCommand();
-    const [node, dormouse] = [command[0], command[command.length - 1]];
+    // The hook runs host commands, no VM (a daemon one starts has NODE_FLAGS: dormouseCommand).
+    const { node, script: dormouse } = dormouseScript();
     const dir = values.dir ?? SLEEP_HOOK_DIR;
     const path = join(dir, `dormouse-${user}`);
     const text = hookScript({ node, dormouse, user, stateDir });

@@ -28,21 +28,28 @@ export const apiSocketOf = (dir: string): string => join(dir, "dormouse.sock");
 export const vmDirOf = (dir: string, name: string): string => join(dir, "vms", name);
 
 /**
- * Node's flags for a process that runs a VM, as bin/dormouse.mjs's first line gives them:
- * V8's memory reducer off (a suspended VM's process would otherwise run its GCs while the guest
- * sleeps; the VM collects garbage itself as the guest goes to sleep, src/host/node/gc.ts).
+ * Node's flags for the processes that run dormouse, as bin/dormouse.mjs's first line gives them
+ * (the daemon and the VM processes it starts get them too): V8's memory reducer off, so a
+ * suspended VM's process does not run its GCs while the guest sleeps (the VM collects garbage
+ * itself as the guest goes to sleep, src/host/node/gc.ts).
  */
 export const NODE_FLAGS: readonly string[] = ["--no-memory-reducer"];
 
-/** The command that runs `dormouse` (the checkout's bin/dormouse.mjs, found upward from this module). */
-export function dormouseCommand(): string[] {
+/** This Node and the checkout's bin/dormouse.mjs (found upward from this module). */
+export function dormouseScript(): { node: string; script: string } {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
     const p = join(dir, "bin/dormouse.mjs");
-    if (existsSync(p) && existsSync(join(dir, "package.json"))) return [process.execPath, ...NODE_FLAGS, p];
+    if (existsSync(p) && existsSync(join(dir, "package.json"))) return { node: process.execPath, script: p };
     dir = dirname(dir);
   }
-  return [process.execPath, ...NODE_FLAGS, process.argv[1]];
+  return { node: process.execPath, script: process.argv[1] };
+}
+
+/** The command that runs `dormouse`: node with NODE_FLAGS and the script. */
+export function dormouseCommand(): string[] {
+  const { node, script } = dormouseScript();
+  return [node, ...NODE_FLAGS, script];
 }
 
 /** A connection to the unix socket `path`, or the error (no answer within `timeoutMs`). */
