@@ -1,12 +1,13 @@
-#!/usr/bin/env -S node --no-memory-reducer
+#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS node --no-memory-reducer
 // The dormouse command: runs the bundle `npm run build` writes (fast start: a resumed VM is
 // running within a second), or the TypeScript sources through tsx when the bundle is missing
-// or older than the sources. Node's flags on the first line are NODE_FLAGS (src/daemon/locate.ts),
-// which also start the VM processes the daemon spawns: V8's memory reducer off, whose
-// memory-reducing GCs (up to 80 ms of CPU on five threads, 100 s after the last full GC) came
-// tens of seconds into a suspended guest's sleep; the VM collects its garbage itself as the guest
-// goes to sleep (src/host/node/gc.ts). Only the command line can say it: the reducer is made
-// with the heap, and NODE_OPTIONS refuses the flag.
+// or older than the sources. The first line is how every process that runs dormouse starts
+// (src/daemon/locate.ts): without NODE_ENV_UNSET (NODE_EXTRA_CA_CERTS, a certificate bundle Node
+// parses at startup for TLS, which Dormouse never uses) and with NODE_FLAGS: V8's memory reducer
+// off, whose memory-reducing GCs (up to 80 ms of CPU on five threads, 100 s after the last full
+// GC) came tens of seconds into a suspended guest's sleep; the VM collects its garbage itself as
+// the guest goes to sleep (src/host/node/gc.ts). Only the command line can say it: the reducer is
+// made with the heap, and NODE_OPTIONS refuses the flag.
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";

@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { request } from "node:http";
 import { join, resolve } from "node:path";
-import { apiSocketOf, connectUnix, dormouseCommand } from "../daemon/locate.ts";
+import { apiSocketOf, connectUnix, dormouseCommand, dormouseEnv } from "../daemon/locate.ts";
 
 /** An answer of the API that is not a success: its status and message. */
 export class ApiClientError extends Error {
@@ -93,6 +93,7 @@ export async function ensureDaemon(stateDir: string, command = dormouseCommand()
   const child = spawn(command[0], [...command.slice(1), "daemon", "--state-dir", dir], {
     detached: true,
     stdio: ["ignore", log, log],
+    env: dormouseEnv(),
   });
   closeSync(log);
   let exited: string | null = null;

@@ -9,7 +9,7 @@ import { openSync, closeSync, readFileSync, renameSync, statSync } from "node:fs
 import type { Socket } from "node:net";
 import { join } from "node:path";
 import { ApiError } from "./http.ts";
-import { connectUnix, dormouseCommand } from "./locate.ts";
+import { connectUnix, dormouseCommand, dormouseEnv } from "./locate.ts";
 import { readLines, sendLine, type VmCommand, type VmStatus } from "./protocol.ts";
 import type { StateRecord } from "./schemas.ts";
 import type { StateStore } from "./store.ts";
@@ -166,7 +166,7 @@ export async function spawnVmProcess(
     ...(m.wake ? ["--wake"] : []),
     ...(m.noresume ? ["--noresume"] : []),
   ];
-  const child = spawn(command[0], args, { detached: true, stdio: ["ignore", "pipe", log] });
+  const child = spawn(command[0], args, { detached: true, stdio: ["ignore", "pipe", log], env: dormouseEnv() });
   closeSync(log);
   const pid = child.pid;
   await new Promise<void>((resolve, reject) => {

@@ -3,7 +3,7 @@
 // in this process or for a `dormouse` child process.
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { join } from "node:path";
-import { NODE_FLAGS } from "../../src/daemon/locate.ts";
+import { dormouseEnv, NODE_FLAGS } from "../../src/daemon/locate.ts";
 import { repoRoot } from "./toolchain.ts";
 
 /** A guest console: what the guest printed, and a way to type into it. */
@@ -84,8 +84,11 @@ export class DormouseProcess {
   private logWaiters: { re: RegExp; from: number; resolve: () => void }[] = [];
 
   constructor(args: string[]) {
-    // As a user's shell runs it (bin/dormouse.mjs's first line: node with NODE_FLAGS).
-    this.proc = spawn(process.execPath, [...NODE_FLAGS, join(repoRoot, "bin/dormouse.mjs"), ...args], { stdio: ["pipe", "pipe", "pipe"] });
+    // As a user's shell runs it (bin/dormouse.mjs's first line: node with NODE_FLAGS, in dormouseEnv()).
+    this.proc = spawn(process.execPath, [...NODE_FLAGS, join(repoRoot, "bin/dormouse.mjs"), ...args], {
+      stdio: ["pipe", "pipe", "pipe"],
+      env: dormouseEnv(),
+    });
     this.console = new GuestConsole((s) => this.proc.stdin.write(s));
     this.proc.stdout.on("data", (d: Buffer) => this.console.push(d.toString("latin1")));
     this.proc.stderr.on("data", (d: Buffer) => {

@@ -72,7 +72,8 @@ for (let i = 0; i < RUNS; i++) {
       "qemu",
     ),
   );
-  ours.push(run(process.execPath, [join(root, "bin/dormouse.mjs"), "run", elf, "--smp", "2"], process.env, "dormouse"));
+  // bin/dormouse.mjs run as a user's shell runs it: its first line starts Node (src/daemon/locate.ts).
+  ours.push(run(join(root, "bin/dormouse.mjs"), ["run", elf, "--smp", "2"], process.env, "dormouse"));
 }
 const d = medians(ours);
 const q = medians(theirs);
