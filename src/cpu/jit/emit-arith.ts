@@ -8,10 +8,10 @@ import { Op } from "./wasm.ts";
 
 const M32 = 0xffff_ffffn;
 
-/** Pushes PSTATE.C as an i64 0 or 1. */
+/** Pushes PSTATE.C as an i64 0 or 1 (from the last flag-setting operation where it can: ADDS, SUBS, CMP, ANDS, ...). */
 function carry(b: BlockCompiler): void {
-  b.nzcv();
-  b.c.i32(29).op(Op.I32ShrU).i32(1).op(Op.I32And, Op.I64ExtendI32U);
+  b.cond(2);
+  b.c.op(Op.I64ExtendI32U);
 }
 
 /** ADC, ADCS, SBC, SBCS: Rn + (Rm or NOT Rm) + C. */

@@ -118,15 +118,23 @@ export function fusedCond(c: Code, cond: number, l: FlagOp): boolean {
     } else if (cmp !== undefined && cmp >= 0) c.get(L_FA).get(L_FB).op(cmp);
     else return false;
   } else if (l.kind === "logic") {
+    // C and V are 0.
     if (base === 0) c.get(L_FR).op(Op.I64Eqz);
+    else if (base === 1 || base === 3 || base === 4) c.i32(0);
     else if (base === 2) signedR(Op.I64LtS, Op.I32LtS);
     else if (base === 5) signedR(Op.I64GeS, Op.I32GeS);
     else if (base === 6) signedR(Op.I64GtS, Op.I32GtS);
     else return false;
   } else {
+    // C, the carry out: the result (reduced to the width) is below an operand.
+    const carry = () => c.get(L_FR).get(L_FA).op(Op.I64LtU);
     if (base === 0) c.get(L_FR).op(Op.I64Eqz);
+    else if (base === 1) carry();
     else if (base === 2) signedR(Op.I64LtS, Op.I32LtS);
-    else return false;
+    else if (base === 4) {
+      carry();
+      c.get(L_FR).i64(0n).op(Op.I64Ne, Op.I32And);
+    } else return false;
   }
   if (cond & 1) c.op(Op.I32Eqz);
   return true;
