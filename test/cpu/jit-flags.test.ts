@@ -35,3 +35,32 @@ test("conditions and carries from the last ADDS, SUBS or ANDS: compiled as inter
       assert.deepEqual(jit, interp, `${setter} with x1 = ${a}`);
     }
 });
+
+test("CCMP and CCMN, both widths, register and immediate forms, every immediate NZCV: compiled as interpreted", () => {
+  const pairs = [
+    [5n, 5n],
+    [0x8000_0000n, 0xffff_fffbn],
+    [0xffff_ffff_ffff_fffbn, 0x7fff_ffff_ffff_ffffn],
+  ];
+  for (const op of ["ccmp", "ccmn"])
+    for (const r of ["x", "w"])
+      for (const imm of [false, true])
+        for (const [a, b] of pairs)
+          for (const conds of [
+            ["eq", "ne"],
+            ["cs", "lt"],
+            ["hi", "gt"],
+          ]) {
+            const lines = [`ldr x1, =${a}`, `ldr x2, =${b}`];
+            let slot = 0;
+            for (const cond of conds)
+              for (let nzcv = 0; nzcv < 16; nzcv++) {
+                // The condition on the flags of a CMP of the same operands; NZCV read back whole, and three conditions.
+                lines.push(`cmp ${r}1, ${r}2`, `${op} ${r}1, ${imm ? "#5" : `${r}2`}, #${nzcv}, ${cond}`, "mrs x3, nzcv");
+                lines.push("cset x4, cs", "cset x5, lt", "cset x6, hi");
+                for (let k = 3; k <= 6; k++) lines.push(`str x${k}, [x28, #${slot++ * 8}]`);
+              }
+            const { interp, jit } = both([...lines, "hvc #0", ".ltorg"].join("\n"));
+            assert.deepEqual(jit, interp, `${op} ${r} ${imm ? "imm" : "reg"} ${a}, ${b}, ${conds}`);
+          }
+});

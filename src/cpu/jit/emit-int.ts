@@ -2,7 +2,7 @@
 // Each mirrors its interpreter handler in src/cpu/core/isa (dp_imm.ts, dp_reg.ts, branch.ts);
 // encodings the handler treats as UNDEFINED are left to the interpreter (the emitter declines).
 import { decodeBitMask } from "../disasm/fmt.ts";
-import { type BlockCompiler, type Emitter, L_T0 } from "./compiler.ts";
+import { type BlockCompiler, type Emitter, L_I0, L_T0 } from "./compiler.ts";
 import { Op, T } from "./wasm.ts";
 
 /** Field of w at bit `pos`, `width` bits wide. */
@@ -489,6 +489,35 @@ function condSelect(b: BlockCompiler, w: number): boolean {
   return true;
 }
 
+/** NZCV (bits 3..0: N Z C V) of a - b (sub) or a + b at the width (sf: 64 bits, else 32), as AddWithCarry gives them. */
+function nzcvOf(sub: boolean, sf: number, a: bigint, b: bigint): number {
+  const bits = sf ? 64n : 32n;
+  const mask = (1n << bits) - 1n;
+  const y = sub ? ~b & mask : b;
+  const full = a + y + (sub ? 1n : 0n);
+  const r = full & mask;
+  const sign = (v: bigint) => Number(v >> (bits - 1n));
+  const v = sign(a) === sign(y) && sign(r) !== sign(a) ? 1 : 0;
+  return (sign(r) << 3) | ((r === 0n ? 1 : 0) << 2) | (Number(full >> bits) << 1) | v;
+}
+
+/**
+ * Per CCMN/CCMP (index 0/1), width and immediate NZCV: two operands whose comparison gives
+ * those flags (null where none does, as Z with C clear for a subtraction: equal operands set C).
+ */
+const FLAG_OPERANDS: ([bigint, bigint] | null)[][][] = [0, 1].map((sub) =>
+  [0, 1].map((sf) => {
+    const bits = sf ? 64n : 32n;
+    const mask = (1n << bits) - 1n;
+    const min = 1n << (bits - 1n);
+    const values = [0n, 1n, 2n, min - 1n, min, min + 1n, mask - 1n, mask];
+    return Array.from({ length: 16 }, (_, nzcv) => {
+      for (const a of values) for (const v of values) if (nzcvOf(!!sub, sf, a, v) === nzcv) return [a, v] as [bigint, bigint];
+      return null;
+    });
+  }),
+);
+
 function condCompare(b: BlockCompiler, w: number): boolean {
   const sf = w >>> 31;
   const sub = fld(w, 30, 1);
@@ -499,6 +528,30 @@ function condCompare(b: BlockCompiler, w: number): boolean {
   const nzcv = fld(w, 0, 4);
   if (fld(w, 10, 1) || fld(w, 4, 1)) return false;
   const c = b.c;
+  const stand = FLAG_OPERANDS[sub][sf][nzcv];
+  if (stand) {
+    // No branch, and NZCV left lazy: the comparison's operands or, when the condition fails,
+    // two constants whose comparison gives the immediate flags.
+    b.cond(cond);
+    c.set(L_I0);
+    const pick = (v: bigint) => c.i64(v).get(L_I0).op(Op.Select);
+    addSubFlags(
+      b,
+      sf,
+      !!sub,
+      31,
+      () => {
+        b.r(sf, Rn);
+        pick(stand[0]);
+      },
+      () => {
+        if (isImm) c.i64(BigInt(Rm));
+        else b.r(sf, Rm);
+        pick(stand[1]);
+      },
+    );
+    return true;
+  }
   b.cond(cond);
   c.if();
   addSubFlags(
