@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
-import { NODE_FLAGS } from "../src/daemon/locate.ts";
+import { dormouseEnv, NODE_FLAGS } from "../src/daemon/locate.ts";
 import { precompiledChecks, smallVmSnapshot } from "./precompile-checks.ts";
 
 const root = join(import.meta.dirname, "..");
@@ -41,9 +41,9 @@ writeFileSync(
   out,
   text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`),
 );
-// A plain Node with NODE_FLAGS, as bin/dormouse.mjs's first line runs it (no tsx loader, which
-// would not be there to load the cache).
-const { NODE_OPTIONS: _options, ...env } = process.env;
+// A plain Node with NODE_FLAGS in dormouseEnv(), as bin/dormouse.mjs's first line runs it (no tsx
+// loader, which would not be there to load the cache).
+const { NODE_OPTIONS: _options, ...env } = dormouseEnv();
 // The functions a resume runs are compiled in it, so the cache holds them: a resume measured
 // here compiled its header's checks and its board 10 ms of CPU faster than with a cache made from
 // `dormouse resume --help` (which compiles little but the modules' top levels).
