@@ -611,7 +611,8 @@ export class BlockCompiler {
     const nb = this.blocks.length;
     c.block(T.I32); // $memctl: a load/store's slow path stopped the block
     c.block(T.I32); // $out: every other exit
-    c.b.push(Op.Loop, T.Void);
+    c.b.push(Op.Loop);
+    c.b.push(T.Void);
     if (nb > 1) {
       // Block i's code follows the end of label i (innermost first); L_IDX is the instruction
       // index from the first block's start, and not a block's start ($decline) when the function

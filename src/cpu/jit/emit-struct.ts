@@ -118,7 +118,7 @@ function multiple(b: BlockCompiler, w: number, post: boolean): boolean {
         if (pieceBytes(k) === 16) c.simdMem(SimdOp.V128Store, 16 * k);
         else {
           c.simd(SimdOp.I64x2ExtractLane);
-          c.b.push(0);
+          c.b.push(0); // lane 0
           c.mem(Op.I64Store, 16 * k);
         }
       }

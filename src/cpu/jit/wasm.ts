@@ -218,7 +218,41 @@ const SPLAT_ALIGN: Partial<Record<SimdOp, number>> = {
   [SimdOp.V128Load64Zero]: 3,
 };
 
-function uleb(out: number[], v: number): void {
+/**
+ * A growable byte buffer: function bodies and modules are built in these rather than in number
+ * arrays (each byte of a module was pushed into five of them, a third of the JIT's compile time).
+ */
+export class Bytes {
+  buf = new Uint8Array(256);
+  length = 0;
+
+  push(x: number): void {
+    if (this.length === this.buf.length) this.grow(1);
+    this.buf[this.length++] = x;
+  }
+  /** Appends the bytes of `o`. */
+  pushAll(o: Bytes): void {
+    this.pushArray(o.buf.subarray(0, o.length));
+  }
+  pushArray(a: Uint8Array | readonly number[]): void {
+    if (this.length + a.length > this.buf.length) this.grow(a.length);
+    this.buf.set(a, this.length);
+    this.length += a.length;
+  }
+  /** The bytes written (a view of the buffer). */
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.length);
+  }
+  private grow(n: number): void {
+    let size = this.buf.length * 2;
+    while (size < this.length + n) size *= 2;
+    const b = new Uint8Array(size);
+    b.set(this.buf.subarray(0, this.length));
+    this.buf = b;
+  }
+}
+
+function uleb(out: Bytes, v: number): void {
   do {
     let b = v & 0x7f;
     v >>>= 7;
@@ -227,7 +261,7 @@ function uleb(out: number[], v: number): void {
   } while (v !== 0);
 }
 
-function slebBig(out: number[], v: bigint): void {
+function slebBig(out: Bytes, v: bigint): void {
   for (;;) {
     const b = Number(v & 0x7fn);
     v >>= 7n;
@@ -239,7 +273,7 @@ function slebBig(out: number[], v: bigint): void {
   }
 }
 
-function sleb32(out: number[], v: number): void {
+function sleb32(out: Bytes, v: number): void {
   v |= 0;
   for (;;) {
     const b = v & 0x7f;
@@ -277,7 +311,7 @@ const ALIGN: Record<number, number> = {
 
 /** A function body under construction. */
 export class Code {
-  readonly b: number[] = [];
+  readonly b = new Bytes();
   /**
    * Branch hints (the branch-hinting proposal's metadata.code.branch_hint section): the offset
    * in `b` of an `if` or `br_if` and 1 when it is likely taken (`if`: its then-arm), 0 when not.
@@ -355,12 +389,14 @@ export class Code {
     return this;
   }
   block(t: T = T.Void): this {
-    this.b.push(Op.Block, t);
+    this.b.push(Op.Block);
+    this.b.push(t);
     return this;
   }
   if(t: T = T.Void, hint?: 0 | 1): this {
     if (hint !== undefined) this.hints.push([this.b.length, hint]);
-    this.b.push(Op.If, t);
+    this.b.push(Op.If);
+    this.b.push(t);
     return this;
   }
   else(): this {
@@ -393,7 +429,7 @@ export class Code {
   /** Appends another body's code (and its hints). */
   append(o: Code): this {
     const base = this.b.length;
-    for (const x of o.b) this.b.push(x);
+    this.b.pushAll(o.b);
     for (const [p, h] of o.hints) this.hints.push([base + p, h]);
     return this;
   }
@@ -423,13 +459,13 @@ export interface FuncDef {
   body: Code;
 }
 
-function section(out: number[], id: number, content: number[]): void {
+function section(out: Bytes, id: number, content: Bytes): void {
   out.push(id);
   uleb(out, content.length);
-  for (const x of content) out.push(x);
+  out.pushAll(content);
 }
 
-function name(out: number[], s: string): void {
+function name(out: Bytes, s: string): void {
   uleb(out, s.length);
   for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i));
 }
@@ -445,26 +481,27 @@ export interface FuncType {
  * type `types[0]`) exported as "f0", "f1", ….
  */
 export function assembleModule(types: FuncType[], imports: { name: string; type: number }[], funcs: FuncDef[], table = false): Uint8Array {
-  const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-  const ty: number[] = [];
+  const out = new Bytes();
+  out.pushArray([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
+  const ty = new Bytes();
   uleb(ty, types.length);
   for (const t of types) {
     ty.push(0x60);
     uleb(ty, t.params.length);
-    ty.push(...t.params);
+    ty.pushArray(t.params);
     uleb(ty, t.results.length);
-    ty.push(...t.results);
+    ty.pushArray(t.results);
   }
   section(out, 1, ty);
-  const im: number[] = [];
+  const im = new Bytes();
   uleb(im, imports.length + (table ? 2 : 1));
   name(im, "c");
   name(im, "m");
-  im.push(0x02, 0x00, 0x00); // memory, limits: min 0, no max
+  im.pushArray([0x02, 0x00, 0x00]); // memory, limits: min 0, no max
   if (table) {
     name(im, "c");
     name(im, "t");
-    im.push(0x01, 0x70, 0x00, 0x00); // funcref table, limits: min 0, no max
+    im.pushArray([0x01, 0x70, 0x00, 0x00]); // funcref table, limits: min 0, no max
   }
   for (const f of imports) {
     name(im, "c");
@@ -473,11 +510,11 @@ export function assembleModule(types: FuncType[], imports: { name: string; type:
     uleb(im, f.type);
   }
   section(out, 2, im);
-  const fs: number[] = [];
+  const fs = new Bytes();
   uleb(fs, funcs.length);
   for (let i = 0; i < funcs.length; i++) uleb(fs, 0);
   section(out, 3, fs);
-  const ex: number[] = [];
+  const ex = new Bytes();
   uleb(ex, funcs.length);
   funcs.forEach((_, i) => {
     name(ex, `f${i}`);
@@ -485,16 +522,18 @@ export function assembleModule(types: FuncType[], imports: { name: string; type:
     uleb(ex, imports.length + i);
   });
   section(out, 7, ex);
-  const code: number[] = [];
+  const code = new Bytes();
   uleb(code, funcs.length);
-  const hinted: number[] = [];
+  const hinted = new Bytes();
   let nHinted = 0;
+  const head = new Bytes();
   for (const [i, f] of funcs.entries()) {
-    const body: number[] = [];
-    uleb(body, f.locals.length);
+    // The body: its local declarations, its code, End.
+    head.length = 0;
+    uleb(head, f.locals.length);
     for (const [n, t] of f.locals) {
-      uleb(body, n);
-      body.push(t);
+      uleb(head, n);
+      head.push(t);
     }
     if (f.body.hints.length) {
       // Offsets from the start of the body (its local declarations), in increasing order.
@@ -502,23 +541,24 @@ export function assembleModule(types: FuncType[], imports: { name: string; type:
       uleb(hinted, imports.length + i);
       uleb(hinted, f.body.hints.length);
       for (const [p, h] of f.body.hints) {
-        uleb(hinted, body.length + p);
-        hinted.push(1, h);
+        uleb(hinted, head.length + p);
+        hinted.push(1);
+        hinted.push(h);
       }
     }
-    for (const x of f.body.b) body.push(x);
-    body.push(Op.End);
-    uleb(code, body.length);
-    for (const x of body) code.push(x);
+    uleb(code, head.length + f.body.b.length + 1);
+    code.pushAll(head);
+    code.pushAll(f.body.b);
+    code.push(Op.End);
   }
   if (nHinted) {
     // Before the code section, as the proposal requires.
-    const bh: number[] = [];
+    const bh = new Bytes();
     name(bh, "metadata.code.branch_hint");
     uleb(bh, nHinted);
-    for (const x of hinted) bh.push(x);
+    bh.pushAll(hinted);
     section(out, 0, bh);
   }
   section(out, 10, code);
-  return Uint8Array.from(out);
+  return out.bytes();
 }
