@@ -119,8 +119,10 @@ export async function vmConsole(socketPath: string, name: string): Promise<{ con
     c.push(d.toString("latin1"));
   });
   sock.on("error", () => {});
-  // The recent output comes first, at once: wait for it to settle.
-  while (Date.now() - last < 200) await new Promise((r) => setTimeout(r, 50));
+  // The recent output comes first, at once: wait for it to settle — a quiet 200 ms, or 2 s at
+  // most for a guest that never stops printing (a ticker prints every few milliseconds).
+  const attached = Date.now();
+  while (Date.now() - last < 200 && Date.now() - attached < 2000) await new Promise((r) => setTimeout(r, 50));
   return { console: c, close: () => sock.destroy() };
 }
 
