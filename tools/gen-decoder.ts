@@ -250,6 +250,8 @@ export function generateAs(entries: Entry[]): string {
   }
   s += `\n/** Function-table index of each op's handler (x_undefined for op 0). */\n`;
   s += `const EXEC: StaticArray<u32> = [\n  x_undefined.index,\n${indexed.map(({ e }) => `  x_${e.name}.index,\n`).join("")}];\n\n`;
+  s += `/** The function-table index of op's handler (op < OP_COUNT): what decoded blocks hold. */\n`;
+  s += `// @ts-ignore: decorator\n@inline export function handlerOf(op: u32): u32 {\n  return unchecked(EXEC[op]);\n}\n\n`;
   s += `/** Executes one decoded instruction (op < OP_COUNT). */\n`;
   s += `// @ts-ignore: decorator\n@inline export function execute(op: u32, w: u32): void {\n  call_indirect<void>(unchecked(EXEC[op]), w);\n}\n\n`;
   const ends = indexed.filter(({ e }) => e.flags.has("end")).map(({ op }) => op);

@@ -7,8 +7,8 @@ import { codePageWritten, hostPageOf, pageGen } from "./tlb";
 
 /**
  * Bytes of a block's header (run.ts block layout: +0 wasm address of the first instruction,
- * +4 its page's code generation, +8 instruction count, ...); then per instruction its op (u32)
- * and its word (u32).
+ * +4 its page's code generation, +8 instruction count, ...); then per instruction its handler's
+ * function-table index (u16), its op (u16) and its word (u32).
  */
 export const BLOCK_HEADER: usize = 24;
 

@@ -25,7 +25,8 @@ export interface HashLayout {
 
 /**
  * Decoded-block header fields (run.ts block layout): first instruction's wasm address, its page's
- * code generation, instruction count, function-table slot; then (op, word) pairs from HDR_OPS.
+ * code generation, instruction count, function-table slot; then per instruction from HDR_OPS
+ * its handler's table index (u16), op (u16) and word (u32).
  */
 export const HDR_HOST = 0;
 export const HDR_GEN = 4;
@@ -63,7 +64,7 @@ function readBlock(
     groups: [] as string[],
   };
   for (let i = 0; i < n; i++) {
-    const op = dv.getUint32(header + HDR_OPS + 8 * i, true);
+    const op = dv.getUint16(header + HDR_OPS + 8 * i + 2, true);
     input.ops.push(op);
     input.words.push(dv.getUint32(header + HDR_OPS + 4 + 8 * i, true));
     input.names.push(name(op));
