@@ -8,7 +8,9 @@
 //
 // Block layout in the arena: a header (+0 wasm address of the first instruction, +4 page code
 // generation, +8 instruction count, +12 executions so far, +16 JIT function-table index, 0 when
-// not compiled, JIT_PENDING while queued, JIT_DECLINED when the JIT declined it), then per instruction
+// not compiled, JIT_PENDING while queued, JIT_DECLINED when the JIT declined it, +20 the block
+// run after it last time, 0 for none: blockAt tries it before the hash, whose 8 MiB of slots
+// missed the cache on most lookups of a Linux boot), then per instruction
 // its handler's function-table index (u16), its op (u16) and the instruction word (u32): the
 // interpreter calls the handler straight from the block, one dependent load fewer per
 // instruction than op -> EXEC[op] (bench:cpu's workload interpreted: ~100 -> ~110 MIPS).
@@ -55,7 +57,7 @@ import {
   stepConfigured,
   stepStateSet,
 } from "./debug";
-import { arenaCommit, arenaReserve, BLOCK_HEADER, hashSlot } from "./blockcache";
+import { arenaCommit, arenaReserve, BLOCK_HEADER, blockEpoch, hashSlot } from "./blockcache";
 import {
   HCALL_ANSWERS,
   HCALL_ENTRY,
@@ -202,6 +204,7 @@ function buildBlock(host: usize): usize {
   store<u32>(b, n, 8);
   store<u32>(b, 0, 12);
   store<u32>(b, 0, 16);
+  store<u32>(b, 0, 20);
   arenaCommit(q);
   store<u32>(hashSlot(host), <u32>b);
   return b;
@@ -241,7 +244,7 @@ function takePendingInterrupt(lines: u32, pc: u64): bool {
  * Execution state, PC alignment, instruction abort or a fetch from MMIO): the vector is in jumpPC.
  */
 // @ts-ignore: decorator
-@inline function blockAt(pc: u64): usize {
+@inline function blockAt(pc: u64, prev: usize): usize {
   if (getPstateBits() & PSTATE_IL) {
     setPC(pc);
     illegalState(pc);
@@ -259,8 +262,20 @@ function takePendingInterrupt(lines: u32, pc: u64): bool {
     if (e == 0) return 0;
   }
   const host = <usize>(pc + load<u64>(e, 24));
-  const b = <usize>load<u32>(hashSlot(host));
-  if (b == 0 || load<u32>(b) != <u32>host || load<u32>(b, 4) != pageGen(hostPageOf(host))) return buildBlock(host);
+  const gen = pageGen(hostPageOf(host));
+  // The block that followed prev last time, if it is this one (no hash slot touched).
+  if (prev != 0) {
+    const next = <usize>load<u32>(prev, 20);
+    if (next != 0 && load<u32>(next) == <u32>host && load<u32>(next, 4) == gen) return next;
+  }
+  let b = <usize>load<u32>(hashSlot(host));
+  if (b == 0 || load<u32>(b) != <u32>host || load<u32>(b, 4) != gen) {
+    const epoch = blockEpoch;
+    b = buildBlock(host);
+    // Building it dropped every block (the arena was full): prev is gone.
+    if (blockEpoch != epoch) return b;
+  }
+  if (prev != 0) store<u32>(prev, <u32>b, 20);
   return b;
 }
 
@@ -409,6 +424,9 @@ function runChecked(budget: u32): u32 {
   let pc = load<u64>(PC_ADDR);
   let steps: u32 = 0;
   let retired: u64 = 0;
+  // The block run last: its header's +20 links the block that followed it (blockAt).
+  let prev: usize = 0;
+  let epoch = blockEpoch;
   setExitReason(EXIT_BUDGET);
   // Breakpoints and software step are checked at every block boundary: no chaining past them.
   store<u32>(JIT_CHAIN_OFF, checked ? 1 : 0);
@@ -439,13 +457,20 @@ function runChecked(budget: u32): u32 {
       }
       checkBp = enabled && bpConfigured;
     }
-    const b = blockAt(pc);
+    if (blockEpoch != epoch) {
+      // Every block was dropped: prev with them.
+      epoch = blockEpoch;
+      prev = 0;
+    }
+    const b = blockAt(pc, prev);
     if (b == 0) {
       // The fetch's exception is taken: continue at the vector.
       pc = jumpPC;
+      prev = 0;
       steps++;
       continue;
     }
+    prev = b;
     let n = load<u32>(b, 8);
     // Checked: a breakpoint may match an instruction of this block (its checks need the interpreter).
     const bpHere = checkBp && breakpointMayMatch(pc, n);
