@@ -306,7 +306,14 @@ export async function debianE2e(
       const b = new Guest(disk, kernel, append);
       guests.push(b);
       await leg("hibernate (boot 2)", async () => {
-        await b.prompt(10 * MIN);
+        // Nothing is typed until the image has resumed: a key while the boot kernel hands over
+        // is a wakeup event that aborts the restore (syscore_suspend's -EBUSY: "Failed to load
+        // image, recovering", then a fresh boot), and one in the image before its devices
+        // resumed left it in a soft lockup (create_image, in softirqs on the IRQ stack) once in
+        // three tries with Enter typed every 150 ms.
+        const m = await b.con.wait(/PM: hibernation: (hibernation exit|resume failed.*)/, 0, 10 * MIN, "the image's resume");
+        if (m[1] !== "hibernation exit") throw new Error(`the boot kernel did not resume the image: ${m[0]}`);
+        await b.prompt(2 * MIN);
         const again = await b.sh("sha256sum /dev/shm/kept | cut -c1-64");
         if (again !== checksum) throw new Error(`the file's checksum after resume is ${again}, before ${checksum}`);
         // The sleep hook's post step (it may still be running) makes the console a wake source again.
