@@ -197,6 +197,9 @@ export class Cpu {
     for (const [k, f] of Object.entries(STATE_FIELDS)) layout[k] = f.offset;
     for (const [k, v] of Object.entries(layout))
       if (k in this.L && this.L[k] !== v) throw new Error(`src/cpu/state-layout.ts is stale (${k}): run npm run build`);
+    // Decoded blocks hold each instruction's handler as a u16 function-table index (core/run.ts).
+    if (this.ex.table.length > 0x10000)
+      throw new Error(`the core's function table has ${this.ex.table.length} entries: decoded blocks index it with 16 bits`);
     this.dv = new DataView(this.memory.buffer);
     const threshold = config.jitThreshold ?? defaultJitThreshold();
     this.jit = new Jit(

@@ -310,7 +310,7 @@ export async function debianE2e(
         // is a wakeup event that aborts the restore (syscore_suspend's -EBUSY: "Failed to load
         // image, recovering", then a fresh boot), and one in the image before its devices
         // resumed left it in a soft lockup (create_image, in softirqs on the IRQ stack) once in
-        // three tries with Enter typed every 150 ms.
+        // eight tries with Enter typed every 150 ms (the other seven aborted).
         const m = await b.con.wait(/PM: hibernation: (hibernation exit|resume failed.*)/, 0, 10 * MIN, "the image's resume");
         if (m[1] !== "hibernation exit") throw new Error(`the boot kernel did not resume the image: ${m[0]}`);
         await b.prompt(2 * MIN);
